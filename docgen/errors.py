@@ -1,0 +1,146 @@
+"""One error family for everything docgen reports to a user.
+
+Errors store structured fields (code, location, message parameters) and are
+formatted only at the boundary (the CLI), so the same error can be printed in any
+locale and still point at the right file, line, cell or paragraph.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where something is: a file plus the finest position known.
+
+    Only the fields that make sense for the source are set: ``line``/``column``
+    for YAML and JSON, ``row`` for CSV, ``sheet``/``cell`` for XLSX, ``part`` and
+    ``paragraph`` for Word templates.
+    """
+
+    file: Optional[str] = None
+    line: Optional[int] = None
+    column: Optional[int] = None
+    row: Optional[int] = None
+    sheet: Optional[str] = None
+    cell: Optional[str] = None
+    part: Optional[str] = None
+    paragraph: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.sheet and self.cell:
+            return f"{where}:{self.sheet}!{self.cell}"
+        if self.line is not None:
+            return f"{where}:{self.line}" + (f":{self.column}" if self.column else "")
+        if self.row is not None:
+            return f"{where}:{self.row}"
+        if self.part:
+            loc = f"{where}:{self.part}"
+            if self.paragraph is not None:
+                loc += f":¶{self.paragraph}"
+            return loc
+        return where
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.file or "",
+            self.sheet or "",
+            self.line if self.line is not None else (self.row or 0),
+            self.column or 0,
+            self.cell or "",
+            self.part or "",
+            self.paragraph or 0,
+        )
+
+
+class DocgenError(Exception):
+    """Base of every error meant for a user; ``exit_code`` is the CLI contract."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        location: Optional[SourceLocation] = None,
+        *,
+        code: str = "error",
+        params: Optional[dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.code = code
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        if self.location is not None:
+            return f"{self.location}: {self.message}"
+        return self.message
+
+
+class InputError(DocgenError):
+    """The input data could not be read or is invalid (exit 1)."""
+
+    exit_code = 1
+
+
+class UsageError(DocgenError):
+    """The command was called wrongly (exit 2)."""
+
+    exit_code = 2
+
+
+class TemplateError(DocgenError):
+    """A template cannot be parsed, compiled or rendered (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        location: Optional[SourceLocation] = None,
+        *,
+        code: str = "template",
+        params: Optional[dict[str, Any]] = None,
+        excerpt: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, location, code=code, params=params)
+        self.excerpt = excerpt
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.excerpt:
+            text += f"\n    {self.excerpt}"
+        return text
+
+
+class OutputError(DocgenError):
+    """An output cannot be written or converted (exit 4)."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation; many are collected and reported together."""
+
+    path: str
+    code: str
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    location: SourceLocation = field(default_factory=SourceLocation)
+    record: Optional[int] = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class ValidationFailed(InputError):
+    """Raised when validation found errors; carries all problems at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the input", code="invalid")
+        self.problems = problems

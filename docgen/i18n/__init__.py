@@ -1,0 +1,1 @@
+"""Locales, label catalogs and locale-aware formatting."""

@@ -1,0 +1,71 @@
+"""gettext catalogs: document labels (domain ``labels``) and user messages (``messages``).
+
+Catalogs are maintained as ``.po`` files with Babel's tools. An installed package
+carries compiled ``.mo`` files (built by ``setup.py``); a source checkout without
+them compiles the ``.po`` in memory, so both behave the same.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from .locale import CATALOG_DIRS, DocLocale
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+DOMAINS = ("labels", "messages")
+
+
+@lru_cache(maxsize=None)
+def translations(domain: str, code: str) -> gettext.NullTranslations:
+    """The catalog of ``domain`` for one canonical locale code (cached per process)."""
+    folder = LOCALE_DIR / CATALOG_DIRS[code] / "LC_MESSAGES"
+    mo = folder / f"{domain}.mo"
+    po = folder / f"{domain}.po"
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return gettext.GNUTranslations(fh)
+    if po.is_file():
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=code.replace("-", "_"), domain=domain)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        return gettext.GNUTranslations(buf)
+    return gettext.NullTranslations()
+
+
+class Labels:
+    """gettext bound to a document locale; bilingual locales give ``A / B``."""
+
+    separator = " / "
+
+    def __init__(self, locale: DocLocale, domain: str = "labels") -> None:
+        self.locale = locale
+        self._primary = translations(domain, locale.primary)
+        self._secondary = translations(domain, locale.secondary) if locale.secondary else None
+        self._cache: dict[str, str] = {}
+
+    def gettext(self, message: str, **params: Any) -> str:
+        text = self._cache.get(message)
+        if text is None:
+            text = self._primary.gettext(message)
+            if self._secondary is not None:
+                other = self._secondary.gettext(message)
+                if other != text:
+                    text = f"{text}{self.separator}{other}"
+            self._cache[message] = text
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
+        text = self._primary.ngettext(singular, plural, n)
+        if self._secondary is not None:
+            other = self._secondary.ngettext(singular, plural, n)
+            if other != text:
+                text = f"{text}{self.separator}{other}"
+        return text.format(**params) if params else text

@@ -1,0 +1,171 @@
+"""Compiled Word templates: parse and compile once, render to .docx bytes many times."""
+from __future__ import annotations
+
+import re
+from types import TracebackType
+from typing import Any, Mapping, Optional, Union
+
+import jinja2
+from jinja2 import meta
+from lxml import etree
+
+from ..errors import SourceLocation, TemplateError
+from ..i18n.locale import DocLocale
+from .environment import PROVIDED_NAMES, finalize_plain, finalize_wordml, make_environment
+from .fonts import localize_settings, localize_styles
+from .package import BadPackage, Member, make_member, read_package
+from .wordml import Lowered, lower_plain_part, lower_word_part, paragraph_of_line
+
+WORD_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+CORE_PART = "docProps/core.xml"
+STYLES_PART = "word/styles.xml"
+SETTINGS_PART = "word/settings.xml"
+
+_WORD_ENV = make_environment(finalize_wordml)
+_PLAIN_ENV = make_environment(finalize_plain)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def _may_hold_tags(data: bytes) -> bool:
+    return b"{" in data or "｛".encode() in data
+
+
+class CompiledPart:
+    """One XML part's compiled Jinja template and what is needed to locate errors."""
+
+    def __init__(self, name: str, lowered: Lowered, env: jinja2.Environment, file: str) -> None:
+        self.name = name
+        self.lowered = lowered
+        self.env = env
+        self.file = file
+        self.filename = f"<docgen {file}:{name}>"
+        try:
+            code = env.compile(lowered.source, name=name, filename=self.filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.error(f"template syntax error: {exc.message}", exc.lineno,
+                             code="syntax") from None
+        self.template = env.template_class.from_code(env, code, env.make_globals(None))
+
+    def location(self, lineno: Optional[int]) -> SourceLocation:
+        para = paragraph_of_line(self.lowered.source, lineno) if lineno else None
+        return SourceLocation(file=self.file, part=self.name, paragraph=para)
+
+    def error(self, message: str, lineno: Optional[int], code: str) -> TemplateError:
+        loc = self.location(lineno)
+        excerpt = self.lowered.paragraphs.get(loc.paragraph) if loc.paragraph else None
+        return TemplateError(message, loc, code=code, excerpt=excerpt)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        try:
+            return self.template.render(context)
+        except Exception as exc:  # a template is data: any failure is the template's
+            raise self._runtime_error(exc) from exc
+
+    def _runtime_error(self, exc: Exception) -> TemplateError:
+        lineno = _template_line(exc.__traceback__, self.filename)
+        if isinstance(exc, jinja2.UndefinedError):
+            return self.error(f"undefined variable: {exc.message}", lineno, "undefined")
+        if isinstance(exc, jinja2.exceptions.SecurityError):
+            return self.error(f"not allowed in a template: {exc}", lineno, "sandbox")
+        if isinstance(exc, jinja2.TemplateError):
+            return self.error(f"template error: {exc.message}", lineno, "render")
+        return self.error(f"{type(exc).__name__}: {exc}", lineno, "render")
+
+    def fields(self) -> set[str]:
+        return set(meta.find_undeclared_variables(self.env.parse(self.lowered.source)))
+
+
+def _template_line(tb: Optional[TracebackType], filename: str) -> Optional[int]:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+Entry = Union[Member, CompiledPart, str]  # str: a part localised per render (styles/settings)
+
+
+class DocxTemplate:
+    """A .docx template: every member is either static (pre-deflated) or compiled."""
+
+    def __init__(self, data: bytes, file: str = "<template>") -> None:
+        self.file = file
+        self._entries: list[tuple[str, Entry]] = []
+        self._raw: dict[str, bytes] = {}
+        self._localized: dict[tuple[str, str], Member] = {}
+        try:
+            members = read_package(data)
+        except BadPackage as exc:
+            raise TemplateError(f"not a readable .docx file ({exc})",
+                                SourceLocation(file=file), code="package") from None
+        names = {n for n, _ in members}
+        if "word/document.xml" not in names:
+            raise TemplateError("not a Word document (no word/document.xml)",
+                                SourceLocation(file=file), code="package")
+        for name, blob in members:
+            self._entries.append((name, self._compile_member(name, blob)))
+
+    def _compile_member(self, name: str, blob: bytes) -> Entry:
+        if name in (STYLES_PART, SETTINGS_PART):
+            self._raw[name] = blob
+            return name
+        lowerer = None
+        env: jinja2.Environment = _WORD_ENV
+        if WORD_PARTS.match(name) and _may_hold_tags(blob):
+            lowerer = lower_word_part
+        elif name == CORE_PART and _may_hold_tags(blob):
+            lowerer, env = lower_plain_part, _PLAIN_ENV
+        if lowerer is None:
+            return make_member(name, blob)
+        try:
+            root = etree.fromstring(blob, _PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError(f"broken XML in the template: {exc}",
+                                SourceLocation(file=self.file, part=name), code="xml") from None
+        lowered = lowerer(root)
+        if "{" not in lowered.source.split("\n", 1)[-1].replace("{#@", ""):
+            return make_member(name, blob)  # nothing to render after all
+        return CompiledPart(name, lowered, env, self.file)
+
+    @property
+    def parts(self) -> list[CompiledPart]:
+        return [e for _, e in self._entries if isinstance(e, CompiledPart)]
+
+    def fields(self) -> set[str]:
+        """Top-level variables the template reads (those a render must provide)."""
+        names: set[str] = set()
+        for part in self.parts:
+            names |= part.fields()
+        return names - PROVIDED_NAMES
+
+    def _localized_member(self, name: str, locale: Optional[DocLocale],
+                          fonts: Optional[Mapping[str, str]]) -> Member:
+        key = (name, "" if locale is None else locale.code + repr(sorted((fonts or {}).items())))
+        member = self._localized.get(key)
+        if member is None:
+            blob = self._raw[name]
+            if locale is not None:
+                if name == STYLES_PART:
+                    blob = localize_styles(blob, locale, fonts)
+                else:
+                    blob = localize_settings(blob, locale)
+            member = self._localized[key] = make_member(name, blob)
+        return member
+
+    def render_members(
+        self,
+        context: Mapping[str, Any],
+        locale: Optional[DocLocale] = None,
+        fonts: Optional[Mapping[str, str]] = None,
+    ) -> list[Member]:
+        members = []
+        for name, entry in self._entries:
+            if isinstance(entry, Member):
+                members.append(entry)
+            elif isinstance(entry, CompiledPart):
+                members.append(make_member(name, entry.render(context).encode("utf-8")))
+            else:
+                members.append(self._localized_member(name, locale, fonts))
+        return members

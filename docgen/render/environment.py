@@ -1,0 +1,94 @@
+"""The one place where Jinja policy lives: sandbox, strict undefined, escaping, filters.
+
+Templates and data are untrusted. The sandbox blocks attribute tricks
+(``''.__class__``); ``StrictUndefined`` turns a misspelt variable into an error
+instead of a silent blank in a client's document; ``finalize`` escapes every
+printed value for XML, so data can never inject markup.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from jinja2 import StrictUndefined, pass_context
+from jinja2.ext import i18n as I18nExtension
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+# XML 1.0 forbids these characters even as references; Word refuses such files.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    s = value if type(value) is str else str(value)
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if _FORBIDDEN.search(s):
+        s = _FORBIDDEN.sub("", s)
+    return s
+
+
+def finalize_wordml(value: Any) -> str:
+    """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``."""
+    if isinstance(value, Markup):
+        return str(value)
+    s = _xml_text(value)
+    if "\n" in s or "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _BREAK)
+    if "\t" in s:
+        s = s.replace("\t", _TAB)
+    return s
+
+
+def finalize_plain(value: Any) -> str:
+    """Printed value in plain XML text (core properties, shared strings)."""
+    if isinstance(value, Markup):
+        return str(value)
+    return _xml_text(value)
+
+
+FORMAT_FILTERS = (
+    "date", "time", "datetime", "number", "percent", "money", "amount_words", "week",
+    "daterange",
+)
+
+# Names every render supplies; not "fields" a user must provide.
+PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen"})
+
+
+def _format_filter(name: str) -> Callable[..., str]:
+    @pass_context
+    def apply(ctx: Context, value: Any, *args: Any, **kwargs: Any) -> str:
+        formatter = ctx.get("_docgen")
+        if formatter is None:  # pragma: no cover - every render supplies one
+            raise RuntimeError("no formatter bound to this render")
+        result: str = getattr(formatter, name)(value, *args, **kwargs)
+        return result
+
+    apply.__name__ = name
+    return apply
+
+
+def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
+    """A sandboxed Jinja environment with docgen's filters; shared by all templates."""
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        finalize=finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+        extensions=[I18nExtension],
+        cache_size=0,
+        auto_reload=False,
+    )
+    for name in FORMAT_FILTERS:
+        env.filters[name] = _format_filter(name)
+    return env

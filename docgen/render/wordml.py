@@ -1,0 +1,419 @@
+"""WordprocessingML → Jinja source: healing split tags and lowering docxtpl's tag forms.
+
+Word stores typed text in runs and splits them wherever formatting, proofing marks,
+bookmarks or revisions change, so ``{{ client }}`` may arrive as ``{{ cli`` + ``ent }}``
+in two runs. This module works on the lxml tree of one part:
+
+1. *heal*: every tag is moved whole into the ``w:t`` where it starts (the pieces are
+   removed from the following ``w:t`` elements, whatever lies between them);
+2. *lower*: paragraph/row/cell/run tags (``{%p``, ``{%tr``, ``{%tc``, ``{%r``, ``{{p``,
+   ``{{r``, ``{#p``…) replace their enclosing element, and docxtpl's table helpers
+   (``vm``, ``hm``, ``colspan``, ``cellbg``) become attributes;
+3. *serialise*: the tree is written out with every tag restored verbatim (so ``<`` in
+   an expression stays ``<``), and each paragraph gets a Jinja comment carrying its
+   number, which error reporting uses to say where a problem is.
+
+Only the Jinja source is produced here; nothing in this module renders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from lxml import etree
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = "{%s}" % W_NS
+W_P, W_R, W_T, W_TR, W_TC = W + "p", W + "r", W + "t", W + "tr", W + "tc"
+W_PPR, W_RPR, W_TCPR = W + "pPr", W + "rPr", W + "tcPr"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+# {%p …%}, {{r …}}, {#tr …#}: a letter code right after the opening delimiter.
+_LEVEL_RE = re.compile(r"^(\{%|\{\{|\{#)(p|tr|tc|r)\s")
+_CELL_FLAG_RE = re.compile(r"^\{%\s*(vm|hm)\s*%\}$")
+_CELL_EXPR_RE = re.compile(r"^\{%\s*(colspan|cellbg)\s+(.*?)\s*%\}$", re.DOTALL)
+_LEVEL_TAGS = {"p": W_P, "tr": W_TR, "tc": W_TC, "r": W_R}
+
+# A CJK input method types full-width delimiters; accept them as tags rather than
+# leaving "｛｛ name ｝｝" in a client's document.
+_FULLWIDTH_DELIMS = re.compile(r"[{｛][{｛%％#＃]|[}｝%％#＃][}｝]")
+_FULLWIDTH_MAP = str.maketrans("｛｝％＃", "{}%#")
+# Word's autocorrect turns quotes curly; inside a tag they must be ASCII for Jinja.
+_TAG_CHAR_MAP = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u3000": " "})
+# docxtpl's escapes for literal delimiters in document text.
+_LITERALS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+_LITERAL_RE = re.compile("|".join(re.escape(k) for k in _LITERALS))
+
+_PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"
+_PLACEHOLDER_RE = re.compile(
+    "\ue000(\\d+)\ue001|<\\?docgen (\\d+)\\?>|<\\?docgen-p (\\d+)\\?>"
+)
+
+_TCPR_ORDER = [W + n for n in (
+    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap",
+    "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers", "cellIns",
+    "cellDel", "cellMerge", "tcPrChange",
+)]
+
+
+def normalize_delimiters(text: str) -> str:
+    """Turn full-width tag delimiters (｛｛ ％｝ …) into ASCII, leaving other text alone."""
+    if "｛" not in text and "｝" not in text:
+        return text
+    return _FULLWIDTH_DELIMS.sub(lambda m: m.group(0).translate(_FULLWIDTH_MAP), text)
+
+
+@dataclass
+class Lowered:
+    """The Jinja source of one part plus what error reporting needs."""
+
+    source: str
+    paragraphs: dict[int, str] = field(default_factory=dict)  # number -> text (healed)
+
+
+class _Chunks:
+    """Verbatim Jinja fragments, referenced from the tree by placeholders."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def text_ref(self, jinja: str) -> str:
+        self.items.append(jinja)
+        return f"{_PH_OPEN}{len(self.items) - 1}{_PH_CLOSE}"
+
+    def element_ref(self, jinja: str) -> etree._Element:
+        self.items.append(jinja)
+        return etree.ProcessingInstruction("docgen", str(len(self.items) - 1))
+
+
+def _own_texts(p: etree._Element) -> list[etree._Element]:
+    """The ``w:t`` of paragraph ``p`` itself, not of paragraphs nested in text boxes."""
+    result = []
+    for t in p.iter(W_T):
+        anc = t.getparent()
+        while anc is not None and anc.tag != W_P:
+            anc = anc.getparent()
+        if anc is p:
+            result.append(t)
+    return result
+
+
+def heal_paragraph(texts: list[etree._Element]) -> str:
+    """Move every tag of a paragraph into the ``w:t`` where it starts; return the text.
+
+    Each character is given an owner ``w:t``; characters inside a tag take the owner
+    of the tag's first character. Rebuilding each ``w:t`` from the characters it owns
+    keeps all text in order and leaves every tag whole in one element.
+    """
+    raw = [t.text or "" for t in texts]
+    full = normalize_delimiters("".join(raw))
+    if "{" not in full:
+        return full
+    owner: list[int] = []
+    for i, s in enumerate(raw):
+        owner.extend([i] * len(s))
+    chars = list(full)
+    for m in TAG_RE.finditer(full):
+        first = owner[m.start()]
+        for k in range(m.start(), m.end()):
+            owner[k] = first
+        if any(c in m.group(0) for c in "“”‘’\u3000"):
+            chars[m.start():m.end()] = list(m.group(0).translate(_TAG_CHAR_MAP))
+    rebuilt = [""] * len(texts)
+    buckets: list[list[str]] = [[] for _ in texts]
+    for c, o in zip(chars, owner):
+        buckets[o].append(c)
+    for i, t in enumerate(texts):
+        rebuilt[i] = "".join(buckets[i])
+        if rebuilt[i] != raw[i]:
+            t.text = rebuilt[i]
+            _preserve_space(t)
+    return "".join(rebuilt)
+
+
+def _preserve_space(t: etree._Element) -> None:
+    t.set(XML_SPACE, "preserve")
+
+
+def _ancestor(el: etree._Element, tag: str) -> Optional[etree._Element]:
+    anc = el.getparent()
+    while anc is not None and anc.tag != tag:
+        anc = anc.getparent()
+    return anc
+
+
+def _attached(el: etree._Element, root: etree._Element) -> bool:
+    while el is not None:
+        if el is root:
+            return True
+        el = el.getparent()
+    return False
+
+
+def insert_in_order(parent: etree._Element, child: etree._Element, order: list[str]) -> None:
+    """Insert ``child`` where the schema's sequence ``order`` puts it (Word is strict)."""
+    rank = order.index(child.tag)
+    for i, existing in enumerate(parent):
+        if existing.tag in order and order.index(existing.tag) > rank:
+            parent.insert(i, child)
+            return
+    parent.append(child)
+
+
+def _set_tcpr_child(tc: etree._Element, child: etree._Element) -> None:
+    """Put ``child`` into the cell's ``w:tcPr`` at its schema position, replacing a twin."""
+    tcpr = tc.find(W_TCPR)
+    if tcpr is None:
+        tcpr = etree.Element(W_TCPR)
+        tc.insert(0, tcpr)
+    old = tcpr.find(child.tag)
+    if old is not None:
+        tcpr.remove(old)
+    insert_in_order(tcpr, child, _TCPR_ORDER)
+
+
+def _drop_if_empty_run(t: etree._Element) -> None:
+    run = t.getparent()
+    if t.text or run is None or run.tag != W_R:
+        return
+    if all(ch.tag in (W_RPR, W_T) and (ch.tag != W_T or not ch.text) for ch in run):
+        parent = run.getparent()
+        if parent is not None:
+            parent.remove(run)
+
+
+@dataclass
+class _LevelTag:
+    level: str
+    opener: str
+    body: str  # the tag without its level letters, e.g. "{% if x %}"
+    t: etree._Element
+    paragraph: int
+
+
+def lower_word_part(root: etree._Element) -> Lowered:
+    """Heal and lower one WordprocessingML part (document, header, footer, notes)."""
+    chunks = _Chunks()
+    result = Lowered(source="")
+    level_tags: list[_LevelTag] = []
+    paragraphs = list(root.iter(W_P))
+    for number, p in enumerate(paragraphs, start=1):
+        p.insert(0, etree.ProcessingInstruction("docgen-p", str(number)))
+        texts = _own_texts(p)
+        if not texts:
+            continue
+        text = heal_paragraph(texts)
+        result.paragraphs[number] = text
+        if "{" not in text and "%_}" not in text and "}_}" not in text:
+            continue
+        for t in texts:
+            if t.text:
+                _lower_text(t, number, chunks, level_tags)
+    for level in ("tr", "tc", "p", "r"):
+        for lt in level_tags:
+            if lt.level == level:
+                _apply_level_tag(lt, root, chunks)
+    return result_with_source(root, chunks, result)
+
+
+def _lower_text(
+    t: etree._Element, number: int, chunks: _Chunks, level_tags: list[_LevelTag]
+) -> None:
+    text = t.text or ""
+    pieces: list[str] = []
+    wrap_first = False
+    holds_level_tag = False
+    pos = 0
+    for m in TAG_RE.finditer(text):
+        pieces.append(_literals(text[pos:m.start()], chunks))
+        pos = m.end()
+        tag = m.group(0)
+        level = _LEVEL_RE.match(tag)
+        if level and not (level.group(1) == "{#" and level.group(2) == "r"):
+            opener = level.group(1)
+            body = opener + tag[len(opener) + len(level.group(2)):]
+            level_tags.append(_LevelTag(level.group(2), opener, body, t, number))
+            holds_level_tag = True  # its element is replaced later: keep the run attached
+            continue
+        flag = _CELL_FLAG_RE.match(tag)
+        expr = _CELL_EXPR_RE.match(tag)
+        tc = _ancestor(t, W_TC) if (flag or expr) else None
+        if tc is not None and flag and flag.group(1) == "vm":
+            vmerge = etree.Element(W + "vMerge")
+            vmerge.set(W + "val", chunks.text_ref(
+                "{% if loop.first %}restart{% else %}continue{% endif %}"))
+            _set_tcpr_child(tc, vmerge)
+            wrap_first = True
+        elif tc is not None and flag:  # hm
+            _lower_hmerge(tc, chunks)
+        elif tc is not None and expr:
+            name, value = expr.group(1), expr.group(2)
+            if name == "colspan":
+                el = etree.Element(W + "gridSpan")
+                el.set(W + "val", chunks.text_ref("{{ %s }}" % value))
+            else:
+                el = etree.Element(W + "shd")
+                el.set(W + "val", "clear")
+                el.set(W + "color", "auto")
+                el.set(W + "fill", chunks.text_ref("{{ %s }}" % value))
+            _set_tcpr_child(tc, el)
+        else:
+            pieces.append(chunks.text_ref(tag))
+    pieces.append(_literals(text[pos:], chunks))
+    new = "".join(pieces)
+    if wrap_first:
+        # As docxtpl does: text from the cell's first w:t through the one holding
+        # {% vm %} shows only in the first row of the merged run.
+        first = next((x for x in _ancestor(t, W_TC).iter(W_T)), t)  # type: ignore[union-attr]
+        opener = chunks.text_ref("{% if loop.first %}")
+        if first is t:
+            new = opener + new
+        else:
+            first.text = opener + (first.text or "")
+            _preserve_space(first)
+        new += chunks.text_ref("{% endif %}")
+    if new != text:
+        t.text = new
+        _preserve_space(t)
+        if not new and not holds_level_tag:
+            _drop_if_empty_run(t)
+
+
+def _literals(text: str, chunks: _Chunks) -> str:
+    if "_" not in text:
+        return text
+    return _LITERAL_RE.sub(
+        lambda m: chunks.text_ref("{% raw %}" + _LITERALS[m.group(0)] + "{% endraw %}"), text
+    )
+
+
+def _lower_hmerge(tc: etree._Element, chunks: _Chunks) -> None:
+    tcpr = tc.find(W_TCPR)
+    span = tcpr.find(W + "gridSpan") if tcpr is not None else None
+    el = etree.Element(W + "gridSpan")
+    if span is not None and (span.get(W + "val") or "").isdigit():
+        el.set(W + "val", chunks.text_ref("{{ %s * loop.length }}" % span.get(W + "val")))
+    else:
+        el.set(W + "val", chunks.text_ref("{{ loop.length }}"))
+    _set_tcpr_child(tc, el)
+    parent = tc.getparent()
+    if parent is not None:
+        i = parent.index(tc)
+        parent.insert(i, chunks.element_ref("{% if loop.first %}"))
+        parent.insert(i + 2, chunks.element_ref("{% endif %}"))
+
+
+def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks) -> None:
+    target = lt.t if lt.level == "r" and lt.t.tag == W_R else _ancestor(lt.t, _LEVEL_TAGS[lt.level])
+    if target is None or not _attached(target, root):
+        return
+    parent = target.getparent()
+    if parent is None:
+        return
+    marker = "{#@%d\n#}" % lt.paragraph
+    if lt.opener == "{#":
+        parent.remove(target)
+        return
+    if lt.opener == "{%":
+        replacement = chunks.element_ref(marker + lt.body)
+    else:
+        replacement = _rebuilt_value_element(lt, target, chunks, marker)
+    replacement.tail = target.tail
+    parent.replace(target, replacement)
+
+
+def _rebuilt_value_element(
+    lt: _LevelTag, target: etree._Element, chunks: _Chunks, marker: str
+) -> etree._Element:
+    """``{{p x}}`` / ``{{r x}}``: a fresh paragraph or run holding ``x``, keeping formatting."""
+    run = lt.t.getparent()
+    rpr = run.find(W_RPR) if run is not None and run.tag == W_R else None
+    new_run = etree.Element(W_R)
+    if rpr is not None:
+        new_run.append(_copy(rpr))
+    t = etree.SubElement(new_run, W_T)
+    t.text = chunks.text_ref(marker + lt.body)
+    _preserve_space(t)
+    if lt.level == "r":
+        return new_run
+    new_p = etree.Element(W_P)
+    ppr = target.find(W_PPR)
+    if ppr is not None:
+        new_p.append(_copy(ppr))
+    new_p.append(new_run)
+    return new_p
+
+
+def _copy(el: etree._Element) -> etree._Element:
+    return etree.fromstring(etree.tostring(el))
+
+
+def result_with_source(root: etree._Element, chunks: _Chunks, result: Lowered) -> Lowered:
+    xml = etree.tostring(root, encoding="unicode")
+    xml = _apply_merges(xml, chunks)
+    items = chunks.items
+
+    def sub(m: "re.Match[str]") -> str:
+        if m.group(3) is not None:
+            return "{#@%s\n#}" % m.group(3)
+        return items[int(m.group(1) or m.group(2))]
+
+    body = _PLACEHOLDER_RE.sub(sub, xml)
+    result.source = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + body
+    return result
+
+
+def _apply_merges(xml: str, chunks: _Chunks) -> str:
+    """docxtpl's ``{%-`` / ``-%}``: join the tag's paragraph with the text before/after it.
+
+    As in docxtpl, every ``{%-`` is merged before any ``-%}``; unlike docxtpl, a merge
+    never swallows another tag, so ``{%-`` right after a tag is left to Jinja.
+    """
+    for i, item in enumerate(chunks.items):
+        if item.startswith("{%-"):
+            ref = re.escape(f"{_PH_OPEN}{i}{_PH_CLOSE}")
+            xml, n = re.subn(
+                r"</w:t>(?:(?!</w:t>|<\?docgen |" + _PH_OPEN + ").)*?(?=" + ref + ")", "",
+                xml, count=1, flags=re.DOTALL)
+            if n:
+                chunks.items[i] = "{%" + item[3:]
+    for i, item in enumerate(chunks.items):
+        if item.endswith("-%}"):
+            ref = re.escape(f"{_PH_OPEN}{i}{_PH_CLOSE}")
+            xml, n = re.subn(
+                "(?<=" + ref + r")(?:(?!<w:t[ >]|" + _PH_OPEN + r"|<\?docgen ).)*?<w:t[^>]*>",
+                "", xml, count=1, flags=re.DOTALL)
+            if n:
+                chunks.items[i] = item[:-3] + "%}"
+    return xml
+
+
+def lower_plain_part(root: etree._Element) -> Lowered:
+    """Lower a non-Word XML part (core properties): tags in element text only."""
+    chunks = _Chunks()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.text and "{" in el.text:
+            text = normalize_delimiters(el.text)
+            el.text = TAG_RE.sub(lambda m: chunks.text_ref(m.group(0)), text)
+    return result_with_source(root, chunks, Lowered(source=""))
+
+
+def paragraph_of_line(source: str, lineno: int) -> Optional[int]:
+    """The paragraph number whose marker precedes ``lineno`` (1-based) in ``source``."""
+    end = 0
+    for _ in range(max(lineno, 1)):
+        nxt = source.find("\n", end)
+        if nxt < 0:
+            end = len(source)
+            break
+        end = nxt + 1
+    i = source.rfind("{#@", 0, end)
+    if i < 0:
+        return None
+    m = re.match(r"\{#@(\d+)", source[i:])
+    return int(m.group(1)) if m else None
+
+
+Lowerer = Callable[[etree._Element], Lowered]

@@ -1,0 +1,75 @@
+"""``docgen.Template``: the public face of the engine, for library users and the CLI."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from .errors import SourceLocation, TemplateError
+from .i18n.catalog import Labels
+from .i18n.format import Formatter
+from .i18n.locale import DocLocale, UnknownLocale
+from .render.docx import DocxTemplate
+from .render.package import write_package
+
+Source = Union[str, "os.PathLike[str]", bytes]
+
+
+class Template:
+    """A Word template, parsed and compiled once, rendered many times.
+
+    >>> tpl = Template("minutes.docx")                       # doctest: +SKIP
+    >>> data = tpl.render({"title": "Kick-off"}, locale="ko")  # doctest: +SKIP
+    """
+
+    def __init__(self, source: Source, *, name: Optional[str] = None) -> None:
+        if isinstance(source, bytes):
+            data, self.name = source, name or "<template>"
+        else:
+            path = Path(source)
+            self.name = name or str(path)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise TemplateError(f"cannot read the template: {exc.strerror}",
+                                    SourceLocation(file=self.name), code="read") from None
+        self._docx = DocxTemplate(data, self.name)
+        self._bound: dict[str, tuple[Formatter, Labels]] = {}
+
+    def fields(self) -> set[str]:
+        """Names of the top-level variables the template uses."""
+        return self._docx.fields()
+
+    def _bind(self, locale: DocLocale) -> tuple[Formatter, Labels]:
+        bound = self._bound.get(locale.code)
+        if bound is None:
+            bound = self._bound[locale.code] = (Formatter(locale.primary), Labels(locale))
+        return bound
+
+    def render(
+        self,
+        context: Mapping[str, Any],
+        locale: Union[str, DocLocale, None] = None,
+        *,
+        fonts: Optional[Mapping[str, str]] = None,
+    ) -> bytes:
+        """Render to the bytes of a .docx file.
+
+        ``locale`` selects labels (``_()``), formats (filters) and the document's
+        East Asian font and language tag; without it, formats follow Korean and the
+        template's fonts are left as they are.
+        """
+        if isinstance(locale, DocLocale) or locale is None:
+            doc_locale = locale
+        else:
+            try:
+                doc_locale = DocLocale.parse(locale)
+            except UnknownLocale:
+                raise TemplateError(f"unknown locale {locale!r}", code="locale") from None
+        formatter, labels = self._bind(doc_locale or DocLocale("ko"))
+        ctx = dict(context)
+        ctx["_docgen"] = formatter
+        ctx["_"] = ctx["gettext"] = labels.gettext
+        ctx["ngettext"] = labels.ngettext
+        ctx["locale"] = (doc_locale or DocLocale("ko")).code
+        return write_package(self._docx.render_members(ctx, doc_locale, fonts))
