@@ -7,7 +7,7 @@ locale and still point at the right file, line, cell or paragraph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,11 @@ class SourceLocation:
 
 
 class DocgenError(Exception):
-    """Base of every error meant for a user; ``exit_code`` is the CLI contract."""
+    """Base of every error meant for a user; ``exit_code`` is the CLI contract.
+
+    ``message`` is an English gettext msgid with named placeholders filled from
+    ``params``; :meth:`localized` gives the same sentence in another language.
+    """
 
     exit_code = 1
 
@@ -68,16 +72,35 @@ class DocgenError(Exception):
         code: str = "error",
         params: Optional[dict[str, Any]] = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.template = message
+        self.params = params or {}
+        self.message = _fill(message, self.params)
+        super().__init__(self.message)
         self.location = location
         self.code = code
-        self.params = params or {}
+
+    def text(self, translate: Callable[[str], str]) -> str:
+        """The message alone, translated with ``translate`` (a gettext)."""
+        return _fill(translate(self.template), self.params, fallback=self.message)
+
+    def localized(self, translate: Callable[[str], str]) -> str:
+        """The translated message with its location first."""
+        text = self.text(translate)
+        return f"{self.location}: {text}" if self.location is not None else text
 
     def __str__(self) -> str:
         if self.location is not None:
             return f"{self.location}: {self.message}"
         return self.message
+
+
+def _fill(template: str, params: dict[str, Any], fallback: Optional[str] = None) -> str:
+    if not params:
+        return template
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):  # a broken translation must not crash
+        return fallback if fallback is not None else template
 
 
 class InputError(DocgenError):
@@ -108,6 +131,10 @@ class TemplateError(DocgenError):
     ) -> None:
         super().__init__(message, location, code=code, params=params)
         self.excerpt = excerpt
+
+    def localized(self, translate: Callable[[str], str]) -> str:
+        text = super().localized(translate)
+        return f"{text}\n    {self.excerpt}" if self.excerpt else text
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -142,5 +169,6 @@ class ValidationFailed(InputError):
     """Raised when validation found errors; carries all problems at once."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the input", code="invalid")
+        super().__init__("{count} problem(s) in the input", code="invalid",
+                         params={"count": len(problems)})
         self.problems = problems

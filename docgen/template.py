@@ -31,8 +31,9 @@ class Template:
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                raise TemplateError(f"cannot read the template: {exc.strerror}",
-                                    SourceLocation(file=self.name), code="read") from None
+                raise TemplateError("cannot read the template: {detail}",
+                                    SourceLocation(file=self.name), code="read",
+                                    params={"detail": exc.strerror}) from None
         self._docx = DocxTemplate(data, self.name)
         self._bound: dict[str, tuple[Formatter, Labels]] = {}
 
@@ -65,7 +66,8 @@ class Template:
             try:
                 doc_locale = DocLocale.parse(locale)
             except UnknownLocale:
-                raise TemplateError(f"unknown locale {locale!r}", code="locale") from None
+                raise TemplateError("unknown locale '{locale}'", code="locale",
+                                    params={"locale": locale}) from None
         formatter, labels = self._bind(doc_locale or DocLocale("ko"))
         ctx = dict(context)
         ctx["_docgen"] = formatter

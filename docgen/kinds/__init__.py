@@ -1,0 +1,59 @@
+"""Document kinds: each folder holds a ``schema.yaml``; templates and samples are named by kind."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from ..resources import resource_dir
+
+KINDS_DIR = Path(__file__).resolve().parent
+# The order users see in `docgen kinds` (the order of an AE's week).
+ORDER = ("minutes", "brief", "weekly", "signoff", "invoice")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One document kind: its schema and where its templates and samples are."""
+
+    name: str
+    schema: dict[str, Any]
+    default_name: str  # output file name pattern over record fields
+
+    def template_path(self, fmt: str = "docx") -> Path:
+        return resource_dir("templates") / self.name / f"{self.name}.{fmt}"
+
+    def sample_path(self, locale_code: str) -> Path:
+        return resource_dir("samples") / self.name / f"{locale_code}.yaml"
+
+    def label(self, locale_code: str) -> str:
+        labels = self.schema.get("x-labels") or {}
+        return str(labels.get(locale_code) or self.schema.get("title") or self.name)
+
+
+_DEFAULT_NAMES = {
+    "minutes": "minutes_{date}_{title}",
+    "brief": "brief_{job_number}",
+    "weekly": "weekly_{client}_{week_start}",
+    "signoff": "signoff_{job_number}",
+    "invoice": "invoice_{job_number}",
+}
+
+
+def available() -> list[str]:
+    """Kinds that ship a schema, in the usual order."""
+    found = {p.parent.name for p in KINDS_DIR.glob("*/schema.yaml")}
+    return [k for k in ORDER if k in found] + sorted(found - set(ORDER))
+
+
+@lru_cache(maxsize=None)
+def get(name: str) -> Optional[Kind]:
+    """The kind called ``name``, or None."""
+    path = KINDS_DIR / name / "schema.yaml"
+    if not path.is_file():
+        return None
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Kind(name, schema, _DEFAULT_NAMES.get(name, name + "_{title}"))

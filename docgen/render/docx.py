@@ -13,8 +13,11 @@ from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from .environment import PROVIDED_NAMES, finalize_plain, finalize_wordml, make_environment
 from .fonts import localize_settings, localize_styles
+from .tables import fix_table_grids
 from .package import BadPackage, Member, make_member, read_package
-from .wordml import Lowered, lower_plain_part, lower_word_part, paragraph_of_line
+from .wordml import (
+    Lowered, LoweringError, lower_plain_part, lower_word_part, paragraph_of_line,
+)
 
 WORD_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 CORE_PART = "docProps/core.xml"
@@ -42,34 +45,38 @@ class CompiledPart:
         try:
             code = env.compile(lowered.source, name=name, filename=self.filename)
         except jinja2.TemplateSyntaxError as exc:
-            raise self.error(f"template syntax error: {exc.message}", exc.lineno,
-                             code="syntax") from None
+            raise self.error("template syntax error: {detail}", exc.lineno, "syntax",
+                             detail=exc.message) from None
         self.template = env.template_class.from_code(env, code, env.make_globals(None))
 
     def location(self, lineno: Optional[int]) -> SourceLocation:
         para = paragraph_of_line(self.lowered.source, lineno) if lineno else None
         return SourceLocation(file=self.file, part=self.name, paragraph=para)
 
-    def error(self, message: str, lineno: Optional[int], code: str) -> TemplateError:
+    def error(self, message: str, lineno: Optional[int], code: str, **params: Any) -> TemplateError:
         loc = self.location(lineno)
         excerpt = self.lowered.paragraphs.get(loc.paragraph) if loc.paragraph else None
-        return TemplateError(message, loc, code=code, excerpt=excerpt)
+        return TemplateError(message, loc, code=code, excerpt=excerpt, params=params)
 
     def render(self, context: Mapping[str, Any]) -> str:
         try:
-            return self.template.render(context)
+            xml = self.template.render(context)
         except Exception as exc:  # a template is data: any failure is the template's
             raise self._runtime_error(exc) from exc
+        return fix_table_grids(xml) if self.lowered.has_cell_loops else xml
 
     def _runtime_error(self, exc: Exception) -> TemplateError:
         lineno = _template_line(exc.__traceback__, self.filename)
         if isinstance(exc, jinja2.UndefinedError):
-            return self.error(f"undefined variable: {exc.message}", lineno, "undefined")
+            return self.error("undefined variable: {detail}", lineno, "undefined",
+                              detail=exc.message)
         if isinstance(exc, jinja2.exceptions.SecurityError):
-            return self.error(f"not allowed in a template: {exc}", lineno, "sandbox")
+            return self.error("not allowed in a template: {detail}", lineno, "sandbox",
+                              detail=str(exc))
         if isinstance(exc, jinja2.TemplateError):
-            return self.error(f"template error: {exc.message}", lineno, "render")
-        return self.error(f"{type(exc).__name__}: {exc}", lineno, "render")
+            return self.error("template error: {detail}", lineno, "render", detail=exc.message)
+        return self.error("cannot render: {detail}", lineno, "render",
+                          detail=f"{type(exc).__name__}: {exc}")
 
     def fields(self) -> set[str]:
         return set(meta.find_undeclared_variables(self.env.parse(self.lowered.source)))
@@ -98,8 +105,9 @@ class DocxTemplate:
         try:
             members = read_package(data)
         except BadPackage as exc:
-            raise TemplateError(f"not a readable .docx file ({exc})",
-                                SourceLocation(file=file), code="package") from None
+            raise TemplateError("not a readable .docx file ({detail})",
+                                SourceLocation(file=file), code="package",
+                                params={"detail": str(exc)}) from None
         names = {n for n, _ in members}
         if "word/document.xml" not in names:
             raise TemplateError("not a Word document (no word/document.xml)",
@@ -122,10 +130,15 @@ class DocxTemplate:
         try:
             root = etree.fromstring(blob, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"broken XML in the template: {exc}",
-                                SourceLocation(file=self.file, part=name), code="xml") from None
-        lowered = lowerer(root)
-        if "{" not in lowered.source.split("\n", 1)[-1].replace("{#@", ""):
+            raise TemplateError("broken XML in the template: {detail}",
+                                SourceLocation(file=self.file, part=name), code="xml",
+                                params={"detail": str(exc)}) from None
+        try:
+            lowered = lowerer(root)
+        except LoweringError as exc:
+            loc = SourceLocation(file=self.file, part=name, paragraph=exc.paragraph)
+            raise TemplateError(exc.message, loc, code="unclosed", params=exc.params) from None
+        if not lowered.has_tags:
             return make_member(name, blob)  # nothing to render after all
         return CompiledPart(name, lowered, env, self.file)
 

@@ -37,11 +37,21 @@ def _xml_text(value: Any) -> str:
     return s
 
 
+class RawXML(str):
+    """WordprocessingML built by docgen itself; printed as is. Jinja's ``Markup``
+    (from ``|safe``, ``|e``, ``|urlize``…) is HTML, not trusted XML: it is unescaped
+    back to text and escaped for XML like any other value."""
+
+
+def _text_of(value: Any) -> Any:
+    return value.unescape() if isinstance(value, Markup) else value
+
+
 def finalize_wordml(value: Any) -> str:
     """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``."""
-    if isinstance(value, Markup):
+    if isinstance(value, RawXML):
         return str(value)
-    s = _xml_text(value)
+    s = _xml_text(_text_of(value))
     if "\n" in s or "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _BREAK)
     if "\t" in s:
@@ -51,9 +61,9 @@ def finalize_wordml(value: Any) -> str:
 
 def finalize_plain(value: Any) -> str:
     """Printed value in plain XML text (core properties, shared strings)."""
-    if isinstance(value, Markup):
+    if isinstance(value, RawXML):
         return str(value)
-    return _xml_text(value)
+    return _xml_text(_text_of(value))
 
 
 FORMAT_FILTERS = (

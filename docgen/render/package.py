@@ -31,6 +31,7 @@ class Member:
     crc: int
     size: int
     deflated: bytes
+    method: int = 8  # 8 deflate; 0 stored (folder entries)
 
 
 def deflate(data: bytes, level: int = 6) -> bytes:
@@ -40,6 +41,8 @@ def deflate(data: bytes, level: int = 6) -> bytes:
 
 
 def make_member(name: str, data: bytes, level: int = 6) -> Member:
+    if name.endswith("/"):  # a folder entry, kept so the package lists what it listed
+        return Member(name, 0, 0, b"", method=0)
     return Member(name, zlib.crc32(data), len(data), deflate(data, level))
 
 
@@ -53,7 +56,8 @@ def read_package(source: Union[bytes, io.BufferedIOBase, str]) -> list[tuple[str
         if isinstance(source, bytes):
             source = io.BytesIO(source)  # type: ignore[assignment]
         with zipfile.ZipFile(source) as zf:  # type: ignore[arg-type]
-            return [(info.filename, zf.read(info)) for info in zf.infolist() if not info.is_dir()]
+            return [(info.filename, b"" if info.is_dir() else zf.read(info))
+                    for info in zf.infolist()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise BadPackage(str(exc)) from exc
 
@@ -68,14 +72,15 @@ def write_package(members: Iterable[Member]) -> bytes:
         flags = 0 if name.isascii() else _FLAG_UTF8
         offset = len(out)
         out += struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, _VERSION, flags, 8, _DOS_TIME, _DOS_DATE,
+            "<IHHHHHIIIHH", 0x04034B50, _VERSION, flags, m.method, _DOS_TIME, _DOS_DATE,
             m.crc, len(m.deflated), m.size, len(name), 0,
         )
         out += name
         out += m.deflated
         central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, _VERSION, _VERSION, flags, 8, _DOS_TIME,
-            _DOS_DATE, m.crc, len(m.deflated), m.size, len(name), 0, 0, 0, 0, 0, offset,
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, _VERSION, _VERSION, flags, m.method, _DOS_TIME,
+            _DOS_DATE, m.crc, len(m.deflated), m.size, len(name), 0, 0, 0, 0,
+            0x10 if m.name.endswith("/") else 0, offset,
         )
         central += name
         count += 1

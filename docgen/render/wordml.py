@@ -47,6 +47,9 @@ _LITERALS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
 _LITERAL_RE = re.compile("|".join(re.escape(k) for k in _LITERALS))
 
 _PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"
+_LITERAL_DELIM_RE = re.compile(r"\{(?=[{%#])")
+_OPENER_RE = re.compile(r"\{\{|\{%|\{#")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _PLACEHOLDER_RE = re.compile(
     "\ue000(\\d+)\ue001|<\\?docgen (\\d+)\\?>|<\\?docgen-p (\\d+)\\?>"
 )
@@ -71,6 +74,8 @@ class Lowered:
 
     source: str
     paragraphs: dict[int, str] = field(default_factory=dict)  # number -> text (healed)
+    has_tags: bool = False  # False: the part renders to itself and can stay static
+    has_cell_loops: bool = False  # {%tc %} or hm: the table grid must follow the cells
 
 
 class _Chunks:
@@ -88,16 +93,30 @@ class _Chunks:
         return etree.ProcessingInstruction("docgen", str(len(self.items) - 1))
 
 
+_REMOVED = (W + "del", W + "moveFrom")
+
+
 def _own_texts(p: etree._Element) -> list[etree._Element]:
-    """The ``w:t`` of paragraph ``p`` itself, not of paragraphs nested in text boxes."""
+    """The live ``w:t`` of paragraph ``p``: not in nested text-box paragraphs, not
+    in tracked deletions (deleted text is history, never part of a tag)."""
     result = []
     for t in p.iter(W_T):
         anc = t.getparent()
-        while anc is not None and anc.tag != W_P:
+        while anc is not None and anc.tag != W_P and anc.tag not in _REMOVED:
             anc = anc.getparent()
         if anc is p:
             result.append(t)
     return result
+
+
+class LoweringError(ValueError):
+    """A tag problem found while lowering, with the paragraph it is in."""
+
+    def __init__(self, message: str, paragraph: int, **params: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.paragraph = paragraph
+        self.params = params
 
 
 def heal_paragraph(texts: list[etree._Element]) -> str:
@@ -215,6 +234,9 @@ def lower_word_part(root: etree._Element) -> Lowered:
         for lt in level_tags:
             if lt.level == level:
                 _apply_level_tag(lt, root, chunks)
+    result.has_tags = bool(chunks.items or level_tags)
+    result.has_cell_loops = any(lt.level == "tc" for lt in level_tags) or any(
+        "loop.length" in c for c in chunks.items)
     return result_with_source(root, chunks, result)
 
 
@@ -262,6 +284,12 @@ def _lower_text(
         else:
             pieces.append(chunks.text_ref(tag))
     pieces.append(_literals(text[pos:], chunks))
+    rest = TAG_RE.sub("", text)
+    opener = _OPENER_RE.search(rest)
+    if opener:
+        raise LoweringError("a tag is not closed: '{tag}' has no matching '{closer}'", number,
+                            tag=rest[opener.start():opener.start() + 20],
+                            closer=_CLOSERS[opener.group(0)])
     new = "".join(pieces)
     if wrap_first:
         # As docxtpl does: text from the cell's first w:t through the one holding
@@ -353,6 +381,9 @@ def _copy(el: etree._Element) -> etree._Element:
 def result_with_source(root: etree._Element, chunks: _Chunks, result: Lowered) -> Lowered:
     xml = etree.tostring(root, encoding="unicode")
     xml = _apply_merges(xml, chunks)
+    # Every real tag is a placeholder by now; a delimiter still in the XML is literal
+    # text (tracked deletions, field codes, attribute values) and must stay literal.
+    xml = _LITERAL_DELIM_RE.sub("{% raw %}{{% endraw %}", xml)
     items = chunks.items
 
     def sub(m: "re.Match[str]") -> str:
@@ -397,19 +428,22 @@ def lower_plain_part(root: etree._Element) -> Lowered:
         if isinstance(el.tag, str) and el.text and "{" in el.text:
             text = normalize_delimiters(el.text)
             el.text = TAG_RE.sub(lambda m: chunks.text_ref(m.group(0)), text)
-    return result_with_source(root, chunks, Lowered(source=""))
+    return result_with_source(root, chunks, Lowered(source="", has_tags=bool(chunks.items)))
 
 
 def paragraph_of_line(source: str, lineno: int) -> Optional[int]:
-    """The paragraph number whose marker precedes ``lineno`` (1-based) in ``source``."""
-    end = 0
-    for _ in range(max(lineno, 1)):
-        nxt = source.find("\n", end)
+    """The paragraph number of line ``lineno`` (1-based) of ``source``.
+
+    Each paragraph's marker ``{#@N\n#}`` ends with the newline that starts the
+    paragraph's line, so the answer is the last marker before that line starts.
+    """
+    start = 0
+    for _ in range(max(lineno, 1) - 1):
+        nxt = source.find("\n", start)
         if nxt < 0:
-            end = len(source)
             break
-        end = nxt + 1
-    i = source.rfind("{#@", 0, end)
+        start = nxt + 1
+    i = source.rfind("{#@", 0, start)
     if i < 0:
         return None
     m = re.match(r"\{#@(\d+)", source[i:])

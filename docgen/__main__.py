@@ -1,0 +1,4 @@
+"""``python -m docgen``."""
+from .cli import main
+
+main(prog_name="docgen")

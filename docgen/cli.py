@@ -1,0 +1,278 @@
+"""The ``docgen`` command: parse options, call :mod:`docgen.pipeline`, print, exit.
+
+Exit codes (the contract scripts rely on): 0 success; 1 invalid input data;
+2 usage error; 3 template error; 4 output or conversion error; 70 internal error
+(a bug in docgen). Messages go to stderr in the chosen locale.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
+
+import click
+
+from . import __version__, kinds as kinds_mod, pipeline
+from .errors import DocgenError, OutputError, Problem, SourceLocation, TemplateError, ValidationFailed
+from .i18n.catalog import translations
+from .i18n.locale import DocLocale
+from .inputs import read_record
+from .messages import N_, tr
+from .template import Template
+
+EXIT_INTERNAL = 70
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _config_locale() -> Optional[str]:
+    return os.environ.get("DOCGEN_LOCALE") or None
+
+
+def _message_locale(option: Optional[DocLocale], data_file: Optional[str] = None) -> DocLocale:
+    """Locale for messages: ``-l`` > the record's ``locale`` > $DOCGEN_LOCALE > ko."""
+    if option is not None:
+        return option
+    if data_file:
+        try:
+            value = read_record(data_file).data.get("locale")
+            if isinstance(value, str):
+                return DocLocale.parse(value)
+        except Exception:  # unreadable input is reported later, by the command itself
+            pass
+    try:
+        return DocLocale.parse(_config_locale() or "ko")
+    except ValueError:
+        return DocLocale("ko")
+
+
+def _fail(exc: DocgenError, locale: DocLocale) -> NoReturn:
+    gettext = translations("messages", locale.primary).gettext
+    if isinstance(exc, ValidationFailed):
+        _print_problems(exc.problems, locale)
+        click.echo(tr(locale, N_("Error: {count} problem(s) found; nothing was written."),
+                      count=sum(p.is_error for p in exc.problems)), err=True)
+    else:
+        click.echo(tr(locale, N_("Error: {message}"), message=exc.localized(gettext)), err=True)
+    sys.exit(exc.exit_code)
+
+
+def _print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
+    for p in problems:
+        prefix = tr(locale, N_("warning")) + ": " if not p.is_error else ""
+        click.echo(f"{p.location}: {prefix}{p.message}", err=True)
+
+
+def _run(locale: DocLocale, action: Callable[[], Any]) -> Any:
+    """Run ``action``; user errors are printed once, here, and become exit codes."""
+    try:
+        return action()
+    except DocgenError as exc:
+        _fail(exc, locale)
+    except KeyboardInterrupt:
+        click.echo(tr(locale, N_("Interrupted; nothing partial was left behind.")), err=True)
+        sys.exit(130)
+    except Exception:
+        if os.environ.get("DOCGEN_DEBUG"):
+            traceback.print_exc()
+        click.echo(tr(locale, N_("Internal error in docgen (a bug): {detail}. "
+                                 "Set DOCGEN_DEBUG=1 for details."),
+                      detail=sys.exc_info()[1]), err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+class _LocaleType(click.ParamType):
+    name = "LOCALE"
+
+    def convert(self, value: Any, param: Optional[click.Parameter],
+                ctx: Optional[click.Context]) -> DocLocale:
+        if isinstance(value, DocLocale):
+            return value
+        try:
+            return DocLocale.parse(str(value))
+        except ValueError:
+            self.fail(f"unknown locale '{value}' (use ko, zh-CN, zh-TW, en, or A+B)", param, ctx)
+
+
+LOCALE = _LocaleType()
+
+
+def locale_option(f: F) -> F:
+    return click.option("-l", "--locale", "locale", type=LOCALE, default=None,
+                        help="ko, zh-CN, zh-TW, en, or A+B for bilingual labels.")(f)
+
+
+def force_option(f: F) -> F:
+    return click.option("--force", is_flag=True, help="Overwrite existing files.")(f)
+
+
+def kind_argument(f: F) -> F:
+    return click.argument("kind", metavar="KIND")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="docgen")
+def main() -> None:
+    """Client-ready Word documents from YAML/JSON data, in Korean, Chinese and English."""
+
+
+@main.command("kinds")
+@locale_option
+def kinds_cmd(locale: Optional[DocLocale]) -> None:
+    """List document kinds with their localized names."""
+    code = (locale or _message_locale(None)).primary
+    for name in kinds_mod.available():
+        kind = kinds_mod.get(name)
+        assert kind is not None
+        click.echo(f"{name}\t{kind.label(code)}")
+
+
+@main.command("schema")
+@kind_argument
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema of KIND's input."""
+    loc = _message_locale(None)
+    schema = _run(loc, lambda: pipeline.schema_of(kind))
+    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+
+
+@main.command("sample")
+@kind_argument
+@locale_option
+def sample_cmd(kind: str, locale: Optional[DocLocale]) -> None:
+    """Print a valid sample input of KIND (YAML)."""
+    loc = _message_locale(locale)
+    click.echo(_run(loc, lambda: pipeline.sample_text(kind, locale)), nl=False)
+
+
+@main.command("validate")
+@kind_argument
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@locale_option
+@click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list on stdout.")
+def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale], as_json: bool) -> None:
+    """Check input files; report every problem at once. Exit 1 on errors."""
+    loc = _message_locale(locale, files[0] if len(files) == 1 else None)
+    problems: list[Problem] = _run(loc, lambda: pipeline.validate_files(kind, files, locale))
+    if as_json:
+        click.echo(json.dumps([_problem_json(p) for p in problems], ensure_ascii=False, indent=2))
+    else:
+        _print_problems(problems, loc)
+        if not problems:
+            click.echo(tr(loc, N_("{count} file(s) valid."), count=len(files)), err=True)
+    sys.exit(1 if any(p.is_error for p in problems) else 0)
+
+
+def _problem_json(p: Problem) -> dict[str, Any]:
+    out: dict[str, Any] = {"file": p.location.file, "record": p.record, "path": p.path,
+                           "code": p.code, "severity": p.severity, "message": p.message}
+    if p.location.cell:
+        out["cell"] = f"{p.location.sheet}!{p.location.cell}"
+    else:
+        out["line"] = p.location.line
+    return out
+
+
+@main.command("render")
+@kind_argument
+@click.argument("file", metavar="FILE")
+@click.option("-o", "--output", "out_dir", default=".", metavar="DIR", help="Output folder.")
+@click.option("-f", "--formats", default="docx", metavar="FORMATS",
+              help="Comma list of docx, pdf (xlsx: later).")
+@locale_option
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Use this template instead of the built-in one.")
+@click.option("--name", default=None, metavar="PATTERN",
+              help="Output file name pattern over record fields, e.g. '{client}_{date}'.")
+@force_option
+def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
+               template: Optional[str], name: Optional[str], force: bool) -> None:
+    """Render one record FILE of KIND; print each written path."""
+    loc = _message_locale(locale, file)
+    paths = _run(loc, lambda: pipeline.render_file(
+        kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
+        locale=locale, template=template, name=name, force=force))
+    for p in paths:
+        click.echo(str(p))
+
+
+@main.command("fill")
+@click.argument("template", metavar="TEMPLATE")
+@click.argument("data", metavar="DATA")
+@click.option("-o", "--output", "outfile", default=None, metavar="OUTFILE")
+@locale_option
+@force_option
+def fill_cmd(template: str, data: str, outfile: Optional[str], locale: Optional[DocLocale],
+             force: bool) -> None:
+    """Fill any .docx TEMPLATE with any YAML/JSON DATA (no kind, no schema)."""
+    loc = _message_locale(locale, data)
+    path = _run(loc, lambda: pipeline.fill(template=template, data_file=data, outfile=outfile,
+                                           locale=locale, force=force))
+    click.echo(str(path))
+
+
+@main.group("template")
+def template_group() -> None:
+    """Inspect and create templates."""
+
+
+@template_group.command("fields")
+@click.argument("template", metavar="TEMPLATE")
+def template_fields_cmd(template: str) -> None:
+    """List the variables TEMPLATE uses."""
+    loc = _message_locale(None)
+    names = _run(loc, lambda: Template(template).fields())
+    for name in sorted(names):
+        click.echo(name)
+
+
+@template_group.command("check")
+@click.argument("template", metavar="TEMPLATE")
+@click.option("--kind", default=None, help="Also check variables against KIND's schema.")
+def template_check_cmd(template: str, kind: Optional[str]) -> None:
+    """Compile TEMPLATE and report errors (exit 3 on errors)."""
+    loc = _message_locale(None)
+
+    def check() -> list[str]:
+        names = Template(template).fields()
+        if kind is None:
+            return []
+        props = set(pipeline.get_kind(kind).schema.get("properties", {}))
+        return sorted(names - props)
+
+    unknown = _run(loc, check)
+    for name in unknown:
+        click.echo(f"{template}: " + tr(loc, N_("'{name}' is not a field of {kind}"),
+                                        name=name, kind=kind), err=True)
+    if unknown:
+        sys.exit(TemplateError.exit_code)
+    click.echo(tr(loc, N_("{file}: OK"), file=template), err=True)
+
+
+@template_group.command("new")
+@kind_argument
+@click.option("-f", "--format", "fmt", default="docx", type=click.Choice(["docx"]))
+@click.option("-o", "--output", "out", required=True, metavar="PATH")
+@force_option
+def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:
+    """Copy KIND's built-in template to PATH for customising."""
+    loc = _message_locale(None)
+
+    def copy() -> Path:
+        src = pipeline.get_kind(kind).template_path(fmt)
+        dest = Path(out)
+        if dest.exists() and not force:
+            raise OutputError("file exists (use --force to overwrite)",
+                              SourceLocation(file=str(dest)), code="exists")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        return dest
+
+    click.echo(str(_run(loc, copy)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,210 @@
+"""The core operations behind the CLI: read → validate → enrich → render → write.
+
+Plain functions with keyword arguments; the CLI only parses options, calls one of
+these, prints and maps errors to exit codes. Library users can call them directly.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import yaml
+
+from . import kinds as kinds_mod
+from .enrich import build_context
+from .errors import InputError, OutputError, Problem, SourceLocation, UsageError, ValidationFailed
+from .i18n.catalog import translations
+from .i18n.locale import DocLocale, UnknownLocale, resolve
+from .inputs import Record, read_data, read_record
+from .kinds import Kind
+from .messages import N_, tr
+from .output import output_name, plan_outputs, write_atomic
+from .template import Template
+from .validation import Validator
+
+FORMATS = ("docx", "xlsx", "pdf")
+
+
+def get_kind(name: str) -> Kind:
+    kind = kinds_mod.get(name)
+    if kind is None:
+        raise UsageError("unknown kind '{kind}' (available: {available})", code="kind",
+                         params={"kind": name, "available": ", ".join(kinds_mod.available())})
+    return kind
+
+
+def parse_locale(text: Optional[str], where: Optional[SourceLocation] = None) -> Optional[DocLocale]:
+    if not text:
+        return None
+    try:
+        return DocLocale.parse(text)
+    except UnknownLocale:
+        if where is None:
+            raise UsageError("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)",
+                             code="locale", params={"locale": text}) from None
+        raise InputError("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)",
+                         where, code="locale", params={"locale": text}) from None
+
+
+def parse_formats(text: str) -> list[str]:
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UsageError("unknown format '{format}' (use docx, xlsx, pdf)", code="format",
+                         params={"format": ",".join(bad) or text})
+    return list(dict.fromkeys(formats))
+
+
+def record_locale(record: Record, option: Optional[DocLocale],
+                  config_default: Optional[str] = None) -> DocLocale:
+    """``-l`` > the record's ``locale`` field > config default > ``ko``."""
+    if option is not None:
+        return option
+    value = record.data.get("locale")
+    if isinstance(value, str) and value.strip():
+        parsed = parse_locale(value, record.source.locate(("locale",)))
+        assert parsed is not None
+        return parsed
+    return resolve(None, None, config_default)
+
+
+def validate_records(kind: Kind, records: Sequence[Record],
+                     locale: Optional[DocLocale]) -> list[Problem]:
+    """Every problem of every record, each located in its file."""
+    problems: list[Problem] = []
+    for rec in records:
+        loc = locale or record_locale(rec, None)
+        problems.extend(Validator(kind.schema, loc).validate(rec.data, rec.source, rec.index))
+    return problems
+
+
+def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
+                   locale: Optional[DocLocale] = None) -> list[Problem]:
+    """Read and validate files; unreadable files become problems too."""
+    kind = get_kind(kind_name)
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            data, source = read_data(f)
+        except InputError as exc:
+            problems.append(Problem(path="", code=exc.code, message=_localized(exc, locale),
+                                    location=exc.location or SourceLocation(file=str(f))))
+            continue
+        items = data if isinstance(data, list) else [data]
+        records = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                problems.append(Problem(path="", code="not_a_record",
+                                        message=tr(locale, N_("expected a record (a mapping of "
+                                                              "field: value)")),
+                                        location=source.locate((i,) if isinstance(data, list) else ()),
+                                        record=i))
+                continue
+            if isinstance(data, list):  # paths inside a list start with the index
+                records.append(Record(item, source.within(i), i))
+            else:
+                records.append(Record(item, source))
+        problems.extend(validate_records(kind, records, locale))
+    return problems
+
+
+def _localized(exc: InputError, locale: Optional[DocLocale]) -> str:
+    return exc.text(translations("messages", locale.primary if locale else "ko").gettext)
+
+
+def render_file(
+    *,
+    kind_name: str,
+    file: Union[str, Path],
+    out_dir: Union[str, Path] = ".",
+    formats: Sequence[str] = ("docx",),
+    locale: Optional[DocLocale] = None,
+    template: Optional[Union[str, Path]] = None,
+    name: Optional[str] = None,
+    force: bool = False,
+) -> list[Path]:
+    """Render one record file of ``kind_name``; return the written paths.
+
+    Nothing is written when the input is invalid or the template fails.
+    """
+    kind = get_kind(kind_name)
+    record = read_record(file)
+    loc = record_locale(record, locale)
+    problems = Validator(kind.schema, loc).validate(record.data, record.source)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise ValidationFailed(problems)
+    wanted = list(formats)
+    if "xlsx" in wanted:
+        raise UsageError("the {kind} kind has no Excel template yet; use -f docx or pdf",
+                         code="format", params={"kind": kind.name})
+    tpl_path = Path(template) if template else kind.template_path("docx")
+    tpl = Template(tpl_path)
+    context = build_context(record.data, kind.schema)
+    stem = output_name(name or kind.default_name, context)
+    out = Path(out_dir)
+    paths = plan_outputs(out, stem, wanted, force)
+    data = tpl.render(context, loc)
+    written: list[Path] = []
+    try:
+        if "docx" in wanted:
+            target = out / f"{stem}.docx"
+            write_atomic(target, data, force)
+            written.append(target)
+        if "pdf" in wanted:
+            written.append(_write_pdf(data, out / f"{stem}.pdf", stem, force))
+    except BaseException:
+        for p in written:  # all or nothing
+            p.unlink(missing_ok=True)
+        raise
+    return [p for p in paths if p in written]
+
+
+def _write_pdf(docx: bytes, target: Path, stem: str, force: bool) -> Path:
+    from .convert import to_pdf
+    with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
+        src = Path(tmp) / f"{stem}.docx"
+        src.write_bytes(docx)
+        (pdf,) = to_pdf([src], Path(tmp) / "out")
+        write_atomic(target, pdf.read_bytes(), force)
+    return target
+
+
+def fill(
+    *,
+    template: Union[str, Path],
+    data_file: Union[str, Path],
+    outfile: Optional[Union[str, Path]] = None,
+    locale: Optional[DocLocale] = None,
+    force: bool = False,
+) -> Path:
+    """Fill any template with any YAML/JSON mapping (no kind, no schema)."""
+    record = read_record(data_file)
+    loc = record_locale(record, locale) if (locale or record.data.get("locale")) else None
+    tpl = Template(template)
+    target = Path(outfile) if outfile else Path(Path(data_file).stem + Path(template).suffix)
+    if target.exists() and not force:
+        raise OutputError("file exists (use --force to overwrite)",
+                          SourceLocation(file=str(target)), code="exists")
+    data = tpl.render(record.data, loc)
+    write_atomic(target, data, force)
+    return target
+
+
+def sample_text(kind_name: str, locale: Optional[DocLocale]) -> str:
+    """A valid sample input of the kind, as YAML text."""
+    kind = get_kind(kind_name)
+    code = (locale or DocLocale("ko")).code
+    path = kind.sample_path(code)
+    if not path.is_file():
+        path = kind.sample_path((locale or DocLocale("ko")).primary)
+    return path.read_text(encoding="utf-8")
+
+
+def schema_of(kind_name: str) -> dict[str, Any]:
+    return get_kind(kind_name).schema
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

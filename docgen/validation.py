@@ -1,0 +1,192 @@
+"""Schema checks → a list of :class:`Problem`, every one at once, sorted by location.
+
+A small validator for the JSON Schema subset the kinds use (type, required, enum,
+format date/time, minItems, minimum/maximum, anyOf, additionalProperties). It is
+hand-written rather than taken from ``jsonschema`` because each message must name
+the field's localized label and the input line, in the user's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from decimal import Decimal
+from typing import Any, Optional
+
+from .errors import Problem
+from .i18n.locale import DocLocale
+from .inputs import PathKey, SourceMap, format_path
+from .messages import N_, tr
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+_TYPE_NAMES = {
+    "string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"),
+    "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a group of fields"),
+}
+
+
+def parse_date(value: Any) -> Optional[dt.date]:
+    """An ISO ``YYYY-MM-DD`` date (or a date object) that exists, else None."""
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_time(value: Any) -> Optional[dt.time]:
+    """An ``HH:MM`` time (or a time object) that exists, else None."""
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        m = _TIME_RE.match(value.strip())
+        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+            return dt.time(int(m.group(1)), int(m.group(2)))
+    return None
+
+
+def _is_type(value: Any, expected: str) -> bool:
+    if expected == "string":
+        return isinstance(value, (str, dt.date, dt.time))  # YAML turns dates into dates
+    if expected == "number":
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "array":
+        return isinstance(value, list)
+    if expected == "object":
+        return isinstance(value, dict)
+    if expected == "null":
+        return value is None
+    return True
+
+
+def label_of(schema: dict[str, Any], locale: Optional[DocLocale]) -> str:
+    labels = schema.get("x-labels") or {}
+    if locale is not None and locale.primary in labels:
+        return str(labels[locale.primary])
+    return str(schema.get("title", ""))
+
+
+class Validator:
+    """Validates records of one kind's schema; messages in one locale."""
+
+    def __init__(self, schema: dict[str, Any], locale: Optional[DocLocale]) -> None:
+        self.schema = schema
+        self.locale = locale
+
+    def validate(self, data: Any, source: SourceMap, record: Optional[int] = None) -> list[Problem]:
+        problems: list[Problem] = []
+        self._check(data, self.schema, (), source, record, problems)
+        problems.sort(key=lambda p: (p.location.sort_key(), p.path))
+        return problems
+
+    def _problem(self, problems: list[Problem], path: PathKey, schema: dict[str, Any],
+                 code: str, message: str, source: SourceMap, record: Optional[int],
+                 severity: str = "error", **params: Any) -> None:
+        text = tr(self.locale, message, **params)
+        label = label_of(schema, self.locale)
+        shown = format_path(path) or "(record)"
+        if label and label != shown:
+            shown = f"{shown} ({label})"
+        problems.append(Problem(
+            path=format_path(path), code=code, message=f"{shown}: {text}", severity=severity,
+            location=source.locate(path), record=record))
+
+    def _check(self, value: Any, schema: dict[str, Any], path: PathKey, source: SourceMap,
+               record: Optional[int], problems: list[Problem]) -> None:
+        if "anyOf" in schema:
+            self._check_any_of(value, schema, path, source, record, problems)
+            return
+        expected = schema.get("type")
+        if expected and not _is_type(value, expected):
+            if value is None or value == "":
+                self._problem(problems, path, schema, "required", N_("a value is required"),
+                              source, record)
+            else:
+                self._problem(problems, path, schema, "type", N_("must be {expected}"),
+                              source, record,
+                              expected=tr(self.locale, _TYPE_NAMES.get(expected, expected)))
+            return
+        fmt = schema.get("format")
+        if fmt == "date" and parse_date(value) is None:
+            self._problem(problems, path, schema, "date",
+                          N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
+                          source, record, value=value)
+        elif fmt == "time" and parse_time(value) is None:
+            self._problem(problems, path, schema, "time",
+                          N_("'{value}' is not a valid time (use HH:MM, e.g. 14:30)"),
+                          source, record, value=value)
+        if "enum" in schema and value not in schema["enum"]:
+            self._problem(problems, path, schema, "enum", N_("'{value}' is not one of: {choices}"),
+                          source, record, value=value, choices=", ".join(map(str, schema["enum"])))
+        if isinstance(value, str) and schema.get("minLength", 0) > len(value.strip()):
+            self._problem(problems, path, schema, "required", N_("must not be empty"),
+                          source, record)
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            if "minimum" in schema and value < schema["minimum"]:
+                self._problem(problems, path, schema, "minimum", N_("must be at least {limit}"),
+                              source, record, limit=schema["minimum"])
+            if "maximum" in schema and value > schema["maximum"]:
+                self._problem(problems, path, schema, "maximum", N_("must be at most {limit}"),
+                              source, record, limit=schema["maximum"])
+        if isinstance(value, list):
+            if len(value) < schema.get("minItems", 0):
+                self._problem(problems, path, schema, "min_items",
+                              N_("must have at least {count} item(s)"), source, record,
+                              count=schema["minItems"])
+            items = schema.get("items")
+            if isinstance(items, dict):
+                for i, item in enumerate(value):
+                    self._check(item, items, path + (i,), source, record, problems)
+        if isinstance(value, dict):
+            self._check_object(value, schema, path, source, record, problems)
+
+    def _check_object(self, value: dict[str, Any], schema: dict[str, Any], path: PathKey,
+                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
+        props: dict[str, Any] = schema.get("properties", {})
+        required = schema.get("required", [])
+        for name in required:
+            item = value.get(name)
+            if item is None or (isinstance(item, str) and not item.strip()):
+                self._problem(problems, path + (name,), props.get(name, {}), "required",
+                              N_("a value is required"), source, record)
+        for key, item in value.items():
+            sub = props.get(key)
+            if sub is None:
+                if schema.get("additionalProperties", True) is False:
+                    close = difflib.get_close_matches(key, list(props), n=1)
+                    if close:
+                        self._problem(problems, path + (key,), {}, "unknown_field",
+                                      N_("unknown field (did you mean '{suggestion}'?)"),
+                                      source, record, severity="warning", suggestion=close[0])
+                    else:
+                        self._problem(problems, path + (key,), {}, "unknown_field",
+                                      N_("unknown field (it is ignored)"), source, record,
+                                      severity="warning")
+                continue
+            if item is None or (key in required and isinstance(item, str) and not item.strip()):
+                continue  # empty: optional, or already reported as required
+            self._check(item, sub, path + (key,), source, record, problems)
+
+    def _check_any_of(self, value: Any, schema: dict[str, Any], path: PathKey, source: SourceMap,
+                      record: Optional[int], problems: list[Problem]) -> None:
+        branches: list[dict[str, Any]] = schema["anyOf"]
+        for branch in branches:
+            if _is_type(value, branch.get("type", "")):
+                merged = {k: v for k, v in schema.items() if k != "anyOf"}
+                merged.update(branch)
+                self._check(value, merged, path, source, record, problems)
+                return
+        names = " / ".join(tr(self.locale, _TYPE_NAMES.get(b.get("type", ""), "?")) for b in branches)
+        self._problem(problems, path, schema, "type", N_("must be {expected}"), source, record,
+                      expected=names)
