@@ -84,7 +84,7 @@ def _run(locale: DocLocale, action: Callable[[], Any]) -> Any:
         sys.exit(EXIT_INTERNAL)
 
 
-class _LocaleType(click.ParamType):
+class _LocaleType(click.ParamType):  # type: ignore[type-arg]
     name = "LOCALE"
 
     def convert(self, value: Any, param: Optional[click.Parameter],

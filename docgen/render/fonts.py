@@ -47,6 +47,11 @@ def _set_east_asian_font(rfonts: etree._Element, font: str) -> None:
     rfonts.set(W + "eastAsia", font)
 
 
+def _serialize(root: etree._Element) -> bytes:
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out
+
+
 def localize_styles(
     xml: bytes, locale: DocLocale, fonts: Optional[Mapping[str, str]] = None
 ) -> bytes:
@@ -64,12 +69,12 @@ def localize_styles(
         lang.set(W + "eastAsia", locale.lang_tag)
         if lang.get(W + "val") is None:
             lang.set(W + "val", "en-US")
-        for style_fonts in root.iterfind(f"{W}style/{W}rPr/{W}rFonts"):
+        for style_fonts in root.iter(W + "rFonts"):  # styles, table-style parts alike
             if style_fonts.get(W + "eastAsiaTheme") is not None:
                 _set_east_asian_font(style_fonts, font)
     else:
         lang.set(W + "val", locale.lang_tag)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return _serialize(root)
 
 
 def localize_settings(xml: bytes, locale: DocLocale) -> bytes:
@@ -89,4 +94,4 @@ def localize_settings(xml: bytes, locale: DocLocale) -> bytes:
         tfl = etree.Element(W + "themeFontLang")
         anchor.addprevious(tfl)
     tfl.set(W + "eastAsia", locale.lang_tag)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return _serialize(root)

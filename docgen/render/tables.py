@@ -45,5 +45,5 @@ def fix_table_grids(xml: str) -> str:
         changed = True
     if not changed:
         return xml
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                          standalone=True).decode("utf-8")
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out.decode("utf-8")
