@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 from xml.sax.saxutils import escape as _xml_escape
 
 import docx

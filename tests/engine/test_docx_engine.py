@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import copy
 import io
-import sys
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
-_HERE = Path(__file__).resolve().parent
-for _p in (str(_HERE.parents[1]), str(_HERE)):  # repo root (docgen), this folder (builders)
-    if _p not in sys.path:  # also works under --import-mode=importlib
-        sys.path.insert(0, _p)
+import docgen
+from docgen.errors import SourceLocation, TemplateError
 
-import docgen  # noqa: E402
-from docgen.errors import SourceLocation, TemplateError  # noqa: E402
-
-from docx_builders import (  # noqa: E402
+from tests.engine.docx_builders import (
     FULLWIDTH_CLOSE,
     FULLWIDTH_OPEN,
     W,
@@ -765,7 +758,7 @@ def test_error_in_one_render_does_not_break_the_next():
 
 def test_output_is_a_plain_zip_python_docx_can_edit_and_save():
     out = render(_rich_template(), copy.deepcopy(CTX_A))
-    from docx_builders import open_with_python_docx
+    from tests.engine.docx_builders import open_with_python_docx
     d = open_with_python_docx(out)
     d.add_paragraph("appended")
     buf = io.BytesIO()

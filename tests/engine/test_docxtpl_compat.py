@@ -10,24 +10,18 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-_REPO = Path(__file__).resolve().parents[2]
-if str(_REPO) not in sys.path:  # also works under --import-mode=importlib
-    sys.path.insert(0, str(_REPO))
-
-CORPUS = _REPO.parent / "shared" / "compat" / "docxtpl"
+from tests.support import COMPAT as CORPUS
 
 if not CORPUS.is_dir():
     pytest.skip(f"docxtpl compatibility corpus not found at {CORPUS}",
                 allow_module_level=True)
 
-import docgen  # noqa: E402
+import docgen
 
 NAMES = sorted(p.stem for p in CORPUS.glob("*.docx"))
 

@@ -8,15 +8,10 @@ naive datetimes as local wall time, Thursday-rule / ISO weeks, plain spaces.
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
-# The repo root, so "docgen" imports without an installed package or a conftest.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from docgen.i18n.format import Formatter, get_formatter
 

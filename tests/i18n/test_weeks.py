@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
-
-# The repo root, so "docgen" imports without an installed package or a conftest.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from docgen.i18n.weeks import iso_week, korean_week, week_bounds
 

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import random
 import re
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
-# The repo root, so "docgen" imports without an installed package or a conftest.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from docgen.i18n.words import amount_in_words
 
