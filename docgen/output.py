@@ -67,6 +67,14 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
     """Write ``data`` to ``path`` whole or not at all; refuse to replace unless ``force``."""
+    try:
+        _write_atomic(path, data, force)
+    except OSError as exc:
+        raise OutputError("cannot write the file: {detail}", SourceLocation(file=str(path)),
+                          code="write", params={"detail": exc.strerror or str(exc)}) from None
+
+
+def _write_atomic(path: Path, data: bytes, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:
         raise OutputError("file exists (use --force to overwrite)", SourceLocation(file=str(path)),
@@ -81,7 +89,7 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
             os.replace(tmp, path)
         else:
             try:
-                os.link(tmp, path)  # atomic and refuses to clobber a file made meanwhile
+                os.link(tmp, path)  # atomic, and refuses to clobber a file made meanwhile
             except FileExistsError:
                 raise OutputError("file exists (use --force to overwrite)",
                                   SourceLocation(file=str(path)), code="exists") from None

@@ -243,3 +243,40 @@ def test_python_m_docgen() -> None:
     proc = subprocess.run([sys.executable, "-m", "docgen", "--version"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and docgen.__version__ in proc.stdout
+
+
+def _letter(tmp_path: Path) -> Path:
+    tpl = tmp_path / "t.docx"
+    doc = Document()
+    doc.add_paragraph("Hello {{ title }}")
+    doc.add_paragraph("Total: {{ amount|money }}")
+    doc.save(str(tpl))
+    return tpl
+
+
+def test_filter_on_missing_value_names_the_variable(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "d.yaml"
+    data.write_text("title: x\n", encoding="utf-8")
+    result = run(runner, "fill", str(_letter(tmp_path)), str(data), "-o", str(tmp_path / "o.docx"),
+                 "-l", "en")
+    assert result.exit_code == 3
+    assert "'amount' is undefined" in result.stderr and "¶2" in result.stderr
+
+
+def test_filter_on_bad_value_is_a_template_error(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "d.yaml"
+    data.write_text("title: x\namount: lots\n", encoding="utf-8")
+    result = run(runner, "fill", str(_letter(tmp_path)), str(data), "-o", str(tmp_path / "o.docx"),
+                 "-l", "en")
+    assert result.exit_code == 3
+    assert "money" in result.stderr and "lots" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_output_folder_is_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run(runner, "render", "minutes", str(SAMPLES / "minutes" / "en.yaml"),
+                 "-o", str(blocker), "-l", "en")
+    assert result.exit_code == 4
+    assert "cannot write" in result.stderr

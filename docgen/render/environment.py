@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from jinja2 import StrictUndefined, pass_context
+from jinja2 import StrictUndefined, TemplateRuntimeError, Undefined, pass_context
 from jinja2.ext import i18n as I18nExtension
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -78,10 +78,16 @@ PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen"})
 def _format_filter(name: str) -> Callable[..., str]:
     @pass_context
     def apply(ctx: Context, value: Any, *args: Any, **kwargs: Any) -> str:
+        for arg in (value, *args, *kwargs.values()):
+            if isinstance(arg, Undefined):  # report the missing name, not "not a number"
+                arg._fail_with_undefined_error()
         formatter = ctx.get("_docgen")
         if formatter is None:  # pragma: no cover - every render supplies one
             raise RuntimeError("no formatter bound to this render")
-        result: str = getattr(formatter, name)(value, *args, **kwargs)
+        try:
+            result: str = getattr(formatter, name)(value, *args, **kwargs)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise TemplateRuntimeError(f"the '{name}' filter cannot format {value!r}: {exc}") from exc
         return result
 
     apply.__name__ = name
