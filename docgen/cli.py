@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -17,11 +16,12 @@ from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
 import click
 
 from . import __version__, kinds as kinds_mod, pipeline
-from .errors import DocgenError, OutputError, Problem, SourceLocation, TemplateError, ValidationFailed
+from .errors import DocgenError, Problem, TemplateError, ValidationFailed
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale
 from .inputs import read_record
 from .messages import N_, tr
+from .output import write_atomic
 from .template import Template
 
 EXIT_INTERNAL = 70
@@ -264,11 +264,7 @@ def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:
     def copy() -> Path:
         src = pipeline.get_kind(kind).template_path(fmt)
         dest = Path(out)
-        if dest.exists() and not force:
-            raise OutputError("file exists (use --force to overwrite)",
-                              SourceLocation(file=str(dest)), code="exists")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        write_atomic(dest, src.read_bytes(), force)
         return dest
 
     click.echo(str(_run(loc, copy)))

@@ -65,6 +65,17 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def refuse_existing(path: Path, force: bool) -> None:
+    """Raise the "file exists" error unless ``force`` or ``path`` is free."""
+    if not force and path.exists():
+        raise _exists(path)
+
+
+def _exists(path: Path) -> OutputError:
+    return OutputError("file exists (use --force to overwrite)", SourceLocation(file=str(path)),
+                       code="exists")
+
+
 def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
     """Write ``data`` to ``path`` whole or not at all; refuse to replace unless ``force``."""
     try:
@@ -76,9 +87,7 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
 
 def _write_atomic(path: Path, data: bytes, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not force:
-        raise OutputError("file exists (use --force to overwrite)", SourceLocation(file=str(path)),
-                          code="exists")
+    refuse_existing(path, force)
     fd, tmp = tempfile.mkstemp(prefix=".docgen-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -91,8 +100,7 @@ def _write_atomic(path: Path, data: bytes, force: bool) -> None:
             try:
                 os.link(tmp, path)  # atomic, and refuses to clobber a file made meanwhile
             except FileExistsError:
-                raise OutputError("file exists (use --force to overwrite)",
-                                  SourceLocation(file=str(path)), code="exists") from None
+                raise _exists(path) from None
             except OSError:
                 os.replace(tmp, path)  # filesystems without hard links
             else:
@@ -110,7 +118,5 @@ def plan_outputs(out_dir: Path, stem: str, formats: list[str], force: bool) -> l
         if p.resolve().parent != resolved:  # belt and braces: sanitize() already ran
             raise OutputError("output name escapes the output folder",
                               SourceLocation(file=str(p)), code="path")
-        if p.exists() and not force:
-            raise OutputError("file exists (use --force to overwrite)",
-                              SourceLocation(file=str(p)), code="exists")
+        refuse_existing(p, force)
     return paths

@@ -13,13 +13,13 @@ import yaml
 
 from . import kinds as kinds_mod
 from .enrich import build_context
-from .errors import InputError, OutputError, Problem, SourceLocation, UsageError, ValidationFailed
+from .errors import InputError, Problem, SourceLocation, UsageError, ValidationFailed
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale, UnknownLocale, resolve
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
 from .messages import N_, tr
-from .output import output_name, plan_outputs, write_atomic
+from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .template import Template
 from .validation import Validator
 
@@ -184,9 +184,7 @@ def fill(
     loc = record_locale(record, locale) if (locale or record.data.get("locale")) else None
     tpl = Template(template)
     target = Path(outfile) if outfile else Path(Path(data_file).stem + Path(template).suffix)
-    if target.exists() and not force:
-        raise OutputError("file exists (use --force to overwrite)",
-                          SourceLocation(file=str(target)), code="exists")
+    refuse_existing(target, force)  # before rendering: fail fast, render nothing
     data = tpl.render(record.data, loc)
     write_atomic(target, data, force)
     return target

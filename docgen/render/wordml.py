@@ -17,6 +17,7 @@ Only the Jinja source is produced here; nothing in this module renders.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -375,7 +376,7 @@ def _rebuilt_value_element(
 
 
 def _copy(el: etree._Element) -> etree._Element:
-    return etree.fromstring(etree.tostring(el))
+    return copy.deepcopy(el)
 
 
 def result_with_source(root: etree._Element, chunks: _Chunks, result: Lowered) -> Lowered:
