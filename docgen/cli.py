@@ -22,6 +22,7 @@ from .i18n.locale import DocLocale
 from .inputs import read_record
 from .messages import N_, tr
 from .output import write_atomic
+from .profile import find_config, load_profile
 from .template import Template
 
 EXIT_INTERNAL = 70
@@ -109,6 +110,11 @@ def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite existing files.")(f)
 
 
+def config_option(f: F) -> F:
+    return click.option("--config", default=None, metavar="FILE",
+                        help="Company profile (default: ./docgen.toml if present).")(f)
+
+
 def kind_argument(f: F) -> F:
     return click.argument("kind", metavar="KIND")(f)
 
@@ -181,20 +187,23 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 @click.argument("file", metavar="FILE")
 @click.option("-o", "--output", "out_dir", default=".", metavar="DIR", help="Output folder.")
 @click.option("-f", "--formats", default="docx", metavar="FORMATS",
-              help="Comma list of docx, pdf (xlsx: later).")
+              help="Comma list of docx, xlsx, pdf (default docx).")
 @locale_option
 @click.option("--template", type=click.Path(dir_okay=False), default=None,
-              help="Use this template instead of the built-in one.")
+              help="Use this .docx or .xlsx template instead of the built-in one.")
 @click.option("--name", default=None, metavar="PATTERN",
               help="Output file name pattern over record fields, e.g. '{client}_{date}'.")
+@config_option
 @force_option
 def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
-               template: Optional[str], name: Optional[str], force: bool) -> None:
+               template: Optional[str], name: Optional[str], config: Optional[str],
+               force: bool) -> None:
     """Render one record FILE of KIND; print each written path."""
     loc = _message_locale(locale, file)
     paths = _run(loc, lambda: pipeline.render_file(
         kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
-        locale=locale, template=template, name=name, force=force))
+        locale=locale, template=template, name=name, force=force,
+        profile=load_profile(find_config(config))))
     for p in paths:
         click.echo(str(p))
 
@@ -207,7 +216,7 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
 @force_option
 def fill_cmd(template: str, data: str, outfile: Optional[str], locale: Optional[DocLocale],
              force: bool) -> None:
-    """Fill any .docx TEMPLATE with any YAML/JSON DATA (no kind, no schema)."""
+    """Fill any .docx or .xlsx TEMPLATE with any YAML/JSON DATA (no kind, no schema)."""
     loc = _message_locale(locale, data)
     path = _run(loc, lambda: pipeline.fill(template=template, data_file=data, outfile=outfile,
                                            locale=locale, force=force))
@@ -240,8 +249,7 @@ def template_check_cmd(template: str, kind: Optional[str]) -> None:
         names = Template(template).fields()
         if kind is None:
             return []
-        props = set(pipeline.get_kind(kind).schema.get("properties", {}))
-        return sorted(names - props)
+        return sorted(names - pipeline.get_kind(kind).provided_names())
 
     unknown = _run(loc, check)
     for name in unknown:
@@ -254,7 +262,7 @@ def template_check_cmd(template: str, kind: Optional[str]) -> None:
 
 @template_group.command("new")
 @kind_argument
-@click.option("-f", "--format", "fmt", default="docx", type=click.Choice(["docx"]))
+@click.option("-f", "--format", "fmt", default="docx", type=click.Choice(["docx", "xlsx"]))
 @click.option("-o", "--output", "out", required=True, metavar="PATH")
 @force_option
 def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:

@@ -19,6 +19,8 @@ from .i18n.locale import DocLocale, UnknownLocale, resolve
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
 from .messages import N_, tr
+from .profile import Profile
+from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .template import Template
 from .validation import Validator
@@ -123,42 +125,69 @@ def render_file(
     template: Optional[Union[str, Path]] = None,
     name: Optional[str] = None,
     force: bool = False,
+    profile: Optional[Profile] = None,
 ) -> list[Path]:
     """Render one record file of ``kind_name``; return the written paths.
 
-    Nothing is written when the input is invalid or the template fails.
+    ``template`` replaces the built-in template of its own format (a .xlsx given
+    with ``-f docx,xlsx`` replaces the Excel one); PDF is made from the Word file.
+    Nothing is written when the input is invalid or a template fails, and if any
+    output cannot be written, none is left behind.
     """
     kind = get_kind(kind_name)
+    profile = profile or Profile()
     record = read_record(file)
-    loc = record_locale(record, locale)
+    loc = record_locale(record, locale, profile.default_locale)
     problems = Validator(kind.schema, loc).validate(record.data, record.source)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise ValidationFailed(problems)
     wanted = list(formats)
-    if "xlsx" in wanted:
-        raise UsageError("the {kind} kind has no Excel template yet; use -f docx or pdf",
-                         code="format", params={"kind": kind.name})
-    tpl_path = Path(template) if template else kind.template_path("docx")
-    tpl = Template(tpl_path)
-    context = build_context(record.data, kind.schema)
+    templates = load_templates(kind, wanted, template)
+    context = build_context(record.data, kind.schema, locale=loc, compute=kind.compute,
+                            profile=profile, data_file=record.source.file)
     stem = output_name(name or kind.default_name, context)
     out = Path(out_dir)
     paths = plan_outputs(out, stem, wanted, force)
-    data = tpl.render(context, loc)
+    fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
+    base = Path(record.source.file).parent
+    rendered = {fmt: tpl.render(context, loc, fonts=fonts, base_dir=base)
+                for fmt, tpl in templates.items()}
     written: list[Path] = []
     try:
-        if "docx" in wanted:
-            target = out / f"{stem}.docx"
-            write_atomic(target, data, force)
+        for fmt in wanted:
+            target = out / f"{stem}.{fmt}"
+            if fmt == "pdf":
+                _write_pdf(rendered["docx"], target, stem, force)
+            else:
+                write_atomic(target, rendered[fmt], force)
             written.append(target)
-        if "pdf" in wanted:
-            written.append(_write_pdf(data, out / f"{stem}.pdf", stem, force))
     except BaseException:
         for p in written:  # all or nothing
             p.unlink(missing_ok=True)
         raise
     return [p for p in paths if p in written]
+
+
+def load_templates(kind: Kind, formats: Sequence[str],
+                   template: Optional[Union[str, Path]] = None) -> dict[str, Template]:
+    """The compiled template for each document format needed (PDF comes from Word)."""
+    needed = {"docx" if f == "pdf" else f for f in formats}
+    custom = Template(template) if template else None
+    if custom is not None and custom.format not in needed:
+        raise UsageError("--template is a .{fmt} template, but no {fmt} output was asked "
+                         "for (-f)", code="format", params={"fmt": custom.format})
+    out: dict[str, Template] = {}
+    for fmt in sorted(needed):
+        if custom is not None and custom.format == fmt:
+            out[fmt] = custom
+            continue
+        path = kind.template_path(fmt)
+        if not path.is_file():
+            raise UsageError("the {kind} kind has no built-in {fmt} template", code="format",
+                             params={"kind": kind.name, "fmt": fmt})
+        out[fmt] = Template(path)
+    return out
 
 
 def _write_pdf(docx: bytes, target: Path, stem: str, force: bool) -> Path:

@@ -1,7 +1,9 @@
 """``docgen.Template``: the public face of the engine, for library users and the CLI."""
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
@@ -10,13 +12,25 @@ from .i18n.catalog import Labels
 from .i18n.format import Formatter
 from .i18n.locale import DocLocale, UnknownLocale
 from .render.docx import DocxTemplate
+from .render.images import ImageSink
+from .render.xlsx import XlsxTemplate
 from .render.package import write_package
 
 Source = Union[str, "os.PathLike[str]", bytes]
 
 
+def _sniff(data: bytes) -> str:
+    """``xlsx`` for a workbook, else ``docx`` (the Word engine reports non-Word files)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "docx"
+    return "xlsx" if "xl/workbook.xml" in names else "docx"
+
+
 class Template:
-    """A Word template, parsed and compiled once, rendered many times.
+    """A Word or Excel template, parsed and compiled once, rendered many times.
 
     >>> tpl = Template("minutes.docx")                       # doctest: +SKIP
     >>> data = tpl.render({"title": "Kick-off"}, locale="ko")  # doctest: +SKIP
@@ -34,12 +48,20 @@ class Template:
                 raise TemplateError("cannot read the template: {detail}",
                                     SourceLocation(file=self.name), code="read",
                                     params={"detail": exc.strerror}) from None
-        self._docx = DocxTemplate(data, self.name)
+        self.format = _sniff(data)
+        self._docx: Optional[DocxTemplate] = None
+        self._xlsx: Optional[XlsxTemplate] = None
+        if self.format == "xlsx":
+            self._xlsx = XlsxTemplate(data, self.name)
+        else:
+            self._docx = DocxTemplate(data, self.name)
         self._bound: dict[str, tuple[Formatter, Labels]] = {}
 
     def fields(self) -> set[str]:
         """Names of the top-level variables the template uses."""
-        return self._docx.fields()
+        engine = self._xlsx or self._docx
+        assert engine is not None
+        return engine.fields()
 
     def _bind(self, locale: DocLocale) -> tuple[Formatter, Labels]:
         bound = self._bound.get(locale.code)
@@ -53,12 +75,15 @@ class Template:
         locale: Union[str, DocLocale, None] = None,
         *,
         fonts: Optional[Mapping[str, str]] = None,
+        base_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> bytes:
-        """Render to the bytes of a .docx file.
+        """Render to the bytes of a .docx or .xlsx file (the template's format).
 
         ``locale`` selects labels (``_()``), formats (filters) and the document's
         East Asian font and language tag; without it, formats follow Korean and the
-        template's fonts are left as they are.
+        template's fonts are left as they are. ``fonts`` maps a locale's primary
+        code to its East Asian font. ``image(path, width_mm)`` reads plain paths
+        relative to ``base_dir`` (default: the working directory) and never outside it.
         """
         if isinstance(locale, DocLocale) or locale is None:
             doc_locale = locale
@@ -74,4 +99,9 @@ class Template:
         ctx["_"] = ctx["gettext"] = labels.gettext
         ctx["ngettext"] = labels.ngettext
         ctx["locale"] = (doc_locale or DocLocale("ko")).code
-        return write_package(self._docx.render_members(ctx, doc_locale, fonts))
+        sink = ImageSink(Path(base_dir) if base_dir is not None else None)
+        ctx["image"] = sink.image
+        if self._xlsx is not None:
+            return write_package(self._xlsx.render_members(ctx, sink, doc_locale, fonts))
+        assert self._docx is not None
+        return write_package(self._docx.render_members(ctx, doc_locale, fonts, sink))

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Optional
 
 from .errors import Problem
@@ -49,6 +50,31 @@ def parse_time(value: Any) -> Optional[dt.time]:
         m = _TIME_RE.match(value.strip())
         if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
             return dt.time(int(m.group(1)), int(m.group(2)))
+    return None
+
+
+def resolve_image(value: str, data_file: Optional[str]) -> Optional[Path]:
+    """An image path from a record, relative to the record's file; None if absent."""
+    base = Path(data_file).parent if data_file and not data_file.startswith("<") else Path.cwd()
+    path = (base / value).resolve()
+    return path if path.is_file() else None
+
+
+def image_kind(path: Path) -> Optional[str]:
+    """The image type by signature, or None when the file is not an image docgen embeds."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head.startswith(b"BM"):
+        return "bmp"
     return None
 
 
@@ -126,6 +152,8 @@ class Validator:
             self._problem(problems, path, schema, "time",
                           N_("'{value}' is not a valid time (use HH:MM, e.g. 14:30)"),
                           source, record, value=value)
+        elif fmt == "image" and isinstance(value, str):
+            self._check_image(value, schema, path, source, record, problems)
         if "enum" in schema and value not in schema["enum"]:
             self._problem(problems, path, schema, "enum", N_("'{value}' is not one of: {choices}"),
                           source, record, value=value, choices=", ".join(map(str, schema["enum"])))
@@ -150,6 +178,17 @@ class Validator:
                     self._check(item, items, path + (i,), source, record, problems)
         if isinstance(value, dict):
             self._check_object(value, schema, path, source, record, problems)
+
+    def _check_image(self, value: str, schema: dict[str, Any], path: PathKey,
+                     source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
+        found = resolve_image(value, source.file)
+        if found is None:
+            self._problem(problems, path, schema, "image",
+                          N_("image file not found: {value}"), source, record, value=value)
+        elif image_kind(found) is None:
+            self._problem(problems, path, schema, "image",
+                          N_("not a PNG, JPEG, GIF or BMP image: {value}"), source, record,
+                          value=value)
 
     def _check_object(self, value: dict[str, Any], schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:

@@ -1,10 +1,13 @@
-"""Document kinds: each folder holds a ``schema.yaml``; templates and samples are named by kind."""
+"""Document kinds: each folder holds a ``schema.yaml`` and optionally ``compute.py``
+(``compute(context, locale)`` adds the kind's computed fields); templates and samples
+are named by kind."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import yaml
 
@@ -28,6 +31,24 @@ class Kind:
 
     def sample_path(self, locale_code: str) -> Path:
         return resource_dir("samples") / self.name / f"{locale_code}.yaml"
+
+    @property
+    def compute(self) -> Optional[Callable[..., None]]:
+        """The kind's computed-field hook (``docgen/kinds/<kind>/compute.py``), if any."""
+        if not (KINDS_DIR / self.name / "compute.py").is_file():
+            return None
+        module = importlib.import_module(f"{__name__}.{self.name}.compute")
+        hook: Callable[..., None] = module.compute
+        return hook
+
+    def provided_names(self) -> set[str]:
+        """Top-level names a template of this kind may read: the schema's fields, the
+        kind's computed fields (``COMPUTED_FIELDS`` in compute.py) and ``company``."""
+        names = set(self.schema.get("properties", {})) | {"company"}
+        if self.compute is not None:
+            module = importlib.import_module(f"{__name__}.{self.name}.compute")
+            names |= set(getattr(module, "COMPUTED_FIELDS", ()))
+        return names
 
     def label(self, locale_code: str) -> str:
         labels = self.schema.get("x-labels") or {}

@@ -12,6 +12,7 @@ from lxml import etree
 from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from .environment import PROVIDED_NAMES, finalize_plain, finalize_wordml, make_environment
+from .images import ImageSink, add_images
 from .fonts import localize_settings, localize_styles
 from .tables import fix_table_grids
 from .package import BadPackage, Member, make_member, read_package
@@ -21,6 +22,7 @@ from .wordml import (
 
 WORD_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 CORE_PART = "docProps/core.xml"
+CONTENT_TYPES = "[Content_Types].xml"
 STYLES_PART = "word/styles.xml"
 SETTINGS_PART = "word/settings.xml"
 
@@ -116,6 +118,8 @@ class DocxTemplate:
             self._entries.append((name, self._compile_member(name, blob)))
 
     def _compile_member(self, name: str, blob: bytes) -> Entry:
+        if name == CONTENT_TYPES or name.endswith(".rels"):
+            self._raw[name] = blob  # kept raw too: image() may have to extend them
         if name in (STYLES_PART, SETTINGS_PART):
             self._raw[name] = blob
             return name
@@ -172,13 +176,18 @@ class DocxTemplate:
         context: Mapping[str, Any],
         locale: Optional[DocLocale] = None,
         fonts: Optional[Mapping[str, str]] = None,
+        images: Optional[ImageSink] = None,
     ) -> list[Member]:
         members = []
         for name, entry in self._entries:
             if isinstance(entry, Member):
                 members.append(entry)
             elif isinstance(entry, CompiledPart):
+                if images is not None:
+                    images.current_part = name
                 members.append(make_member(name, entry.render(context).encode("utf-8")))
             else:
                 members.append(self._localized_member(name, locale, fonts))
+        if images is not None and images.rel_ids:
+            members = add_images(members, self._raw, images, "word/media/docgen-image")
         return members

@@ -16,6 +16,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from .images import PlacedImage, drawing_wordml
+
 # XML 1.0 forbids these characters even as references; Word refuses such files.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
@@ -48,9 +50,13 @@ def _text_of(value: Any) -> Any:
 
 
 def finalize_wordml(value: Any) -> str:
-    """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``."""
+    """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``;
+    an ``image()`` becomes an inline picture in the same run."""
     if isinstance(value, RawXML):
         return str(value)
+    if isinstance(value, PlacedImage):
+        return ('</w:t>' + drawing_wordml(value, value.sink.next_drawing_id())
+                + '<w:t xml:space="preserve">')
     s = _xml_text(_text_of(value))
     if "\n" in s or "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _BREAK)
@@ -61,7 +67,7 @@ def finalize_wordml(value: Any) -> str:
 
 def finalize_plain(value: Any) -> str:
     """Printed value in plain XML text (core properties, shared strings)."""
-    if isinstance(value, RawXML):
+    if isinstance(value, (RawXML, PlacedImage)):
         return str(value)
     return _xml_text(_text_of(value))
 
@@ -72,7 +78,7 @@ FORMAT_FILTERS = (
 )
 
 # Names every render supplies; not "fields" a user must provide.
-PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen"})
+PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen", "image"})
 
 
 def _format_filter(name: str) -> Callable[..., str]:

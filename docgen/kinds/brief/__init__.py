@@ -1,0 +1,1 @@
+"""The `brief` kind: schema.yaml and computed fields (compute.py)."""

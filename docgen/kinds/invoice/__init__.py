@@ -1,0 +1,1 @@
+"""The `invoice` kind: schema.yaml and computed fields (compute.py)."""

@@ -1,0 +1,1 @@
+"""The `signoff` kind: schema.yaml and computed fields (compute.py)."""

@@ -1,0 +1,1 @@
+"""The `weekly` kind: schema.yaml and computed fields (compute.py)."""
