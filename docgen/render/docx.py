@@ -12,7 +12,7 @@ from lxml import etree
 from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from .environment import PROVIDED_NAMES, finalize_plain, finalize_wordml, make_environment
-from .images import ImageSink, add_images
+from .images import ImageSink, add_images, rel_ids_of, rels_name
 from .fonts import localize_settings, localize_styles
 from .tables import fix_table_grids
 from .package import BadPackage, Member, make_member, read_package
@@ -185,9 +185,10 @@ class DocxTemplate:
             elif isinstance(entry, CompiledPart):
                 if images is not None:
                     images.current_part = name
+                    images.reserved_ids[name] = rel_ids_of(self._raw.get(rels_name(name)))
                 members.append(make_member(name, entry.render(context).encode("utf-8")))
             else:
                 members.append(self._localized_member(name, locale, fonts))
-        if images is not None and images.rel_ids:
+        if images is not None and images.rel_ids:  # pragma: no branch
             members = add_images(members, self._raw, images, "word/media/docgen-image")
         return members

@@ -13,6 +13,7 @@ the render's base folder (the data file's folder).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,6 +93,7 @@ class ImageSink:
         self._index: dict[str, int] = {}
         self.current_part: str = ""
         self.rel_ids: dict[str, dict[int, str]] = {}  # part -> image index -> rId
+        self.reserved_ids: dict[str, set[str]] = {}  # part -> rIds its template has
         self.placed: list[PlacedImage] = []
         self.current_anchor: tuple[str, int, int] = ("", 0, 0)  # Excel: sheet, row, col
         self.anchored: list[tuple[tuple[str, int, int], PlacedImage]] = []
@@ -142,11 +144,28 @@ class ImageSink:
         return placed
 
     def rel_id(self, index: int) -> str:
+        """The relationship id of image ``index`` in the part being rendered (ids the
+        template's part already uses are avoided: a template may be docgen output)."""
         ids = self.rel_ids.setdefault(self.current_part, {})
         rid = ids.get(index)
         if rid is None:
-            rid = ids[index] = f"rIdDocgenImg{index + 1}"
+            taken = self.reserved_ids.get(self.current_part, set()) | set(ids.values())
+            rid = ids[index] = free_id(f"rIdDocgenImg{index + 1}", taken)
         return rid
+
+
+def free_id(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``… whichever is not taken."""
+    rid, n = wanted, 1
+    while rid in taken:
+        n += 1
+        rid = f"{wanted}_{n}"
+    return rid
+
+
+def rel_ids_of(xml: Optional[bytes]) -> set[str]:
+    """The ``Id`` of every relationship in a ``.rels`` part."""
+    return {x.decode() for x in re.findall(rb'\bId="([^"]+)"', xml or b"")}
 
 
 def _millimetres(value: Any, what: str) -> Optional[float]:
@@ -204,7 +223,7 @@ def drawing_wordml(placed: PlacedImage, doc_pr_id: int) -> str:
     )
 
 
-_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 
@@ -278,7 +297,7 @@ def add_images(members: list[Any], raw: dict[str, bytes], sink: ImageSink,
     names = media_names(sink, prefix, taken)
     replaced: dict[str, Member] = {}
     for part, ids in sink.rel_ids.items():
-        rels = [(rid, _IMAGE_REL, relative_target(part, names[index]))
+        rels = [(rid, IMAGE_REL, relative_target(part, names[index]))
                 for index, rid in sorted(ids.items(), key=lambda kv: kv[1])]
         name = rels_name(part)
         replaced[name] = make_member(name, add_relationships(raw.get(name), rels))

@@ -43,8 +43,8 @@ from .docx import CompiledPart, _template_line
 from .fonts import DEFAULT_EAST_ASIAN_FONTS
 from .environment import PROVIDED_NAMES, finalize_plain, make_environment
 from .images import (
-    EMU_PER_MM, ImageSink, PlacedImage, add_content_defaults, add_relationships, media_names,
-    rels_name, relative_target,
+    IMAGE_REL, ImageSink, PlacedImage, add_content_defaults, add_relationships, free_id,
+    media_names, rel_ids_of, rels_name, relative_target,
 )
 from .package import BadPackage, Member, make_member, read_package
 from .wordml import LoweringError, lower_plain_part, normalize_delimiters
@@ -295,6 +295,9 @@ class SheetTemplate:
         self.max_col = 1
         self.body = self._compile_rows(sheet_data)
         self.has_loops = self.loops > 0
+        dim = re.search(r'<dimension\b[^>]*\bref="[^"]*?([A-Z]{1,3})\d*"', self.prefix)
+        if dim:  # the template's used range may be wider than its cells (merges, shapes)
+            self.max_col = max(self.max_col, fx.col_index(dim.group(1)))
         self.drawing_part: Optional[str] = None  # set by the workbook
         self.drawing_rid: Optional[str] = None
         self.table_parts: list[str] = []
@@ -933,11 +936,18 @@ class XlsxTemplate:
         for sheet, rows, rowmap in expanded:
             sheet_images = images_by_sheet.get(sheet.name, [])
             drawing_xml = None
+            taken = rel_ids_of(self.raw.get(rels_name(sheet.drawing_part))) \
+                if sheet.drawing_part else set()
+            image_rids: dict[int, str] = {}
+            for _, _, placed in sheet_images:
+                if placed.index not in image_rids:
+                    image_rids[placed.index] = free_id(f"rIdDocgenImg{placed.index + 1}",
+                                                       taken | set(image_rids.values()))
             if sheet.drawing_part and (not rowmap.identity or sheet_images):
                 drawing_xml = _move_anchors(self.raw[sheet.drawing_part], rowmap, sheet_images,
-                                            sheet, names)
+                                            image_rids)
             elif sheet_images:
-                drawing_xml = _move_anchors(None, rowmap, sheet_images, sheet, names)
+                drawing_xml = _move_anchors(None, rowmap, sheet_images, image_rids)
             add_drawing_rel = sheet_images and sheet.drawing_part is None
             drawing_part = sheet.drawing_part or f"xl/drawings/docgen-drawing-{self.sheets.index(sheet) + 1}.xml"
             dynamic[sheet.part] = self._sheet_xml(sheet, rows, rowmap, grid, context,
@@ -945,13 +955,11 @@ class XlsxTemplate:
             if drawing_xml is not None:
                 dynamic[drawing_part] = drawing_xml
                 if sheet_images:
-                    used = sorted({p.index for _, _, p in sheet_images})
                     drels = rels_name(drawing_part)
                     dynamic[drels] = add_relationships(
                         self.raw.get(drels) if sheet.drawing_part else None,
-                        [(f"rIdDocgenImg{i + 1}",
-                          "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image",
-                          relative_target(drawing_part, names[i])) for i in used])
+                        [(rid, IMAGE_REL, relative_target(drawing_part, names[i]))
+                         for i, rid in sorted(image_rids.items())])
                 if add_drawing_rel:
                     srels = rels_name(sheet.part)
                     dynamic[srels] = add_relationships(
@@ -1226,8 +1234,7 @@ def _suffix_xml(local: str, el: etree._Element, rowmap: RowMap, sheet: SheetTemp
 
 
 def _move_anchors(xml: Optional[bytes], rowmap: RowMap,
-                  images: list[tuple[int, int, PlacedImage]], sheet: SheetTemplate,
-                  names: list[str]) -> bytes:
+                  images: list[tuple[int, int, PlacedImage]], rids: dict[int, str]) -> bytes:
     """Drawing anchors follow their rows (repeated with repeated rows); images placed
     by ``image()`` are added as one-cell anchors at their cells."""
     import copy
@@ -1266,8 +1273,7 @@ def _move_anchors(xml: Optional[bytes], rowmap: RowMap,
     ids = [int(x) for x in root.xpath(".//@id") if str(x).isdigit()] if len(root) else []
     next_id = max([0, *ids]) + 1
     for row, col, placed in images:
-        rid = f"rIdDocgenImg{placed.index + 1}"
-        root.append(_one_cell_anchor(row, col, placed, rid, next_id))
+        root.append(_one_cell_anchor(row, col, placed, rids[placed.index], next_id))
         next_id += 1
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return out
