@@ -5,6 +5,7 @@ these, prints and maps errors to exit codes. Library users can call them directl
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -137,7 +138,7 @@ def render_file(
     kind = get_kind(kind_name)
     profile = profile or Profile()
     record = read_record(file)
-    loc = record_locale(record, locale, profile.default_locale)
+    loc = record_locale(record, locale, profile.default_locale or os.environ.get("DOCGEN_LOCALE"))
     problems = Validator(kind.schema, loc).validate(record.data, record.source)
     errors = [p for p in problems if p.is_error]
     if errors:
