@@ -380,3 +380,54 @@ def test_libreoffice_opens_and_agrees(rendered: bytes, soffice: str, tmp_path: P
     assert rows[3].startswith("item 1,1,")
     assert rows[6].split(",")[2:4] == ["Subtotal", "6003"]
     assert rows[8].split(",")[2:4] == ["Total", "6603"]
+
+
+def test_header_pictures_and_vml_are_kept_where_openpyxl_drops_them() -> None:
+    """A header logo lives in a VML part referenced by <legacyDrawingHF>; openpyxl
+    loses it on load/save, docgen keeps every byte of it."""
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{%tr for x in xs %}{{ x }}{%tr endfor %}"
+    wb.active.oddHeader.left.text = "&G"
+    src = zipfile.ZipFile(io.BytesIO(save(wb)))
+    vml = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:'
+           'office:office"><v:shape id="LH" o:spid="_x0000_s1025" type="#_x0000_t75" '
+           'style="width:60pt;height:20pt"><v:imagedata o:relid="rId1" o:title="logo"/>'
+           '</v:shape></xml>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n in src.namelist():
+            blob = src.read(n)
+            if n == "xl/worksheets/sheet1.xml":
+                blob = blob.replace(b"</worksheet>", b'<legacyDrawingHF xmlns:r="http://schemas.'
+                                    b'openxmlformats.org/officeDocument/2006/relationships" '
+                                    b'r:id="rIdHF"/></worksheet>')
+            elif n == "[Content_Types].xml":
+                blob = blob.replace(b"</Types>", b'<Default Extension="vml" ContentType="'
+                                    b'application/vnd.openxmlformats-officedocument.vmlDrawing"/>'
+                                    b'<Default Extension="png" ContentType="image/png"/></Types>')
+            dst.writestr(n, blob)
+        dst.writestr("xl/worksheets/_rels/sheet1.xml.rels",
+                     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                     'relationships"><Relationship Id="rIdHF" Type="http://schemas.openxmlformats'
+                     '.org/officeDocument/2006/relationships/vmlDrawing" Target="../drawings/'
+                     'vmlDrawingHF1.vml"/></Relationships>')
+        dst.writestr("xl/drawings/vmlDrawingHF1.vml", vml)
+        dst.writestr("xl/drawings/_rels/vmlDrawingHF1.vml.rels",
+                     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                     'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+                     '.org/officeDocument/2006/relationships/image" Target="../media/hf.png"/>'
+                     '</Relationships>')
+        dst.writestr("xl/media/hf.png", png())
+    template = out.getvalue()
+
+    round_trip = io.BytesIO()
+    load(template).save(round_trip)                      # what an openpyxl pipeline does
+    assert "xl/drawings/vmlDrawingHF1.vml" not in zipfile.ZipFile(round_trip).namelist()
+
+    data = Template(template).render({"xs": [1, 2]})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.read("xl/drawings/vmlDrawingHF1.vml").decode() == vml
+        assert zf.read("xl/media/hf.png") == png()
+        assert "vmlDrawingHF1.vml" in zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        assert '<legacyDrawingHF' in zf.read("xl/worksheets/sheet1.xml").decode()
+    assert load(data).active["A2"].value == 2
