@@ -10,13 +10,14 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
 
 import click
 
 from . import __version__, kinds as kinds_mod, pipeline
-from .errors import DocgenError, Problem, TemplateError, ValidationFailed
+from .errors import DocgenError, DocgenWarning, Problem, TemplateError, ValidationFailed
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale
 from .inputs import read_record
@@ -68,9 +69,15 @@ def _print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
 
 
 def _run(locale: DocLocale, action: Callable[[], Any]) -> Any:
-    """Run ``action``; user errors are printed once, here, and become exit codes."""
+    """Run ``action``; user errors are printed once, here, and become exit codes;
+    docgen's warnings are printed in the user's language."""
     try:
-        return action()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DocgenWarning)
+            try:
+                return action()
+            finally:
+                _print_warnings(caught, locale)
     except DocgenError as exc:
         _fail(exc, locale)
     except KeyboardInterrupt:
@@ -83,6 +90,16 @@ def _run(locale: DocLocale, action: Callable[[], Any]) -> Any:
                                  "Set DOCGEN_DEBUG=1 for details."),
                       detail=sys.exc_info()[1]), err=True)
         sys.exit(EXIT_INTERNAL)
+
+
+def _print_warnings(caught: list[warnings.WarningMessage], locale: DocLocale) -> None:
+    gettext = translations("messages", locale.primary).gettext
+    for w in caught:
+        if isinstance(w.message, DocgenWarning):
+            click.echo(tr(locale, N_("Warning: {message}"),
+                          message=w.message.localized(gettext)), err=True)
+        else:  # not ours: show it as Python would have
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 class _LocaleType(click.ParamType):  # type: ignore[type-arg]

@@ -103,6 +103,24 @@ def _fill(template: str, params: dict[str, Any], fallback: Optional[str] = None)
         return fallback if fallback is not None else template
 
 
+class DocgenWarning(UserWarning):
+    """Something docgen changed to fit the output (reported; the run goes on).
+
+    Raised through :mod:`warnings` so library users can filter or escalate it; the
+    CLI prints it in the user's language like an error."""
+
+    def __init__(self, message: str, location: Optional[SourceLocation] = None,
+                 **params: Any) -> None:
+        self.template = message
+        self.params = params
+        self.location = location
+        super().__init__(_fill(message, params))
+
+    def localized(self, translate: Callable[[str], str]) -> str:
+        text = _fill(translate(self.template), self.params, fallback=str(self))
+        return f"{self.location}: {text}" if self.location is not None else text
+
+
 class InputError(DocgenError):
     """The input data could not be read or is invalid (exit 1)."""
 

@@ -36,7 +36,7 @@ from jinja2 import Undefined
 from lxml import etree
 from markupsafe import Markup
 
-from ..errors import SourceLocation, TemplateError
+from ..errors import DocgenWarning, SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from . import formula as fx
 from .docx import CompiledPart, _template_line
@@ -82,8 +82,7 @@ _SUFFIX_ORDER = (
 )
 
 
-class RenderWarning(UserWarning):
-    """Something was changed to fit the file format (reported, rendering goes on)."""
+RenderWarning = DocgenWarning  # the name tests and library users import from here
 
 
 def _finalize_text(value: Any) -> str:
@@ -597,9 +596,11 @@ class SheetTemplate:
             return OutCell(cell, _typed(style, None, fx.format_number(serial)), serial, key)
         text = _finalize_text(value)
         if len(text) > MAX_CELL_CHARS:
-            warnings.warn(RenderWarning(
-                f"{self.name}!{cell.letters}{number}: text cut to Excel's limit of "
-                f"{MAX_CELL_CHARS} characters"), stacklevel=2)
+            warnings.warn(DocgenWarning(
+                "text cut to Excel's limit of {limit} characters",
+                SourceLocation(file=self.book.file, sheet=self.name,
+                               cell=f"{cell.letters}{number}"), limit=MAX_CELL_CHARS),
+                stacklevel=2)
             text = text[:MAX_CELL_CHARS]
         return OutCell(cell, self._string_xml(style, text), text, key)
 
@@ -852,9 +853,10 @@ class XlsxTemplate:
     def _warn_unmovable(self) -> None:
         for sheet in self.sheets:
             if sheet.has_loops and sheet.has_legacy:
-                warnings.warn(RenderWarning(
-                    f"{self.file}: sheet '{sheet.name}' has comments or form controls; they "
-                    "keep their template rows when row loops insert rows"), stacklevel=3)
+                warnings.warn(DocgenWarning(
+                    "sheet '{sheet}' has comments or form controls; they keep their "
+                    "template rows when row loops insert rows",
+                    SourceLocation(file=self.file), sheet=sheet.name), stacklevel=3)
 
     def _clean_shared_strings(self) -> Optional[bytes]:
         """Shared strings that held tags are blanked: no tag syntax reaches the output."""
