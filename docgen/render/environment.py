@@ -78,7 +78,8 @@ FORMAT_FILTERS = (
 )
 
 # Names every render supplies; not "fields" a user must provide.
-PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen", "image"})
+PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen", "image",
+                            "docgen_at"})
 
 
 def _format_filter(name: str) -> Callable[..., str]:

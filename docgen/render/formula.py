@@ -175,14 +175,27 @@ RefMapper = Callable[[Ref], Optional[Ref]]
 def translate(tokens: Sequence[Token], mapper: RefMapper) -> str:
     """The formula text with every reference passed through ``mapper``
     (``None`` from the mapper means the cells are gone: ``#REF!``)."""
+    return "".join(t.text for t in translate_tokens(tokens, mapper))
+
+
+_REF_ERROR = Token("err", "#REF!")
+
+
+def translate_tokens(tokens: Sequence[Token], mapper: RefMapper) -> list[Token]:
+    """Like :func:`translate`, as tokens (ready to evaluate without re-tokenizing)."""
     out = []
     for tok in tokens:
         if tok.kind == "ref" and tok.ref is not None:
             moved = mapper(tok.ref)
-            out.append("#REF!" if moved is None else moved.text())
+            if moved is None:
+                out.append(_REF_ERROR)
+            elif moved == tok.ref:
+                out.append(tok)
+            else:
+                out.append(Token("ref", moved.text(), moved))
         else:
-            out.append(tok.text)
-    return "".join(out)
+            out.append(tok)
+    return out
 
 
 def has_refs(tokens: Sequence[Token]) -> bool:

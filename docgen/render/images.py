@@ -99,6 +99,12 @@ class ImageSink:
         self.anchored: list[tuple[tuple[str, int, int], PlacedImage]] = []
         self._drawing_id = 4000  # wp:docPr ids must be unique; stay clear of Word's own
 
+    def at(self, col: int) -> str:
+        """Excel: the cell being rendered is in column ``col`` (of the current row)."""
+        sheet, row, _ = self.current_anchor
+        self.current_anchor = (sheet, row, col)
+        return ""
+
     def place(self, placed: PlacedImage) -> None:
         """Excel: anchor ``placed`` at the cell being rendered."""
         self.anchored.append((self.current_anchor, placed))

@@ -147,6 +147,7 @@ class Cell:
     datetime_style: Optional[str] = None
     where: str = ""  # A1 address in the template
     source: str = ""  # the cell's Jinja text (tagged cells)
+    expr_source: str = ""  # the expression of an expr cell
 
 
 @dataclass
@@ -155,6 +156,47 @@ class Row:
     attrs: str
     cells: list[Cell]
     control: bool = False
+    program: Optional["RowProgram"] = None
+
+
+class RowProgram:
+    """All tagged cells of one row compiled into one Jinja template.
+
+    Each cell becomes ``{% set docgen_cell_N = … %}`` on its own line(s); a render
+    runs the template once (``make_module``) and reads the values back, so a row
+    costs one Jinja context instead of one per cell. Expression values keep their
+    Python type (numbers, dates); a failure is traced back to its cell by line.
+    """
+
+    def __init__(self, env: jinja2.Environment, cells: list[Cell], name: str) -> None:
+        self.cells = cells
+        lines: list[str] = []
+        self.first_lines: list[int] = []
+        for i, cell in enumerate(cells):
+            self.first_lines.append(len(lines) + 1)
+            if cell.kind == "expr":
+                stmt = "{%% set docgen_cell_%d = (%s) %%}" % (i, cell.expr_source)
+            else:  # text: docgen_at() tells image() which cell it is in
+                stmt = ("{{ docgen_at(%d) }}{%% set docgen_cell_%d %%}%s{%% endset %%}"
+                        % (cell.col, i, cell.source))
+            lines.extend(stmt.split("\n"))
+        self.filename = f"<docgen {name}>"
+        code = env.compile("\n".join(lines), name=name, filename=self.filename)
+        self.template = env.template_class.from_code(env, code, env.make_globals(None))
+        self.names = [f"docgen_cell_{i}" for i in range(len(cells))]
+
+    def cell_at(self, lineno: Optional[int]) -> Optional[Cell]:
+        if lineno is None:
+            return None
+        found = None
+        for first, cell in zip(self.first_lines, self.cells):
+            if first <= lineno:
+                found = cell
+        return found
+
+    def run(self, scope: Mapping[str, Any]) -> list[Any]:
+        module = self.template.make_module(dict(scope))
+        return [getattr(module, n) for n in self.names]
 
 
 @dataclass
@@ -347,6 +389,12 @@ class SheetTemplate:
                 stack.append((loop.body, loop))
             row = Row(index, attrs, cells,
                       control=bool(openers or closers) and all(c.kind == "empty" for c in cells))
+            dynamic = [c for c in cells if c.kind in ("expr", "text")]
+            if dynamic:
+                try:
+                    row.program = RowProgram(self.book.env, dynamic, f"{self.name}:{index}")
+                except jinja2.TemplateSyntaxError:
+                    row.program = None  # cells compiled alone are still correct, just slower
             stack[-1][0].items.append(row)
             for tag, where in closers:
                 head = tag.split()[0]
@@ -437,6 +485,7 @@ class SheetTemplate:
         if m and "}}" not in m.group(1) and "{{" not in m.group(1):
             try:
                 cell.expr = self.book.env.compile_expression(m.group(1), undefined_to_none=False)
+                cell.expr_source = m.group(1)
             except jinja2.TemplateSyntaxError as exc:
                 raise self.book.error("template syntax error: {detail}", self.name, cell.where,
                                       "syntax", detail=exc.message, excerpt=text) from None
@@ -545,6 +594,8 @@ class SheetTemplate:
 
     def _render_row(self, row: Row, scope: Mapping[str, Any], key: IterKey, number: int,
                     sink: ImageSink) -> OutRow:
+        if row.program is not None:
+            return self._render_program(row, row.program, scope, key, number, sink)
         out: list[OutCell] = []
         for cell in row.cells:
             if cell.kind in ("static", "empty"):
@@ -565,6 +616,34 @@ class SheetTemplate:
                     raise
                 except Exception as exc:
                     raise self.book.runtime_error(exc, self.name, cell.where) from exc
+                out.append(self._typed_cell(cell, value, key, number))
+        return OutRow(row, number, key, out)
+
+    def _render_program(self, row: Row, program: RowProgram, scope: Mapping[str, Any],
+                        key: IterKey, number: int, sink: ImageSink) -> OutRow:
+        sink.current_anchor = (self.name, number, 0)
+        try:
+            values = iter(program.run(scope))
+        except TemplateError:
+            raise
+        except Exception as exc:
+            cell = program.cell_at(_template_line(exc.__traceback__, program.filename))
+            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}") \
+                from exc
+        out: list[OutCell] = []
+        for cell in row.cells:
+            if cell.kind in ("static", "empty"):
+                out.append(OutCell(cell, cell.static_xml, cell.value, key))
+            elif cell.kind == "formula":
+                out.append(OutCell(cell, "", None, key))
+            else:
+                value = next(values)
+                if isinstance(value, Undefined):
+                    try:
+                        value._fail_with_undefined_error()
+                    except Exception as exc:
+                        raise self.book.runtime_error(exc, self.name, cell.where) from exc
+                sink.current_anchor = (self.name, number, cell.col)
                 out.append(self._typed_cell(cell, value, key, number))
         return OutRow(row, number, key, out)
 
@@ -920,6 +999,7 @@ class XlsxTemplate:
     def render_members(self, context: Mapping[str, Any], sink: ImageSink,
                        locale: Optional[DocLocale] = None,
                        fonts: Optional[Mapping[str, str]] = None) -> list[Member]:
+        context = {**context, "docgen_at": sink.at}
         expanded = []
         maps: dict[str, RowMap] = {}
         for sheet in self.sheets:
@@ -1098,14 +1178,15 @@ class _Grid:
         if done is not None:
             return done
         mapper = _mapper(self.maps, sheet.name, oc.key, expand=False)
-        text = fx.translate(oc.cell.tokens, mapper)
+        tokens = fx.translate_tokens(oc.cell.tokens, mapper)
+        text = "".join(t.text for t in tokens)
         if key in self.active:  # a circular reference: leave it to Excel
             raise fx.FormulaError("circular reference")
         self.active.add(key)
         value: Optional[fx.Value] = None
         error = None
         try:
-            value = fx.evaluate(fx.tokenize(text), self.value, sheet.name)
+            value = fx.evaluate(tokens, self.value, sheet.name)
         except fx.ExcelError as exc:
             error = exc.code
         except fx.FormulaError:
