@@ -1,0 +1,139 @@
+"""The company profile (docgen.toml): loading, per-locale texts, errors, use in renders."""
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from docgen.errors import InputError
+from docgen.i18n.locale import DocLocale
+from docgen.profile import Profile, find_config, load_profile
+from docgen.template import Template
+from tests.support import REPO
+
+SAMPLE = REPO / "samples" / "docgen.toml"
+
+
+def test_sample_profile_loads_with_texts_per_locale() -> None:
+    profile = load_profile(SAMPLE)
+    ko = profile.context(DocLocale.parse("ko"))
+    zh = profile.context(DocLocale.parse("zh-CN"))
+    tw = profile.context(DocLocale.parse("zh-TW"))
+    assert ko["name"] == "한빛애드 주식회사"
+    assert zh["name"] == "韩光广告有限公司" and tw["name"] == "韓光廣告有限公司"
+    assert zh["bank"]["name"] == "Shinhan Bank, Gangnam Central"  # no zh text: falls back to en
+    assert ko["tax_id"] == "214-86-12341"
+    assert ko["logo"] == str((REPO / "samples" / "logo.png").resolve())
+    assert profile.default_locale == "ko"
+    assert profile.fonts == {"ko": "맑은 고딕", "zh-CN": "微软雅黑", "zh-TW": "微軟正黑體"}
+
+
+def test_no_profile_gives_the_same_keys_all_empty() -> None:
+    ctx = Profile().context(DocLocale.parse("ko"))
+    assert set(ctx) >= {"name", "address", "tax_id", "logo", "bank"}
+    assert ctx["name"] is None and ctx["logo"] is None and ctx["bank"]["account"] is None
+
+
+def test_config_is_found_in_the_working_directory(tmp_path: Path) -> None:
+    assert find_config(None, tmp_path) is None
+    (tmp_path / "docgen.toml").write_text("[company]\nname = 'X'\n", encoding="utf-8")
+    assert find_config(None, tmp_path) == tmp_path / "docgen.toml"
+    with pytest.raises(InputError):
+        find_config(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[company\nname = 'x'", "broken TOML"),
+    ("[compnay]\nname = 'x'", "unknown section"),
+    ("[company]\nnmae = 'x'", "unknown field"),
+    ("[company]\nname = 3", "must be text"),
+    ("[company]\nlogo = 'nowhere.png'", "logo image not found"),
+    ("[defaults]\nlocale = 'fr'", "unknown locale"),
+    ("[fonts]\nko = 3", "must be a font name"),
+])
+def test_bad_profiles_are_reported(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "docgen.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_profile(path)
+    assert fragment in err.value.text(str)
+    assert err.value.location is not None and err.value.location.file == str(path)
+
+
+def _letterhead_docx(tmp: Path) -> Path:
+    d = docx.Document()
+    d.add_paragraph("{% if company.logo %}{{ image(company.logo, 30) }}{% endif %}{{ company.name or '' }}")
+    d.add_paragraph("{{ company.address or '' }}")
+    path = tmp / "letter.docx"
+    d.save(str(path))
+    return path
+
+
+def test_profile_letterhead_in_word_with_logo(tmp_path: Path) -> None:
+    profile = load_profile(SAMPLE)
+    loc = DocLocale.parse("zh-TW")
+    data = Template(_letterhead_docx(tmp_path)).render({"company": profile.context(loc)}, loc)
+    doc = docx.Document(io.BytesIO(data))
+    assert doc.paragraphs[0].text == "韓光廣告有限公司"
+    assert doc.paragraphs[1].text == "首爾市江南區德黑蘭路123號7樓"
+    (shape,) = doc.inline_shapes
+    assert round(shape.width.mm) == 30 and round(shape.height.mm) == 10  # 240×80 px kept
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.read("word/media/docgen-image1.png") == (REPO / "samples" / "logo.png").read_bytes()
+        assert "image/png" in zf.read("[Content_Types].xml").decode() or \
+            'Extension="png"' in zf.read("[Content_Types].xml").decode()
+
+
+def test_templates_work_without_a_profile(tmp_path: Path) -> None:
+    data = Template(_letterhead_docx(tmp_path)).render(
+        {"company": Profile().context(DocLocale.parse("ko"))}, "ko")
+    doc = docx.Document(io.BytesIO(data))
+    assert [p.text for p in doc.paragraphs] == ["", ""]
+    assert not doc.inline_shapes
+
+
+def test_profile_in_excel_with_logo(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{% if company.logo %}{{ image(company.logo, 25) }}{% endif %}"
+    wb.active["B1"] = "{{ company.name }}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    loc = DocLocale.parse("ko")
+    data = Template(buf.getvalue()).render({"company": load_profile(SAMPLE).context(loc)}, loc)
+    assert openpyxl.load_workbook(io.BytesIO(data)).active["B1"].value == "한빛애드 주식회사"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert any(n.startswith("xl/media/") for n in names)
+        drawing = next(n for n in names if n.startswith("xl/drawings/") and n.endswith(".xml"))
+        assert "<xdr:pic>" in zf.read(drawing).decode()
+
+
+def test_render_uses_config_from_the_working_directory(tmp_path: Path, runner, monkeypatch) -> None:
+    from docgen.cli import main
+    shutil.copy(SAMPLE, tmp_path / "docgen.toml")
+    shutil.copy(REPO / "samples" / "logo.png", tmp_path / "logo.png")
+    monkeypatch.chdir(tmp_path)
+    sample = REPO / "samples" / "invoice" / "ko.yaml"
+    result = runner.invoke(main, ["render", "invoice", str(sample), "-o", "out"])
+    assert result.exit_code == 0, result.output
+    (path,) = [Path(p) for p in result.stdout.splitlines()]
+    doc = docx.Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for r in t.rows for c in r.cells)
+    text += "\n".join(p.text for s in doc.sections for p in s.header.paragraphs)
+    assert "한빛애드 주식회사" in text
+
+
+def test_bad_config_option_exits_1(tmp_path: Path, runner) -> None:
+    from docgen.cli import main
+    sample = REPO / "samples" / "minutes" / "ko.yaml"
+    result = runner.invoke(main, ["render", "minutes", str(sample), "-o", str(tmp_path),
+                                  "--config", str(tmp_path / "none.toml")])
+    assert result.exit_code == 1
+    assert "none.toml" in result.stderr
+    assert not list(tmp_path.glob("*.docx"))

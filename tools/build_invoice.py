@@ -1,0 +1,167 @@
+"""Build the built-in invoice-request template, ``templates/invoice/invoice.docx``.
+
+An internal form asking finance to issue the legal invoice (KR 세금계산서, CN 数电发票,
+TW 統一發票; DOMAIN.md §1.6): the buyer's legal name and tax ID, the items with
+subtotal, VAT and total, the total in words, payment terms with the due date, the
+agency's bank account, and the requester / team lead / finance approval boxes.
+
+Run ``python tools/build_invoice.py`` after editing (byte-identical output for the same
+script). Amounts, VAT, total, words and due date are computed fields of the invoice kind
+(``docgen/kinds/invoice/compute.py``); the template only formats them.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from docx.document import Document
+from docx.shared import Mm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import docx_kit as kit  # noqa: E402
+from docx_kit import (  # noqa: E402
+    BODY_W, CENTER, DASH, RIGHT, TOTAL_FILL, add_row, cell_text, label, shade, tag_par,
+)
+
+KIND = "Invoice Request"
+OPEN = '{{ "（" if locale[:2] == "zh" else " (" }}'
+CLOSE = '{{ "）" if locale[:2] == "zh" else ")" }}'
+MONEY = "|money(currency)"
+GRID = (Mm(32), Mm(53), Mm(32), Mm(53))
+INVOICE_TYPE = ('{{ {"standard": _("Tax invoice (VAT)"), "general": _("Ordinary invoice"), '
+                '"zero_rated": _("Zero-rated invoice"), "exempt": _("Tax-exempt invoice")}'
+                f'[invoice_type] if invoice_type else "{DASH}" }}}}')
+
+
+def opt(expr: str) -> str:
+    """An optional value, or a dash."""
+    return f'{{{{ {expr}|default(none, true) or "{DASH}" }}}}'
+
+
+def build_title_block(doc: Document) -> None:
+    kit.title_with_boxes(doc, [], label(KIND), [
+        ("Requester", ['{{ requested_by or "" }}', kit.second_line("department", size=7.5)]),
+        ("Team Lead", ""), ("Finance", ""),
+    ], Mm(23))
+    kit.meta_strip(doc, [
+        ("Request No.", f'{{{{ request_number or "{DASH}" }}}}'),
+        ("Job No.", "{{ job_number }}"),
+        ("Contract No.", f'{{{{ contract_number or "{DASH}" }}}}'),
+        ("Invoice Date", '{{ issue_date|date("long") }}'),
+    ], [Mm(44), Mm(44), Mm(42), Mm(40)], large=[1])
+
+
+def build_details(doc: Document) -> None:
+    kit.heading(doc, "Invoice Details")
+    facts = kit.FactsGrid(doc, GRID)
+    facts.optional_wide("project", "Project", "{{ project }}")
+    facts.pair(("Invoice Type", INVOICE_TYPE), ("Currency", "{{ currency }}"))
+    facts.pair(("Payment Terms",
+                '{{ _("Within {days} days of the invoice date").format(days=payment_terms_days) }}'),
+               ("Payment Due", (f'{{{{ due_date|date("long") if due_date else "{DASH}" }}}}', "b")))
+
+
+def build_buyer(doc: Document) -> None:
+    kit.heading(doc, "Buyer")
+    facts = kit.FactsGrid(doc, GRID)
+    facts.wide("Legal Name", ("{{ client.legal_name|default(none, true) or client.name }}", "b"))
+    facts.pair(("Tax ID", (f'{{{{ client.tax_id|default(none, true) or "{DASH}" }}}}', "b")),
+               ("Representative", opt("client.representative")))
+    facts.optional_wide("client.address|default(none)", "Address", "{{ client.address }}")
+    facts.tag("{%tr if client.business_type|default(none) or client.business_item|default(none) %}")
+    facts.pair(("Business Type", opt("client.business_type")),
+               ("Business Item", opt("client.business_item")))
+    facts.tag("{%tr endif %}")
+    facts.tag("{%tr if client.contact|default(none) or client.phone|default(none) %}")
+    facts.pair(("Contact", opt("client.contact")), ("Phone", opt("client.phone")))
+    facts.tag("{%tr endif %}")
+    facts.optional_wide("client.email|default(none)", "Invoice Email", "{{ client.email }}")
+    facts.optional_wide("client.bank_account|default(none)", "Bank and Account",
+                        "{{ client.bank_account }}")
+
+
+def build_items(doc: Document) -> None:
+    kit.heading(doc, "Line Items")
+    widths = [Mm(13), Mm(71), Mm(22), Mm(30), Mm(34)]
+    table = kit.new_table(doc, widths, grid=False)
+    kit.header_row(table, ["No.", "Item Description", "Quantity", "Unit Price", "Amount"],
+                   [CENTER, None, RIGHT, RIGHT, RIGHT])
+    kit.tag_row(table, "{%tr for i in items %}")
+    row = add_row(table)
+    cell_text(row.cells[0], "Table Cell", "{{ loop.index }}", align=CENTER)
+    cell_text(row.cells[1], "Table Cell", "{{ i.description }}",
+              kit.second_line('[i.spec|default(none), i.note|default(none)]|select|join(" · ")'))
+    cell_text(row.cells[2], "Table Cell",
+              "{{ i.quantity|number }}{% if i.unit|default(none) %} {{ i.unit }}{% endif %}",
+              align=RIGHT)
+    cell_text(row.cells[3], "Table Cell", "{{ i.unit_price" + MONEY + " }}", align=RIGHT)
+    cell_text(row.cells[4], "Table Cell", "{{ i.amount" + MONEY + " }}", align=RIGHT)
+    kit.tag_row(table, "{%tr endfor %}")
+
+    def total_row(text: str, value: str, *, grand: bool = False) -> None:
+        row = add_row(table)
+        lab = row.cells[0].merge(row.cells[3])
+        style = "Table Total" if grand else "Table Label"
+        cell_text(lab, style, text, align=RIGHT)
+        cell_text(row.cells[4], style, value, align=RIGHT)
+        if grand:
+            shade(lab, TOTAL_FILL)
+            shade(row.cells[4], TOTAL_FILL)
+
+    total_row(label("Subtotal"), "{{ subtotal" + MONEY + " }}")
+    total_row('{{ _("VAT ({rate})").format(rate=vat_rate|percent) }}', "{{ vat" + MONEY + " }}")
+    total_row(label("Total"), "{{ total" + MONEY + " }}", grand=True)
+
+    kit.spacer(doc, 4)
+    words = kit.new_table(doc, [GRID[0], BODY_W - GRID[0]], grid=True)
+    row = add_row(words)
+    shade(row.cells[0], kit.LABEL_FILL)
+    cell_text(row.cells[0], "Table Label", label("Amount in Words"))
+    cell_text(row.cells[1], "Table Total",
+              "{{ amount_words or total|amount_words(currency) }}",
+              OPEN, "{{ total" + MONEY + " }}", CLOSE,
+              kit.second_line("amount_words_secondary", "amount_words_secondary|default(none)",
+                              size=9))
+
+
+def build_closing(doc: Document) -> None:
+    """The agency's bank account, remarks and attachments in one grid."""
+    bank = "company.bank and company.bank.account"
+    tag_par(doc, f"{{%p if {bank} or remarks or attachments %}}")
+    kit.spacer(doc, 5)
+    facts = kit.FactsGrid(doc, GRID)
+    facts.optional_wide(
+        bank, "Payment Account",
+        '{{ company.bank.name ~ " " if company.bank.name else "" }}',
+        ("{{ company.bank.account }}", "b"),
+        '{% if company.bank.holder or company.legal_name or company.name %} · '
+        '{{ _("Account Holder") }} {{ company.bank.holder or company.legal_name or company.name }}'
+        '{% endif %}'
+        '{% if company.bank.swift %} · SWIFT {{ company.bank.swift }}{% endif %}')
+    facts.optional_wide("remarks", "Remarks", "{{ remarks }}")
+    facts.optional_wide("attachments", "Attachments",
+                        '{% for a in attachments %}{{ loop.index }}. {{ a }}'
+                        '{{ "    " if not loop.last else "" }}{% endfor %}')
+    tag_par(doc, "{%p endif %}")
+
+
+def build() -> bytes:
+    doc = kit.new_document()
+    kit.compact(doc)
+    kit.header_footer(doc, KIND, "  ·  {{ job_number }}")
+    kit.letterhead(doc)
+    build_title_block(doc)
+    build_details(doc)
+    build_buyer(doc)
+    build_items(doc)
+    build_closing(doc)
+    return kit.finish(doc, "invoice", "Invoice request")
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    return kit.main("invoice", build, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
