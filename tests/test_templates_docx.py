@@ -26,7 +26,8 @@ from docgen.i18n.catalog import LOCALE_DIR, translations
 from docgen.i18n.format import Formatter
 from docgen.i18n.locale import CATALOG_DIRS, DocLocale
 from docgen.inputs import read_record
-from docgen.profile import ImagePath, Profile
+from docgen.pipeline import render_file
+from docgen.profile import ImagePath, Profile, load_profile
 from docgen.template import Template
 from tests.support import LOCALES, REPO, SAMPLES
 
@@ -343,3 +344,27 @@ def test_pdf_through_libreoffice(soffice: str, pdftotext: str, tmp_path: Path) -
         ctx = context(kind, "ko")
         assert "".join(TITLES[title_key(kind, ctx)]["ko"].split()) in compact, kind
         assert "".join(ctx["client"]["name"].split()) in compact, kind
+
+
+def _pdf_pages(pdf: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf.read_bytes()))
+
+
+def test_one_page_forms(soffice: str, tmp_path: Path) -> None:
+    """The invoice request and the acceptance sheet are one-page forms: every sample,
+    with the sample profile's letterhead (logo included) and without a profile, fits
+    on one page as LibreOffice lays it out (docgen's PDF path)."""
+    profiles = {"letterhead": load_profile(SAMPLES / "docgen.toml"), "plain": None}
+    docs = []
+    for kind in ("invoice", "signoff"):
+        for code in LOCALES:
+            for mode, profile in profiles.items():
+                stem = f"{kind}_{code}_{mode}"
+                (path,) = render_file(kind_name=kind, file=sample_path(kind, code),
+                                      out_dir=tmp_path, name=stem, profile=profile)
+                docs.append(path)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    *map(str, docs)], check=True, capture_output=True, timeout=300)
+    pages = {doc.stem: _pdf_pages(tmp_path / "pdf" / f"{doc.stem}.pdf") for doc in docs}
+    assert not {stem: n for stem, n in pages.items() if n != 1}, pages

@@ -162,6 +162,7 @@ def build_approvals(doc: Document) -> None:
     cell_text(row.cells[1], "Table Cell", '{{ a.name|default("", true) }}')
     cell_text(row.cells[2], "Sign Mark", label("(Signature)"))
     cell_text(row.cells[3], "Table Cell", "")
+    kit.keep_with_next(row)   # the approval line is never split across pages
     kit.tag_row(table, "{%tr endfor %}")
     tag_par(doc, "{%p else %}")
     # No approval line given: the usual one (DOMAIN.md §1.4).

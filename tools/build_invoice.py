@@ -17,11 +17,12 @@ from typing import Sequence
 
 from docx.document import Document
 from docx.shared import Mm
+from docx.table import Table, _Row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import docx_kit as kit  # noqa: E402
 from docx_kit import (  # noqa: E402
-    BODY_W, CENTER, DASH, RIGHT, TOTAL_FILL, add_row, cell_text, label, shade, tag_par,
+    CENTER, DASH, RIGHT, TOTAL_FILL, add_row, cell_text, label, shade,
 )
 
 KIND = "Invoice Request"
@@ -40,16 +41,16 @@ def opt(expr: str) -> str:
 
 
 def build_title_block(doc: Document) -> None:
-    kit.title_with_boxes(doc, [], label(KIND), [
+    kit.title_with_boxes(doc, [], kit.stacked_label(KIND), [
         ("Requester", ['{{ requested_by or "" }}', kit.second_line("department", size=7.5)]),
         ("Team Lead", ""), ("Finance", ""),
-    ], Mm(23))
+    ], Mm(26))
     kit.meta_strip(doc, [
         ("Request No.", f'{{{{ request_number or "{DASH}" }}}}'),
         ("Job No.", "{{ job_number }}"),
         ("Contract No.", f'{{{{ contract_number or "{DASH}" }}}}'),
         ("Invoice Date", '{{ issue_date|date("long") }}'),
-    ], [Mm(44), Mm(44), Mm(42), Mm(40)], large=[1])
+    ], [Mm(46), Mm(42), Mm(42), Mm(40)], large=[1])
 
 
 def build_details(doc: Document) -> None:
@@ -81,13 +82,7 @@ def build_buyer(doc: Document) -> None:
                         "{{ client.bank_account }}")
 
 
-def build_items(doc: Document) -> None:
-    kit.heading(doc, "Line Items")
-    widths = [Mm(13), Mm(71), Mm(22), Mm(30), Mm(34)]
-    table = kit.new_table(doc, widths, grid=False)
-    kit.header_row(table, ["No.", "Item Description", "Quantity", "Unit Price", "Amount"],
-                   [CENTER, None, RIGHT, RIGHT, RIGHT])
-    kit.tag_row(table, "{%tr for i in items %}")
+def item_row(table: Table) -> _Row:
     row = add_row(table)
     cell_text(row.cells[0], "Table Cell", "{{ loop.index }}", align=CENTER)
     cell_text(row.cells[1], "Table Cell", "{{ i.description }}",
@@ -97,10 +92,29 @@ def build_items(doc: Document) -> None:
               align=RIGHT)
     cell_text(row.cells[3], "Table Cell", "{{ i.unit_price" + MONEY + " }}", align=RIGHT)
     cell_text(row.cells[4], "Table Cell", "{{ i.amount" + MONEY + " }}", align=RIGHT)
+    return row
+
+
+def build_items(doc: Document) -> None:
+    kit.heading(doc, "Line Items")
+    widths = [Mm(13), Mm(71), Mm(22), Mm(30), Mm(34)]
+    table = kit.new_table(doc, widths, grid=False)
+    kit.header_row(table, ["No.", "Item Description", "Quantity", "Unit Price", "Amount"],
+                   [CENTER, None, RIGHT, RIGHT, RIGHT])
+    # The last item stays on the page of the totals, so a page never starts with totals
+    # alone under the repeated header row: the loop writes it from a second row that is
+    # kept with the next one.
+    kit.tag_row(table, "{%tr for i in items %}")
+    kit.tag_row(table, "{%tr if not loop.last %}")
+    item_row(table)
+    kit.tag_row(table, "{%tr else %}")
+    kit.keep_with_next(item_row(table))
+    kit.tag_row(table, "{%tr endif %}")
     kit.tag_row(table, "{%tr endfor %}")
 
     def total_row(text: str, value: str, *, grand: bool = False) -> None:
         row = add_row(table)
+        kit.keep_with_next(row)
         lab = row.cells[0].merge(row.cells[3])
         style = "Table Total" if grand else "Table Label"
         cell_text(lab, style, text, align=RIGHT)
@@ -113,24 +127,19 @@ def build_items(doc: Document) -> None:
     total_row('{{ _("VAT ({rate})").format(rate=vat_rate|percent) }}', "{{ vat" + MONEY + " }}")
     total_row(label("Total"), "{{ total" + MONEY + " }}", grand=True)
 
-    kit.spacer(doc, 4)
-    words = kit.new_table(doc, [GRID[0], BODY_W - GRID[0]], grid=True)
-    row = add_row(words)
-    shade(row.cells[0], kit.LABEL_FILL)
-    cell_text(row.cells[0], "Table Label", label("Amount in Words"))
-    cell_text(row.cells[1], "Table Total",
-              "{{ amount_words or total|amount_words(currency) }}",
-              OPEN, "{{ total" + MONEY + " }}", CLOSE,
-              kit.second_line("amount_words_secondary", "amount_words_secondary|default(none)",
-                              size=9))
 
-
-def build_closing(doc: Document) -> None:
-    """The agency's bank account, remarks and attachments in one grid."""
-    bank = "company.bank and company.bank.account"
-    tag_par(doc, f"{{%p if {bank} or remarks or attachments %}}")
-    kit.spacer(doc, 5)
+def build_payment(doc: Document) -> None:
+    """The total in words, the agency's bank account, remarks and attachments in one
+    grid. Its rows stay together, so a page 2 never holds just a line or two; Word also
+    keeps the grid with the totals and the last item above (LibreOffice keeps rows
+    together only within a table)."""
+    kit.spacer(doc, 4).paragraph_format.keep_with_next = True
     facts = kit.FactsGrid(doc, GRID)
+    facts.wide("Amount in Words", "{{ amount_words or total|amount_words(currency) }}",
+               OPEN, "{{ total" + MONEY + " }}", CLOSE,
+               kit.second_line("amount_words_secondary", "amount_words_secondary|default(none)",
+                               size=9), style="Table Total")
+    bank = "company.bank and company.bank.account"
     facts.optional_wide(
         bank, "Payment Account",
         '{{ company.bank.name ~ " " if company.bank.name else "" }}',
@@ -143,7 +152,7 @@ def build_closing(doc: Document) -> None:
     facts.optional_wide("attachments", "Attachments",
                         '{% for a in attachments %}{{ loop.index }}. {{ a }}'
                         '{{ "    " if not loop.last else "" }}{% endfor %}')
-    tag_par(doc, "{%p endif %}")
+    kit.keep_with_next(*facts.table.rows)
 
 
 def build() -> bytes:
@@ -155,7 +164,7 @@ def build() -> bytes:
     build_details(doc)
     build_buyer(doc)
     build_items(doc)
-    build_closing(doc)
+    build_payment(doc)
     return kit.finish(doc, "invoice", "Invoice request")
 
 

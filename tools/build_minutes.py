@@ -122,7 +122,9 @@ def build_closing(doc: Document) -> None:
     tag_par(doc, "{%p endif %}")
     tag_par(doc, "{%p endif %}")
 
-    kit.numbered_list(doc, "attachments", "Attachments")
+    # The confirmation clause never stands alone at the top of a page: the attachments
+    # list (with its heading) goes with it.
+    kit.numbered_list(doc, "attachments", "Attachments", keep=True)
 
     # Internal meetings need no client confirmation unless a reply-by date is given.
     tag_par(doc, '{%p if confirm_by or meeting_type != "internal" %}')
@@ -132,7 +134,7 @@ def build_closing(doc: Document) -> None:
 
 def build() -> bytes:
     doc = kit.new_document()
-    kit.compact(doc, before=11)
+    kit.compact(doc, before=11, cell_pt=None)
     kit.header_footer(doc, KIND, "{% if job_number %}  ·  {{ job_number }}{% endif %}")
     kit.letterhead(doc)
     build_title_block(doc)

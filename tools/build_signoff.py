@@ -74,7 +74,7 @@ def build_stages(doc: Document) -> None:
     kit.header_row(table, ["No.", "Stage", "Owner", "Signed", "Date", "Signature"],
                    [CENTER, None, None, CENTER, CENTER, CENTER])
     kit.tag_row(table, "{%tr for s in stages %}")
-    row = add_row(table, height=Mm(9))
+    row = add_row(table, height=Mm(8))   # room for a signature, or its image
     cell_text(row.cells[0], "Table Cell", "{{ loop.index }}", align=CENTER)
     cell_text(row.cells[1], "Table Cell", ("{{ s.stage }}", "b"))
     cell_text(row.cells[2], "Table Cell", "{{ s.owner }}",

@@ -101,6 +101,12 @@ def label_or_tag(text: str) -> str:
     return text if text.startswith("{") else label(text)
 
 
+def stacked_label(msgid: str) -> str:
+    """A label for a narrow cell: a bilingual "A / B" goes on two lines (A over B)
+    instead of wrapping anywhere, e.g. in the middle of "（签字／盖章）"."""
+    return f'{{{{ _("{msgid}")|replace(" / ", "\\n") }}}}'
+
+
 def primary_label(msgid: str) -> str:
     """An expression giving a label in the primary language only (a bilingual
     document's labels are "A / B"; the letterhead's values are in one language)."""
@@ -289,12 +295,23 @@ def define_styles(doc: Document) -> None:
     _pstyle(doc, "Sign Mark", 8, color=MARK_GREY, align=RIGHT)
 
 
-def compact(doc: Document, before: float = 9, after: float = 4) -> None:
-    """Less space around section headings and in table cells, for one-page forms."""
+CELL_MARGINS = (45, 100, 45, 100)          # twips: top, left, bottom, right
+COMPACT_CELL_MARGINS = (30, 100, 30, 100)
+
+
+def compact(doc: Document, before: float = 9, after: float = 4,
+            cell_pt: Optional[float] = 9) -> None:
+    """Less space around section headings and in table cells, for the forms that must
+    fit on one page (and the minutes); ``cell_pt``: the table text size (9 matches the
+    labels; None keeps 9.5). Call it before adding tables: they take
+    :data:`COMPACT_CELL_MARGINS`."""
     pf = doc.styles["Section Heading"].paragraph_format
     pf.space_before, pf.space_after = Pt(before), Pt(after)
     for name in ("Table Label", "Table Cell", "Table Total"):
         doc.styles[name].paragraph_format.line_spacing = 1.05
+    if cell_pt is not None:
+        doc.styles["Table Cell"].font.size = Pt(cell_pt)
+    doc.part.kit_cell_margins = COMPACT_CELL_MARGINS
 
 
 # ---------------------------------------------------------------- paragraphs and runs
@@ -357,12 +374,15 @@ def spacer(doc: Document, pt: float = 0) -> Paragraph:
 
 
 
-def numbered_list(doc: Document, var: str, msgid: str) -> None:
-    """A heading and a numbered list of strings, both left out when the list is empty."""
+def numbered_list(doc: Document, var: str, msgid: str, *, keep: bool = False) -> None:
+    """A heading and a numbered list of strings, both left out when the list is empty;
+    ``keep``: the list stays on the page of what follows it (a closing statement)."""
     tag_par(doc, f"{{%p if {var} %}}")
     heading(doc, msgid)
     tag_par(doc, f"{{%p for item in {var} %}}")
-    add_par(doc, "List Item", "{{ loop.index }}.", "\t", "{{ item }}")
+    item = add_par(doc, "List Item", "{{ loop.index }}.", "\t", "{{ item }}")
+    if keep:
+        item.paragraph_format.keep_with_next = True
     tag_par(doc, "{%p endfor %}")
     tag_par(doc, "{%p endif %}")
 
@@ -375,8 +395,11 @@ def clause(doc: Document, *runs: RunSpec) -> Paragraph:
 # ---------------------------------------------------------------- tables
 
 def new_table(where, widths: Sequence[Length], *, grid: bool,
-              margins: Sequence[int] = (45, 100, 45, 100)) -> Table:
-    """A fixed-layout table; ``grid`` draws all lines, else horizontal lines only."""
+              margins: Optional[Sequence[int]] = None) -> Table:
+    """A fixed-layout table; ``grid`` draws all lines, else horizontal lines only.
+    ``margins``: cell margins in twips; by default the document's (see :func:`compact`)."""
+    if margins is None:
+        margins = getattr(where.part, "kit_cell_margins", CELL_MARGINS)
     if isinstance(where, (Document, _Cell)):
         table = where.add_table(rows=0, cols=len(widths))
     else:   # header or footer
@@ -423,6 +446,14 @@ def add_row(table: Table, *, header: bool = False, height: Optional[Length] = No
     return row
 
 
+def keep_with_next(*rows: _Row) -> None:
+    """Keep each row on the page of the row (or paragraph) after it."""
+    for row in rows:
+        for cell in row.cells:
+            for par in cell.paragraphs:
+                par.paragraph_format.keep_with_next = True
+
+
 def tag_row(table: Table, tag: str) -> None:
     """A row holding only a ``{%tr … %}`` tag (merged to one cell for readability)."""
     row = add_row(table)
@@ -440,6 +471,7 @@ def header_row(table: Table, labels: Sequence[str],
         # A narrow number column keeps the neutral "No." in bilingual documents.
         text = '{{ "No." if "+" in locale else _("No.") }}' if msgid == "No." else label(msgid)
         cell_text(cell, "Table Label", text, align=align)
+    keep_with_next(row)   # never alone at the foot of a page
     return row
 
 
@@ -522,9 +554,9 @@ def sign_boxes(where, boxes: Sequence[tuple], widths: Sequence[Length],
         if name:
             cell_text(cell, "Sign Name", *(name if isinstance(name, list) else [name]))
             if mark:
-                add_par(cell, "Sign Mark", label("(Signature)"))
+                add_par(cell, "Sign Mark", stacked_label("(Signature)"))
         elif mark:
-            cell_text(cell, "Sign Mark", label("(Signature)"))
+            cell_text(cell, "Sign Mark", stacked_label("(Signature)"))
     return table
 
 
@@ -547,7 +579,7 @@ def title_with_boxes(doc: Document, kind_runs: Sequence[RunSpec], title: str,
     right._tc.remove(stock)
     # The cell's closing paragraph (python-docx adds one after a nested table).
     right.paragraphs[-1].paragraph_format.line_spacing = Pt(1)
-    spacer(doc, 6)
+    spacer(doc, 4)
 
 
 # ---------------------------------------------------------------- header, footer, letterhead
@@ -578,7 +610,7 @@ def _footer(footer) -> None:
     # Borderless two-cell table: the confidentiality line may wrap (bilingual) without
     # pushing the page numbers around.
     table = footer.add_table(rows=1, cols=2, width=BODY_W)
-    set_table_width(table, (Mm(130), Mm(40)))
+    set_table_width(table, (Mm(140), Mm(30)))
     table_look(table, border_set("w:tblBorders", top=(4, RULE), left=None, bottom=None,
                                  right=None, insideH=None, insideV=None), (60, 0, 0, 0))
     left, right = table.rows[0].cells
@@ -634,7 +666,9 @@ def letterhead(doc: Document) -> None:
     left, right = row.cells
     stock = [left.paragraphs[0]._p, right.paragraphs[0]._p]
     tag_par(left, "{%p if company.logo %}")
-    add_par(left, "Normal", "{{ image(company.logo, 30) }}")
+    logo = add_par(left, "Normal", "{{ image(company.logo, 30) }}")
+    logo.paragraph_format.line_spacing = 1.0   # 1.15 would add a tenth of the logo below it
+    logo.paragraph_format.space_after = Pt(2)
     tag_par(left, "{%p endif %}")
     add_par(left, "Letterhead Name", '{{ company.name or company.legal_name or "" }}')
 
@@ -660,7 +694,7 @@ def letterhead(doc: Document) -> None:
     add_par(right, "Letterhead Detail").paragraph_format.line_spacing = Pt(1)
     for cell, p in zip((left, right), stock):
         cell._tc.remove(p)
-    add_par(doc, "Normal").paragraph_format.line_spacing = Pt(8)
+    add_par(doc, "Normal").paragraph_format.line_spacing = Pt(6)
     tag_par(doc, "{%p endif %}")
 
 
