@@ -406,6 +406,10 @@ def _scalar(value: Any) -> Value:
     return value  # type: ignore[no-any-return]
 
 
+_NUMERIC_TEXT = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[Ee][-+]?\d+)?"
+                           r"|[-+]?\.\d+)\s*(%)?\s*$")
+
+
 def _number(value: Value) -> Decimal:
     if value is None or value == "":
         return Decimal(0)
@@ -413,10 +417,12 @@ def _number(value: Value) -> Decimal:
         return Decimal(int(value))
     if isinstance(value, Decimal):
         return value
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ExcelError("#VALUE!") from None
+    # Text in arithmetic is read as Excel reads it: "1,234", "12.5%", " 7 ".
+    m = _NUMERIC_TEXT.match(str(value))
+    if m is None:
+        raise ExcelError("#VALUE!")
+    number = Decimal(m.group(1).replace(",", ""))
+    return number / 100 if m.group(2) else number
 
 
 def _text(value: Value) -> str:

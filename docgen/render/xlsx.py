@@ -23,6 +23,7 @@ Values never become formulas: rendered text is written as an inline string, so
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import warnings
@@ -64,7 +65,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 _TR_TAG = re.compile(r"\{%-?\s*tr\s+(.*?)\s*-?%\}", re.DOTALL)
 _ONLY_EXPR = re.compile(r"^\s*\{\{-?\s*(.*?)\s*-?\}\}\s*$", re.DOTALL)
 _ANY_TAG = re.compile(r"\{\{|\{%|\{#")
-_FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+?)(?:\s+if\s+(.+))?$", re.DOTALL)
+_FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+)$", re.DOTALL)
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DIMENSION = re.compile(r'<dimension\b[^>]*/>')
 _DEFAULT_NS_DECL = f' xmlns="{S_NS}"'
@@ -254,51 +255,89 @@ class OutRow:
 
 
 class RowMap:
-    """Where each template row went: template row → [(iteration key, output row)]."""
+    """Where each template row went: template row → [(iteration key, output row)].
 
-    def __init__(self) -> None:
+    Rows inside a row block exist only as their repetitions (none when the block ran
+    zero times). Every other template row — including rows the template never wrote
+    (empty, between or after its rows) — sits at a fixed offset from the last
+    row written before it, so ``A1:A1000`` or a print area past the last cell still
+    moves by what the blocks added.
+    """
+
+    def __init__(self, dynamic: frozenset[int] = frozenset()) -> None:
         self.rows: dict[int, list[tuple[IterKey, int]]] = {}
         self.identity = True
+        self.dynamic = dynamic  # template rows inside row blocks
+        self._marks: list[tuple[int, int]] = []  # (template row consumed, output row)
+        self._sorted: Optional[list[int]] = None
 
     def add(self, template_row: int, key: IterKey, number: int) -> None:
         self.rows.setdefault(template_row, []).append((key, number))
         if key or number != template_row:
             self.identity = False
 
+    def mark(self, template_row: int, number: int) -> None:
+        """The expansion has consumed template rows up to ``template_row`` and written
+        output rows up to ``number``."""
+        self._marks.append((template_row, number))
+        if template_row != number:
+            self.identity = False
+
+    def _virtual(self, row: int) -> int:
+        out = row
+        for t, n in self._marks:  # marks grow with t; the last one before row wins
+            if t < row:
+                out = n + (row - t)
+            else:
+                break
+        return out
+
     def find(self, row: int, key: IterKey, last: bool) -> Optional[int]:
         entries = self.rows.get(row)
         if not entries:
-            return None
+            return None if row in self.dynamic else self._virtual(row)
         if len(entries) == 1:
             return entries[0][1]
-        best, chosen = -1, []
-        for k, n in entries:
-            common = 0
-            for a, b in zip(k, key):
-                if a != b:
-                    break
-                common += 1
-            if common > best:
-                best, chosen = common, [n]
-            elif common == best:
-                chosen.append(n)
+        chosen = _compatible(entries, key)
         return max(chosen) if last else min(chosen)
 
     def span(self, first: int, last: int, key: IterKey) -> Optional[tuple[int, int]]:
-        """Output rows covered by template rows ``first..last`` (a range grows to
-        every repetition of rows inside it)."""
-        lo = hi = None
-        for t in range(first, last + 1):
-            if t in self.rows:
-                lo = self.find(t, key, last=False)
-                break
-        for t in range(last, first - 1, -1):
-            if t in self.rows:
-                hi = self.find(t, key, last=True)
-                break
-        if lo is None or hi is None or lo > hi:
+        """Output rows covered by template rows ``first..last``: a range grows to
+        every repetition of the rows inside it (those of ``key``'s own repetition
+        when the range is written inside the block)."""
+        found: list[int] = []
+        for t in (first, last):
+            if t not in self.rows and t not in self.dynamic:
+                found.append(self._virtual(t))
+        if self._sorted is None:
+            self._sorted = sorted(self.rows)
+        lo_i = bisect.bisect_left(self._sorted, first)
+        hi_i = bisect.bisect_right(self._sorted, last)
+        for t in self._sorted[lo_i:hi_i]:
+            chosen = _compatible(self.rows[t], key)
+            found.append(min(chosen))
+            found.append(max(chosen))
+        if not found:
             return None
-        return lo, hi
+        return min(found), max(found)
+
+
+def _compatible(entries: list[tuple[IterKey, int]], key: IterKey) -> list[int]:
+    """Output rows of the entries that share most enclosing repetitions with ``key``."""
+    if len(entries) == 1:
+        return [entries[0][1]]
+    best, chosen = -1, []
+    for k, n in entries:
+        common = 0
+        for a, b in zip(k, key):
+            if a != b:
+                break
+            common += 1
+        if common > best:
+            best, chosen = common, [n]
+        elif common == best:
+            chosen.append(n)
+    return chosen
 
 
 class SheetTemplate:
@@ -333,8 +372,11 @@ class SheetTemplate:
                             text, f"{etree.QName(sub).localname}", _HEADER_ENV)
                         self.sources.append(text)
         self.loops = 0
+        self.loops_found: list[Loop] = []
         self.max_col = 1
         self.body = self._compile_rows(sheet_data)
+        self.loop_rows = frozenset(r for lp in self.loops_found
+                                   for r in range(lp.first, lp.last + 1))
         self.has_loops = self.loops > 0
         dim = re.search(r'<dimension\b[^>]*\bref="[^"]*?([A-Z]{1,3})\d*"', self.prefix)
         if dim:  # the template's used range may be wider than its cells (merges, shapes)
@@ -385,6 +427,7 @@ class SheetTemplate:
                         "'{{%tr {tag} %}}' is not supported in a sheet (use for/endfor or "
                         "if/endif)", self.name, where, "syntax", tag=tag)
                 loop = self._compile_loop(tag, index, where)
+                self.loops_found.append(loop)
                 stack[-1][0].items.append(loop)
                 stack.append((loop.body, loop))
             row = Row(index, attrs, cells,
@@ -422,10 +465,11 @@ class SheetTemplate:
                 targets = [t.strip() for t in m.group(1).strip("() ").split(",")]
                 if not all(re.match(r"^[A-Za-z_]\w*$", t) for t in targets):
                     raise jinja2.TemplateSyntaxError(f"bad loop variable in '{tag}'", 1)
-                cond = (env.compile_expression(m.group(3), undefined_to_none=False)
-                        if m.group(3) else None)
+                iterable, test = _split_loop_filter(m.group(2))
+                cond = (env.compile_expression(test, undefined_to_none=False)
+                        if test else None)
                 return Loop(self.loops, "for", targets,
-                            env.compile_expression(m.group(2), undefined_to_none=False),
+                            env.compile_expression(iterable, undefined_to_none=False),
                             cond, row, Block(), where=where)
             expr = tag[2:].strip()
             return Loop(self.loops, "if", [], env.compile_expression(expr, undefined_to_none=False),
@@ -541,7 +585,7 @@ class SheetTemplate:
 
     def expand(self, context: Mapping[str, Any], sink: ImageSink) -> tuple[list[OutRow], RowMap]:
         rows: list[OutRow] = []
-        rowmap = RowMap()
+        rowmap = RowMap(self.loop_rows)
         state = [0, 0]  # last output row, last template row consumed
         self._expand_block(self.body, context, (), rows, rowmap, state, sink)
         return rows, rowmap
@@ -556,6 +600,8 @@ class SheetTemplate:
                 state[0] += item.index - state[1]
                 state[1] = item.index
                 rowmap.add(item.index, key, state[0])
+                if not key:
+                    rowmap.mark(item.index, state[0])
                 rows.append(self._render_row(item, scope, key, state[0], sink))
                 continue
             loop = item
@@ -567,6 +613,8 @@ class SheetTemplate:
                 self._expand_block(loop.body, inner, key + ((loop.ident, i),), rows, rowmap,
                                    state, sink)
             state[1] = loop.last
+            if not key:
+                rowmap.mark(loop.last, state[0])
 
     def _iterations(self, loop: Loop, scope: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         try:
@@ -691,6 +739,29 @@ class SheetTemplate:
             except Exception as exc:
                 raise self.book.runtime_error(exc, self.name, "headerFooter") from exc
         return out
+
+
+def _split_loop_filter(text: str) -> tuple[str, Optional[str]]:
+    """``xs|sort if x.ok`` → (``xs|sort``, ``x.ok``): Jinja's loop filter is the first
+    ``if`` outside brackets and strings (``[1 if a else 2]`` is part of the list)."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and re.match(r"\sif\s", text[i:i + 4]):
+            return text[:i].strip(), text[i + 4:].strip()
+        i += 1
+    return text.strip(), None
 
 
 def _rows_of(block: Block) -> list[Row]:

@@ -431,3 +431,47 @@ def test_header_pictures_and_vml_are_kept_where_openpyxl_drops_them() -> None:
         assert "vmlDrawingHF1.vml" in zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
         assert '<legacyDrawingHF' in zf.read("xl/worksheets/sheet1.xml").decode()
     assert load(data).active["A2"].value == 2
+
+
+def test_range_over_alternative_rows_in_a_loop() -> None:
+    """Rows chosen per item by {%tr if %} interleave; a SUM below covers all of them."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for x in xs %}{%tr if x.big %}{{ x.v }}{%tr endif %}"
+    ws["A2"] = "{%tr if not x.big %}{{ x.v }}{%tr endif %}{%tr endfor %}"
+    ws["A3"] = "=SUM(A1:A2)"
+    data = Template(save(wb)).render({"xs": [{"big": False, "v": 1}, {"big": True, "v": 2},
+                                             {"big": False, "v": 4}]})
+    assert load(data).active["A4"].value == "=SUM(A1:A3)"
+    assert load(data, values=True).active["A4"].value == 7
+
+
+def test_conditional_expression_in_a_loop_list() -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{%tr for n in [3 if wide else 1] if n > 0 %}{{ n }}{%tr endfor %}"
+    ws = load(Template(save(wb)).render({"wide": True})).active
+    assert ws["A1"].value == 3
+
+
+def test_ranges_and_print_area_past_the_last_written_row_move_too() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for x in xs %}{{ x }}{%tr endfor %}"
+    ws["B2"] = "=COUNT(A1:A100)"
+    ws.print_area = "A1:D60"
+    data = Template(save(wb)).render({"xs": [1, 2, 3, 4]})
+    ws = load(data).active
+    assert ws["B5"].value == "=COUNT(A1:A103)"
+    assert ws.print_area == "'Sheet'!$A$1:$D$63"
+    assert load(data, values=True).active["B5"].value == 4
+
+
+def test_numbers_typed_as_text_count_in_arithmetic() -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{{ rate }}"
+    wb.active["A2"] = "=A1*2"
+    wb.active["A3"] = "{{ amount }}"
+    wb.active["A4"] = "=A3+1"
+    data = Template(save(wb)).render({"rate": "1.8%", "amount": "1,234"})
+    ws = load(data, values=True).active
+    assert ws["A2"].value == pytest.approx(0.036) and ws["A4"].value == 1235
