@@ -20,12 +20,14 @@ keep rows.
 
 Row heights. Excel and LibreOffice never grow a row for text in *merged* cells, and
 a row's height is fixed in the template. So a row whose text may wrap is written in
-a few height variants (1, 2, 3… lines), each guarded by ``{%tr if … %}`` on an
-estimate of the lines its text needs: the text's width in half-em units (a CJK
-character counts ~1.7, a Latin one 1: UTF-8 length tells them apart) over the units
-one line of the merged cell holds. The estimate errs on the tall side: wrapped
-paragraphs never get cut, at worst a row has some air. Formulas and ranges over such
-a row cover all its variants (only one of them is ever rendered).
+a few height variants (1, 2, 3… lines): ``{%tr for nl in [estimate] %}`` binds the
+number of lines its text needs and each variant is kept by ``{%tr if nl == k %}``.
+The estimate is the text's width (a CJK character counts ~1.8 Latin ones: its UTF-8
+length tells them apart) over what one line of the merged cell holds, and errs on the
+tall side: wrapped text is never cut, at worst a row has some air. Only one variant
+of a row is ever rendered, so formulas and ranges that must cover a loop run from a
+plain row before it (the section heading) to a spacer row after it, never from the
+loop's own variant rows (docgen's range moving follows template row order).
 
 Labels come from ``_()`` (catalog ``labels``; new msgids are declared in
 ``tools/labels/xlsx.yaml``); values only from the kind's fields, its computed fields
@@ -38,16 +40,16 @@ import io
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.formatting.rule import FormulaRule
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -106,8 +108,9 @@ class Style:
     wrap: bool = True
     fmt: str = "General"
     indent: int = 0
+    shrink: bool = False  # shrink to fit (one line that must not wrap: e-mail addresses)
 
-    def apply(self, cell) -> None:
+    def apply(self, cell: Any) -> None:
         cell.font = Font(name=FONT, size=self.size, bold=self.bold, italic=self.italic,
                          color=self.color)
         if self.fill:
@@ -115,16 +118,17 @@ class Style:
         if self.border is not None:
             cell.border = self.border
         cell.alignment = Alignment(horizontal=self.h, vertical=self.v, wrap_text=self.wrap,
-                                   indent=self.indent)
+                                   indent=self.indent, shrink_to_fit=self.shrink or None)
         cell.number_format = self.fmt
 
 
-def _with(style: Style, **changes) -> Style:
+def _with(style: Style, **changes: Any) -> Style:
     return Style(**{**style.__dict__, **changes})
 
 
 VALUE = Style()
 VALUE_B = _with(VALUE, bold=True)
+EMAIL = _with(VALUE, wrap=False, shrink=True)
 LABEL = Style(size=9, bold=True, color="333333", fill=LABEL_FILL)
 HEAD = Style(size=9, bold=True, color="333333", fill=HEAD_FILL, h="center")
 NO = _with(VALUE, h="center", color=TEXT_GREY, size=9)
@@ -137,7 +141,7 @@ WHOLE = _with(VALUE, h="right", fmt=FMT_WHOLE, wrap=False)
 CENTS = _with(WHOLE, fmt=FMT_CENTS)
 FIGURE = _with(VALUE, h="right", fmt=FMT_FIGURE, wrap=False)
 PERCENT = _with(VALUE, h="center", fmt=FMT_PERCENT, wrap=False)
-RATE = _with(VALUE, h="center", fmt=FMT_RATE, wrap=False)
+RATE = _with(VALUE, h="left", fmt=FMT_RATE, wrap=False)
 INTEGER = _with(VALUE, h="left", fmt="0", wrap=False)
 TOTAL_LABEL = Style(size=10, bold=True, fill=TOTAL_FILL, h="right")
 SUB_LABEL = _with(VALUE, h="right", color="333333")
@@ -152,6 +156,7 @@ SIGN_ROLE = _with(HEAD, fill=LABEL_FILL)
 SIGN_BOX = Style(size=9, color=MARK_GREY, h="right", v="bottom")
 SIGN_NAME = Style(size=10, color=TEXT, h="center", v="bottom")
 TITLE = Style(size=18, bold=True, color=ACCENT, border=None, h="center", wrap=False)
+TITLE_FORM = Style(size=18, bold=True, color=ACCENT, border=None, h="left", wrap=True)
 SUBTITLE = Style(size=12, bold=True, color=TEXT, border=None, h="center")
 SECTION = Style(size=11, bold=True, color=ACCENT, v="bottom", wrap=False,
                 border=Border(bottom=_accent_thin))
@@ -163,12 +168,12 @@ BLANK_RULE = Style(border=Border(bottom=_accent_thick))
 
 
 def line_pt(size: float) -> float:
-    """Height of one wrapped line: Noto Sans CJK's line gap is ~1.45 em."""
-    return round(size * 1.45, 1)
+    """Height of one wrapped line: Noto Sans CJK's line gap is ~1.42 em."""
+    return round(size * 1.42, 1)
 
 
 def row_height(lines: int, size: float = 10) -> float:
-    return round(5.5 + lines * line_pt(size), 1)
+    return round(4 + lines * line_pt(size), 1)
 
 
 # --------------------------------------------------------------------------------------
@@ -203,13 +208,25 @@ def label(msgid: str) -> str:
     return f'{{{{ _("{msgid}") }}}}'
 
 
+def label_or_tag(text: str) -> str:
+    """A msgid as a label tag; text that already holds tags as it is."""
+    return text if "{" in text else label(text)
+
+
+NO_HEAD = '{{ _("No.").split(" / ")[0] }}'
+
+
 def lines_expr(text: str, width_mm: float, size: float) -> str:
     """Jinja expression: how many lines ``text`` (an expression) needs in a cell
-    ``width_mm`` wide at ``size`` pt (upper estimate; see the module docstring)."""
+    ``width_mm`` wide at ``size`` pt (upper estimate; see the module docstring).
+
+    Measured in LibreOffice (DejaVu Sans / Noto Sans CJK, the widest faces a reader
+    may get): Latin text averages ~0.55 em a character with spaces, Hangul 0.92 em,
+    Han 1 em. A unit is 0.56 em; a CJK character (3 UTF-8 bytes) counts 1 + 2 × 0.4."""
     t = f'(({text}) or "")|string'
-    units = f'(({t})|length + ((({t}).encode("utf-8")|length) - (({t})|length)) * 0.36)'
-    unit_mm = 0.6 * size * MM_PER_PT  # a Latin character, ~0.6 em in DejaVu/Noto
-    cap = max(4.0, (width_mm - 2.2) / unit_mm * 0.9)  # word-wrap slack
+    units = f'(({t})|length * 0.6 + (({t}).encode("utf-8")|length) * 0.4)'
+    unit_mm = 0.56 * size * MM_PER_PT
+    cap = max(4.0, (width_mm - 2.2) / unit_mm * 0.93)  # word-wrap slack
     return (f'(({units} / {cap:.1f})|round(0, "ceil")|int + ({t}).count("\\n"))')
 
 
@@ -224,6 +241,7 @@ class Sheet:
         self.row = 1
         self._pending: list[str] = []  # tags for the next row's first cell
         self._last_first_cell: Optional[tuple[int, int]] = None
+        self.loops = 0  # depth of row loops being written
         for i, mm in enumerate(widths_mm, start=1):
             # Excel widths are in characters of the default font's digit (7 px at
             # 96 dpi for Arial 10) plus 5 px of padding.
@@ -234,8 +252,7 @@ class Sheet:
 
     def cols(self, span: str) -> tuple[int, int]:
         a, _, b = span.partition(":")
-        from openpyxl.utils import column_index_from_string as idx
-        return idx(a), idx(b or a)
+        return column_index_from_string(a), column_index_from_string(b or a)
 
     def width(self, span: str) -> float:
         c1, c2 = self.cols(span)
@@ -260,8 +277,12 @@ class Sheet:
 
         def __enter__(self) -> None:
             self.sheet.open(self.tag)
+            if self.end == "endfor":
+                self.sheet.loops += 1
 
-        def __exit__(self, *exc) -> None:
+        def __exit__(self, *exc: object) -> None:
+            if self.end == "endfor":
+                self.sheet.loops -= 1
             if exc[0] is None:
                 self.sheet.close(self.end)
 
@@ -325,6 +346,21 @@ class Sheet:
             h = height if height is not None else max(row_height(1, size), min_height)
             return [self._write(cells, h)]
         n = fits[0] if len(fits) == 1 else "[" + ", ".join(fits) + "]|max"
+        # Bind the estimate once (``nl``) so the variants' conditions stay short; the
+        # binding loop hides the row loop's ``loop``, so the row number is bound too
+        # (``no``). A conditional expression cannot go into a loop's iterable (its
+        # " if " would read as a loop filter): then each condition repeats it.
+        bind = " if " not in n
+        if bind:
+            if self.loops:
+                self.open(f"for no, nl in [(loop.index, {n})]")
+                cells = [Cell(c.span, c.value.replace("loop.index", "no") if c.value else c.value,
+                              c.style, c.fit) for c in cells]
+            else:
+                self.open(f"for nl in [{n}]")
+            n = "nl"
+        else:
+            n = f"({n})"
         rows = []
         lower = 0
         for i, k in enumerate(steps):
@@ -341,6 +377,8 @@ class Sheet:
             rows.append(self._write(cells, max(row_height(k, size), min_height)))
             self.close("endif")
             lower = k
+        if bind:
+            self.close("endfor")
         return rows
 
     def gap(self, height: float = 6) -> int:
@@ -363,7 +401,6 @@ class Sheet:
         contacts = ('{{ [company.phone, company.email, company.website, (_("Tax ID") ~ " " ~ '
                     'company.tax_id) if company.tax_id else ""]|select|join("  ·  ") }}')
         last = self.last
-        c1, c2 = self.cols(name_span)
         logo = self.cols(logo_col)[0]
         with self.when(HAS_LETTERHEAD):
             self.put([Cell(name_span, "{{ company.name or company.legal_name }}", LH_NAME),
@@ -372,27 +409,31 @@ class Sheet:
                            BLANK)], height=24)
             self.put([Cell(f"A:{last}", details, LH_DETAIL)], height=13)
             self.put([Cell(f"A:{last}", contacts, LH_RULE)], height=14)
-        assert logo == c2 + 1
+        assert logo == self.cols(name_span)[1] + 1
         self.gap(8)
 
     def title(self, msgid: str, subtitle: Optional[str] = None,
               subtitle_fit: Optional[str] = AUTO) -> None:
-        self.put([Cell(f"A:{self.last}", label(msgid), TITLE)], height=30)
+        """The document's name (a msgid, or text with tags) and its own title."""
+        self.put([Cell(f"A:{self.last}", label_or_tag(msgid), TITLE)], height=30)
         if subtitle:
             self.put([C(f"A:{self.last}", subtitle, SUBTITLE, subtitle_fit)], size=12,
                      steps=(1, 2, 3))
         self.gap(6)
 
-    def section(self, msgid: str) -> None:
-        self.put([Cell(f"A:{self.last}", label(msgid), SECTION)], height=24)
+    def section(self, msgid: str) -> int:
+        """A section heading (one row, never a height variant); returns its number."""
+        return self.put([Cell(f"A:{self.last}", label(msgid), SECTION)], height=22)[0]
 
-    def head(self, columns: Sequence[tuple]) -> None:
-        """A table's header row: (span, msgid or text with tags[, fit expression])."""
-        cells = [C(col[0], col[1] if col[1].startswith("{") else label(col[1]), HEAD,
+    def head(self, columns: Sequence[tuple[str, ...]]) -> None:
+        """A table's header row: (span, msgid or text with tags[, fit expression]).
+        "No." (a narrow column) shows the first language of a bilingual label only."""
+        cells = [C(col[0], NO_HEAD if col[1] == "No." else
+                   col[1] if col[1].startswith("{") else label(col[1]), HEAD,
                    col[2] if len(col) > 2 else AUTO) for col in columns]
         self.put(cells, steps=(1, 2, 3), size=9)
 
-    def info(self, *pairs: tuple, grid: Sequence[str] = ("A:B", "C:D", "E:F", "G:H"),
+    def info(self, *pairs: tuple[Any, ...], grid: Sequence[str] = ("A:B", "C:D", "E:F", "G:H"),
              size: float = 10, min_height: float = 0) -> list[int]:
         """A label/value row: one pair (value spanning to the last column) or two.
 
@@ -427,16 +468,25 @@ class Sheet:
                           C(f"B:{self.last}", "{{ x }}", VALUE)],
                          steps=(1, 2, 3, 4, 6, 9))
 
-    def signature_boxes(self, boxes: Sequence[tuple[str, str, Optional[str]]],
-                        height: float = 44) -> None:
-        """Approval boxes (결재란): (span, role msgid, name expression or None)."""
-        self.put([Cell(span, label(role), SIGN_ROLE) for span, role, _ in boxes], height=18)
-        cells = []
-        for span, _, name in boxes:
-            mark = label("(Signature)")
-            text = (f"{{{{ {name} or \"\" }}}}  {mark}" if name else mark)
-            cells.append(Cell(span, text, SIGN_BOX))
-        self.put(cells, height=height)
+    def title_with_boxes(self, msgid: str, title_span: str,
+                         boxes: Sequence[tuple[str, str, Optional[str]]],
+                         height: float = 40) -> None:
+        """A form's title on the left and its approval boxes (결재란 / 审批栏) on the
+        right: (span, role msgid, name expression or None) per box; each box is a
+        role label over a tall cell with the name and the locale's signature mark."""
+        # The boxes are narrow: the signature mark in the first language only.
+        mark = '{{ _("(Signature)").split(" / ")[0] }}'
+        top = self.put([Cell(title_span, label(msgid), TITLE_FORM)]
+                       + [Cell(span, label(role), SIGN_ROLE) for span, role, _ in boxes],
+                       height=18)[0]
+        self.put([Cell(title_span, None, TITLE_FORM)]
+                 + [Cell(span, f'{{{{ {name} or "" }}}}\n{mark}' if name else mark, SIGN_BOX)
+                    for span, _, name in boxes], height=height)
+        c1, c2 = self.cols(title_span)
+        self.ws.unmerge_cells(start_row=top, start_column=c1, end_row=top, end_column=c2)
+        self.ws.unmerge_cells(start_row=top + 1, start_column=c1, end_row=top + 1, end_column=c2)
+        self.ws.merge_cells(start_row=top, start_column=c1, end_row=top + 1, end_column=c2)
+        self.gap(6)
 
     # -- page ---------------------------------------------------------------------------
 
@@ -455,8 +505,8 @@ class Sheet:
         ws.page_margins.header = ws.page_margins.footer = 0.3
         ws.sheet_view.showGridLines = False
         ws.sheet_view.zoomScale = 100
-        client = '{{ client.name if client else "" }}'
-        ws.oddHeader.left.text = f'{{{{ _("{kind_msgid}") }}}}{{% if client %}}  ·  {client}{{% endif %}}'
+        ws.oddHeader.left.text = (label_or_tag(kind_msgid)
+                                  + '{% if client %}  ·  {{ client.name }}{% endif %}')
         ws.oddHeader.left.size = 8
         ws.oddHeader.left.color = TEXT_GREY
         ws.oddHeader.right.text = ref
@@ -481,12 +531,12 @@ def job_ref() -> str:
 
 # Columns (mm, 180 in all) of the minutes-style grid: No. | label | … ; the info block
 # is label A:B, value C:D, label E:F, value G:H (36 / 54 mm each side).
-GRID = (9, 27, 30, 24, 22, 14, 24, 30)
+GRID = (9, 27, 30, 24, 22, 14, 22, 32)
 
 
 def build_minutes(ws: Worksheet) -> Sheet:
     sh = Sheet(ws, GRID)
-    sh.letterhead("A:F", "G")
+    sh.letterhead("A:G", "H")
     sh.title("Meeting Minutes", "{{ title }}")
     meeting_type = ('{{ {"client": _("Client meeting"), "internal": _("Internal meeting"), '
                     '"call": _("Phone call"), "visit": _("Site visit")}[meeting_type] '
@@ -494,19 +544,21 @@ def build_minutes(ws: Worksheet) -> Sheet:
     time_range = ('{{ start_time or "" }}{% if end_time %}{{ "~" if locale[:2] == "ko" else "–" }}'
                   '{{ end_time }}{% endif %}')
     sh.info(("Meeting Title", "{{ title }}", VALUE_B))
-    sh.info(("Client", "{{ client.name if client else none }}"), ("Brand", "{{ brand }}"))
+    sh.info(("Client", "{{ client.name if client else none }}", VALUE, "client and client.name"),
+            ("Brand", "{{ brand }}"))
     with sh.when("project"):
         sh.info(("Project", "{{ project }}"))
-    sh.info(("Job No.", "{{ job_number }}"), ("Meeting Type", meeting_type))
+    sh.info(("Job No.", "{{ job_number }}"), ("Meeting Type", meeting_type, VALUE, None))
     sh.put([C("A:B", label("Date and Time"), LABEL), Cell("C:D", "{{ date }}", DATE_L),
             Cell(f"E:{sh.last}", time_range, VALUE)], steps=(1, 2))
     with sh.when("location"):
         sh.info(("Location", "{{ location }}"))
     sh.info(("Chair", "{{ chair }}"), ("Recorded By", "{{ recorder }}"))
     with sh.when("equipment"):
-        sh.info(("Equipment", f"{{{{ equipment|join({LIST_SEP}) }}}}"))
+        sh.info(("Equipment", f"{{{{ equipment|join({LIST_SEP}) }}}}", VALUE,
+                 'equipment|join(", ")'))
     with sh.when("cc"):
-        sh.info(("Distribution", f"{{{{ cc|join({LIST_SEP}) }}}}"))
+        sh.info(("Distribution", f"{{{{ cc|join({LIST_SEP}) }}}}", VALUE, 'cc|join(", ")'))
 
     sh.section("Attendees")
     sh.head([("A", "No."), ("B:D", "Organization"), ("E:G", "Position"), ("H", "Name")])
@@ -546,8 +598,9 @@ def build_minutes(ws: Worksheet) -> Sheet:
 
     with sh.when("outcome and (outcome.objective_met is not none or outcome.notes)"):
         sh.section("Outcome")
-        sh.info(("Objective Met", '{{ (_("Yes") if outcome.objective_met else _("No")) '
-                                  'if outcome.objective_met is not none else none }}', VALUE_B))
+        met = ('{{ (_("Yes") if outcome.objective_met else _("No")) '
+               'if outcome.objective_met is not none else none }}')
+        sh.info(("Objective Met", met, VALUE_B, None))
         with sh.when("outcome.notes"):
             sh.info(("Remarks", "{{ outcome.notes }}"))
 
@@ -558,15 +611,25 @@ def build_minutes(ws: Worksheet) -> Sheet:
               'are deemed confirmed.").format(date=confirm_by|date("long")) if confirm_by else '
               '_("If you have any objections, please let us know; otherwise these minutes are '
               'deemed confirmed."))')
-    sh.put([C(f"A:{sh.last}", f"{{{{ {clause} }}}}", CLAUSE)], steps=(1, 2, 3, 4), size=9)
+    clause_fit = ('confirm_by and _("If you have any objections, please reply by {date}; '
+                  'otherwise these minutes are deemed confirmed.") or _("If you have any '
+                  'objections, please let us know; otherwise these minutes are deemed confirmed.")')
+    sh.put([C(f"A:{sh.last}", f"{{{{ {clause} }}}}", CLAUSE, clause_fit)], steps=(1, 2, 3, 4),
+           size=9)
     sh.page("Meeting Minutes", job_ref())
     return sh
 
 
+# A creative order is a "Creative Brief"; research and media orders are "Work Orders"
+# followed by the order type (as in the Word template).
+BRIEF_KIND = ('{{ _("Creative Brief") if order_type == "creative" else '
+              '_("Work Order") ~ " · " ~ (order_type_label or order_type) }}')
+
+
 def build_brief(ws: Worksheet) -> Sheet:
     sh = Sheet(ws, GRID)
-    sh.letterhead("A:F", "G")
-    sh.title("Creative Brief", "{{ project }}")
+    sh.letterhead("A:G", "H")
+    sh.title(BRIEF_KIND, "{{ project }}")
     sh.info(("Job No.", "{{ job_number }}", VALUE_B), ("Order Type", "{{ order_type_label }}"))
     sh.info(("Client", "{{ client.name }}"), ("Brand", "{{ brand }}"))
     with sh.when("product or work_type"):
@@ -579,12 +642,20 @@ def build_brief(ws: Worksheet) -> Sheet:
     sh.info(("Days Until Due", days, INTEGER, None),
             ("Account Executive", "{{ ae }}"))
     with sh.when("department or revisions is not none"):
-        sh.info(("Department", "{{ department }}"),
-                ("Revisions Included", '{{ _("{n} rounds").format(n=revisions) '
-                                       'if revisions is not none else none }}'))
+        rounds = '{{ _("{n} rounds").format(n=revisions) if revisions is not none else none }}'
+        sh.info(("Department", "{{ department }}"), ("Revisions Included", rounds, VALUE, None))
     with sh.when("client.get('contact')"):
         sh.info(("Contact", "{{ client.get('contact') }}"),
-                ("Email", "{{ client.get('email') }}"))
+                ("Email", "{{ client.get('email') }}", EMAIL))
+    with sh.when("budget and budget.amount is not none"):
+        # The amount as a number: #,##0 for KRW/TWD, #,##0.00 for the others.
+        for cond, style in ((f"(budget.currency or '') in {WHOLE_UNIT_CURRENCIES}", WHOLE),
+                            (f"(budget.currency or '') not in {WHOLE_UNIT_CURRENCIES}", CENTS)):
+            with sh.when(cond):
+                sh.put([C("A:B", label("Budget"), LABEL),
+                        Cell("C:D", "{{ budget.amount }}", _with(style, bold=True)),
+                        Cell("E", '{{ budget.currency or "" }}', CENTER),
+                        C(f"F:{sh.last}", "{{ budget.note }}")], steps=(1, 2, 3))
 
     with sh.when("background or objective or target_audience or insight or key_message "
                  "or reason_to_believe or tone"):
@@ -606,16 +677,6 @@ def build_brief(ws: Worksheet) -> Sheet:
 
     sh.numbered("Mandatories", "mandatories")
     sh.numbered("Competitors", "competitors")
-
-    with sh.when("budget and budget.amount is not none"):
-        sh.section("Budget")
-        for cond, style in ((f"(budget.currency or '') in {WHOLE_UNIT_CURRENCIES}", WHOLE),
-                            (f"(budget.currency or '') not in {WHOLE_UNIT_CURRENCIES}", CENTS)):
-            with sh.when(cond):
-                sh.put([C("A:B", label("Budget"), LABEL),
-                        Cell("C:D", "{{ budget.amount }}", _with(style, bold=True)),
-                        Cell("E", '{{ budget.currency or "" }}', CENTER),
-                        C(f"F:{sh.last}", "{{ budget.note }}")], steps=(1, 2, 3))
 
     with sh.when("timeline"):
         sh.section("Timeline")
@@ -640,7 +701,7 @@ def build_brief(ws: Worksheet) -> Sheet:
                     C("D:E", "{{ p.name }}", CENTER),
                     Cell("F:G", label("(Signature)"), SIGN_BOX), Cell("H", None, DATE)],
                    min_height=34)
-    sh.page("Creative Brief", job_ref())
+    sh.page(BRIEF_KIND, job_ref())
     return sh
 
 
@@ -678,10 +739,9 @@ def build_weekly(ws: Worksheet) -> Sheet:
     # The task tables keep their header even when empty, so the COUNTIF ranges
     # (header row .. last task row) always exist.
     def task_table(msgid: str, var: str) -> str:
-        sh.section(msgid)
+        first = sh.section(msgid)
         sh.head([("A", "No."), ("B:C", "Task"), ("D", "Owner"), ("E", "Status"),
                  ("F", "Progress"), ("G", "Due"), ("H", "Note")])
-        first = sh.row - 1
         with sh.each(f"t in {var}"):
             sh.put([
                 Cell("A", "{{ loop.index }}", NO), C("B:C", "{{ t.task }}"),
@@ -689,8 +749,8 @@ def build_weekly(ws: Worksheet) -> Sheet:
                 C("E", "{{ t.status_label }}", STATUS),
                 Cell("F", "{{ t.progress / 100 if t.progress is not none else none }}", PERCENT),
                 Cell("G", "{{ t.due }}", DATE), C("H", "{{ t.note }}", _with(VALUE, size=9))])
-        # Ranges over the tasks run from the header row to a spacer row after the loop
-        # (see the invoice); the conditional formats' formulas are relative to the header.
+        # Ranges over the tasks run from the section heading to a spacer row after the
+        # loop (see the invoice); the conditional formats' formulas are relative to it.
         end = sh.gap(4)
         rng = f"E{first}:E{end}"
         ws.conditional_formatting.add(rng, FormulaRule(
@@ -740,7 +800,7 @@ def build_weekly(ws: Worksheet) -> Sheet:
 
 def build_signoff(ws: Worksheet) -> Sheet:
     sh = Sheet(ws, GRID)
-    sh.letterhead("A:F", "G")
+    sh.letterhead("A:G", "H")
     sh.title("Acceptance Sheet", "{{ deliverable.title }}")
     sh.info(("Document No.", "{{ document_number }}"), ("Job No.", "{{ job_number }}", VALUE_B))
     sh.info(("Contract / PO No.", "{{ contract_number }}"),
@@ -756,10 +816,9 @@ def build_signoff(ws: Worksheet) -> Sheet:
     with sh.when("deliverable.description"):
         sh.info(("Description", "{{ deliverable.description }}"))
 
-    sh.section("Approval Stages")
+    top = sh.section("Approval Stages")
     sh.head([("A", "No."), ("B", "Stage"), ("C", "Owner"), ("D:E", "Note"), ("F", "Signed"),
              ("G", "Date"), ("H", "Signature")])
-    head = sh.row - 1
     with sh.each("s in stages"):
         sh.put([Cell("A", "{{ loop.index }}", NO), C("B", "{{ s.stage }}", _with(VALUE_B, size=9)),
                 C("C", "{{ s.owner }}", _with(VALUE, size=9)),
@@ -769,20 +828,22 @@ def build_signoff(ws: Worksheet) -> Sheet:
                 Cell("H", "{% if s.signature_image %}{{ image(s.signature_image, none, 8) }}"
                           "{% endif %}", CENTER)],
                min_height=30)
-    # A stage not signed yet ("Pending") in amber (range: header .. spacer, as in the
-    # invoice; the header cell itself is styled by the rule's complement below).
+    # A stage not signed yet ("Pending") in amber; range from the section heading to
+    # a spacer row (see the invoice), stage rows told apart by their number in A.
     end = sh.gap(4)
-    ws.conditional_formatting.add(f"F{head + 1}:F{end}", FormulaRule(
-        formula=[f'AND(F{head + 1}<>"✓",F{head + 1}<>"")'], font=Font(color=AMBER)))
+    ws.conditional_formatting.add(f"F{top}:F{end}", FormulaRule(
+        formula=[f'AND(ISNUMBER($A{top}),F{top}<>"✓")'], font=Font(color=AMBER)))
 
     sh.section("Acceptance")
     boxes = []
     for value, msgid in (("accepted", "Accepted"), ("conditional", "Accepted with conditions"),
                          ("rejected", "Rejected")):
-        boxes.append(f'{{{{ ("■ " if acceptance == "{value}" else "□ ") ~ _("{msgid}") }}}}')
+        boxes.append((f'{{{{ ("■ " if acceptance == "{value}" else "□ ") ~ _("{msgid}") }}}}',
+                      f'"■ " ~ _("{msgid}")'))
     sh.put([C("A:B", label("Acceptance Result"), LABEL),
-            C("C:D", boxes[0], VALUE_B), C("E:F", boxes[1], VALUE_B),
-            C(f"G:{sh.last}", boxes[2], VALUE_B)], steps=(1, 2, 3))
+            C("C:D", boxes[0][0], VALUE_B, boxes[0][1]),
+            C("E:F", boxes[1][0], VALUE_B, boxes[1][1]),
+            C(f"G:{sh.last}", boxes[2][0], VALUE_B, boxes[2][1])], steps=(1, 2, 3))
     with sh.when("remarks"):
         sh.info(("Remarks", "{{ remarks }}"))
     statement = (
@@ -792,18 +853,26 @@ def build_signoff(ws: Worksheet) -> Sheet:
         'if acceptance == "conditional" else _("We have inspected the deliverable above and '
         'confirm that it is accepted.") }}')
     sh.gap(6)
-    sh.put([C(f"A:{sh.last}", statement, _with(CLAUSE, size=10, bold=True, h="center"))],
-           steps=(1, 2, 3))
+    statement_fit = (
+        '(acceptance == "rejected" and _("We have inspected the deliverable above and do not '
+        'accept it, for the reasons given in the remarks.")) or (acceptance == "conditional" and '
+        '_("We have inspected the deliverable above and accept it subject to the conditions given '
+        'in the remarks.")) or _("We have inspected the deliverable above and confirm that it is '
+        'accepted.")')
+    sh.put([C(f"A:{sh.last}", statement, _with(CLAUSE, size=10, bold=True, h="center"),
+              statement_fit)], steps=(1, 2, 3))
     sh.gap(6)
 
     # Signature blocks: client (left) and agency (right).
     sh.put([Cell("A:D", label("Client (Party A)"), HEAD), Cell("E:H", label("Supplier"), HEAD)],
            height=20)
     sig = "client_signatory"
-    sh.info(("Company", "{{ client.legal_name or client.name }}", VALUE_B),
+    sh.info(("Company", "{{ client.get('legal_name') or client.name }}", VALUE_B),
             ("Company", "{{ company.legal_name or company.name }}", VALUE_B))
-    sh.info(("Name", f"{{{{ {sig}.name if {sig} else none }}}}"), ("Name", None))
-    sh.info(("Position", f"{{{{ {sig}.title if {sig} else none }}}}"), ("Position", None))
+    sh.info(("Name", f"{{{{ {sig}.name if {sig} else none }}}}", VALUE, f"{sig} and {sig}.name"),
+            ("Name", None))
+    sh.info(("Position", f"{{{{ {sig}.title if {sig} else none }}}}", VALUE,
+             f"{sig} and {sig}.title"), ("Position", None))
     sh.info(("Date", f"{{{{ {sig}.signed_date if {sig} else none }}}}", DATE_L),
             ("Date", None))
     sh.put([C("A:B", label("Signature"), LABEL), Cell("C:D", label("(Signature)"), SIGN_BOX),
@@ -814,13 +883,15 @@ def build_signoff(ws: Worksheet) -> Sheet:
 
 
 # Invoice: No. | description (B:C) | spec | qty | unit | unit price | amount.
-INVOICE_GRID = (9, 27, 34, 20, 14, 16, 28, 32)
+# The approval boxes over E:F, G and H are 28 mm each.
+INVOICE_GRID = (8, 25, 33, 30, 14, 14, 28, 28)
 
 
 def build_invoice(ws: Worksheet) -> Sheet:
     sh = Sheet(ws, INVOICE_GRID)
     sh.letterhead("A:F", "G")
-    sh.title("Invoice Request")
+    sh.title_with_boxes("Invoice Request", "A:D", [("E:F", "Requester", "requested_by"),
+                                                   ("G", "Team Lead", None), ("H", "Finance", None)])
     invoice_type = ('{{ {"standard": _("Tax invoice (VAT)"), "general": _("Ordinary invoice"), '
                     '"zero_rated": _("Zero-rated invoice"), "exempt": _("Tax-exempt invoice")}'
                     '[invoice_type] if invoice_type else none }}')
@@ -828,37 +899,39 @@ def build_invoice(ws: Worksheet) -> Sheet:
     sh.info(("Request No.", "{{ request_number }}"), ("Job No.", "{{ job_number }}", VALUE_B))
     sh.info(("Contract No.", "{{ contract_number }}"),
             ("Invoice Date", "{{ issue_date }}", DATE_L))
+    sh.info(("Client", "{{ client.name }}"), ("Invoice Type", invoice_type, VALUE, None))
     with sh.when("project"):
         sh.info(("Project", "{{ project }}"))
     sh.info(("Requester", '{{ requested_by or "" }}{% if department %} ({{ department }}){% endif %}',
-             VALUE, 'requested_by ~ " (" ~ department ~ ")"'),
-            ("Invoice Type", invoice_type))
+             VALUE, 'requested_by ~ " (" ~ department ~ ")"'))
     sh.info(("Currency", "{{ currency }}"), ("VAT Rate", "{{ vat_percent }}", RATE))
 
     sh.section("Buyer")
-    sh.info(("Legal Name", "{{ client.legal_name or client.name }}", VALUE_B))
-    sh.info(("Tax ID", "{{ client.tax_id }}", VALUE_B),
+    sh.info(("Legal Name", "{{ client.get('legal_name') or client.name }}", VALUE_B))
+    sh.info(("Tax ID", "{{ client.get('tax_id') }}", VALUE_B),
             ("Representative", "{{ client.get('representative') }}"))
     with sh.when("client.get('address')"):
-        sh.info(("Address", "{{ client.address }}"))
+        sh.info(("Address", "{{ client.get('address') }}"))
     with sh.when("client.get('business_type') or client.get('business_item')"):
         sh.info(("Business Type", "{{ client.get('business_type') }}"),
                 ("Business Item", "{{ client.get('business_item') }}"))
     with sh.when("client.get('contact') or client.get('phone')"):
         sh.info(("Contact", "{{ client.get('contact') }}"), ("Phone", "{{ client.get('phone') }}"))
     with sh.when("client.get('email')"):
-        sh.info(("Invoice Email", "{{ client.email }}"))
+        sh.info(("Invoice Email", "{{ client.get('email') }}"))
     with sh.when("client.get('bank_account')"):
-        sh.info(("Bank and Account", "{{ client.bank_account }}"))
+        sh.info(("Bank and Account", "{{ client.get('bank_account') }}"))
 
-    sh.section("Line Items")
+    items_top = sh.section("Line Items")
+
     def money_head(msgid: str) -> tuple[str, str]:
-        return ('{{ _("%s") }} ({{ currency }})' % msgid,
-                '_("%s") ~ " (" ~ currency ~ ")"' % msgid)
+        """A money column's header with the currency: text and fit expression."""
+        return (f'{{{{ _("{msgid}") }}}} ({{{{ currency }}}})',
+                f'_("{msgid}") ~ " (" ~ currency ~ ")"')
+
     sh.head([("A", "No."), ("B:C", "Item Description"), ("D", "Specification"),
              ("E", "Quantity"), ("F", "Unit"), ("G", *money_head("Unit Price")),
              ("H", *money_head("Amount"))])
-    head = sh.row - 1  # one row: the header labels are short enough for any locale
     # Two versions of the table body: whole-unit currencies (KRW, TWD: #,##0, ROUND(…,0))
     # and the others (CNY, USD: #,##0.00, ROUND(…,2)). Only one is rendered.
     for whole in (True, False):
@@ -870,25 +943,26 @@ def build_invoice(ws: Worksheet) -> Sheet:
             with sh.each("i in items"):
                 desc = '{{ i.description }}{% if i.note %}\n({{ i.note }}){% endif %}'
                 sh.put([Cell("A", "{{ loop.index }}", NO),
-                        C("B:C", desc, VALUE, 'i.description ~ "\\n(" ~ i.note ~ ")" if i.note '
-                                              'else i.description'),
+                        C("B:C", desc, VALUE,
+                          'i.description ~ (i.note and "\\n(" ~ i.note ~ ")" or "")'),
                         C("D", "{{ i.spec }}", _with(VALUE, size=9)),
                         Cell("E", "{{ i.quantity }}", FIGURE),
                         C("F", "{{ i.unit }}", _with(CENTER, size=9)),
                         Cell("G", "{{ i.unit_price }}", money),
                         Cell("H", f"=ROUND(E{{r}}*G{{r}},{digits})", money)])
-            # The sum runs from the header row to a spacer row after the items: a range
-            # whose ends are the loop's own (height-variant) rows can come out wrong
-            # when iterations pick different variants.
+            # The sum runs from the section heading to a spacer row after the items
+            # (text cells in between count nothing): the engine computes a range over
+            # a loop from its first and last template rows, which comes out wrong when
+            # iterations pick different height variants.
             end = sh.gap(3)
             sub = sh.put([Cell("A:G", label("Subtotal"), SUB_LABEL),
-                          Cell("H", f"=SUM(H{head}:H{end})", _with(money, bold=True))])[0]
+                          Cell("H", f"=SUM(H{items_top}:H{end})", _with(money, bold=True))])[0]
             vat_rows = []
             for kr in (True, False):
                 fn = "ROUNDDOWN" if kr else "ROUND"
                 with sh.when(f'country {"==" if kr else "!="} "KR"'):
                     vat_rows += sh.put([Cell("A:F", label("VAT"), SUB_LABEL),
-                                        Cell("G", "{{ vat_percent }}", RATE),
+                                        Cell("G", "{{ vat_percent }}", _with(RATE, h="center")),
                                         Cell("H", f"={fn}(H{sub}*G{{r}}/100,{digits})",
                                              _with(money, bold=True))])
             sh.put([Cell("A:G", label("Total"), TOTAL_LABEL),
@@ -897,30 +971,29 @@ def build_invoice(ws: Worksheet) -> Sheet:
     sh.gap(6)
     words = ('{{ amount_words }}{% if amount_words_secondary %}\n{{ amount_words_secondary }}'
              '{% endif %}  ({{ total|money(currency) }})')
-    sh.info(("Amount in Words", words, VALUE_B,
-             'amount_words ~ "\\n" ~ (amount_words_secondary or "") ~ "  (" ~ '
-             '(total|money(currency)) ~ ")"'))
+    words_fit = ('amount_words ~ "\\n" ~ (amount_words_secondary or "") ~ "  (" ~ '
+                 '(total|money(currency)) ~ ")"')
+    sh.info(("Amount in Words", words, VALUE_B, words_fit))
 
     sh.section("Payment")
     sh.info(("Payment Terms",
              '{{ _("Within {days} days of the invoice date").format(days=payment_terms_days) }}'),
             ("Payment Due", "{{ due_date }}", DATE_B))
     with sh.when("company.bank and company.bank.account"):
-        sh.info(("Payment Account", '{{ [company.bank.name, company.bank.account]|select|join("  ") }}'
-                                    '{% if company.bank.swift %}  (SWIFT {{ company.bank.swift }})'
-                                    '{% endif %}', VALUE_B,
-                 '[company.bank.name, company.bank.account, company.bank.swift]|select|join("  ")'))
+        account = ('{{ [company.bank.name, company.bank.account]|select|join("  ") }}'
+                   '{% if company.bank.swift %}  (SWIFT {{ company.bank.swift }}){% endif %}')
+        account_fit = '[company.bank.name, company.bank.account, company.bank.swift]|select|join("  ")'
+        sh.info(("Payment Account", account, VALUE_B, account_fit))
         sh.info(("Account Holder",
                  "{{ company.bank.holder or company.legal_name or company.name }}"))
 
-    with sh.when("remarks"):
-        sh.section("Remarks")
-        sh.put([C(f"A:{sh.last}", "{{ remarks }}")], steps=(1, 2, 3, 4, 6, 9))
-    sh.numbered("Attachments", "attachments")
+    # Remarks and attachments as form rows (첨부: 계약서, 검수확인서, 견적서).
+    sh.gap(6)
+    sh.text_block("Remarks", "remarks")
+    with sh.when("attachments"):
+        sh.info(("Attachments", f"{{{{ attachments|join({LIST_SEP}) }}}}", VALUE,
+                 'attachments|join(", ")'))
 
-    sh.gap(14)
-    sh.signature_boxes([("E:F", "Requester", "requested_by"), ("G", "Team Lead", None),
-                        ("H", "Finance", None)])
     sh.page("Invoice Request", job_ref())
     return sh
 
