@@ -169,7 +169,8 @@ class RowProgram:
     Python type (numbers, dates); a failure is traced back to its cell by line.
     """
 
-    def __init__(self, env: jinja2.Environment, cells: list[Cell], name: str) -> None:
+    def __init__(self, env: jinja2.Environment, cells: list[Cell], name: str,
+                 cache: dict[str, jinja2.Template]) -> None:
         self.cells = cells
         lines: list[str] = []
         self.first_lines: list[int] = []
@@ -181,9 +182,14 @@ class RowProgram:
                 stmt = ("{{ docgen_at(%d) }}{%% set docgen_cell_%d %%}%s{%% endset %%}"
                         % (cell.col, i, cell.source))
             lines.extend(stmt.split("\n"))
-        self.filename = f"<docgen {name}>"
-        code = env.compile("\n".join(lines), name=name, filename=self.filename)
-        self.template = env.template_class.from_code(env, code, env.make_globals(None))
+        source = "\n".join(lines)
+        self.filename = f"<docgen row {hash(source) & 0xFFFFFFFF:08x}>"
+        template = cache.get(source)
+        if template is None:  # identical rows (layout variants) share one compiled template
+            code = env.compile(source, name=name, filename=self.filename)
+            template = cache[source] = env.template_class.from_code(
+                env, code, env.make_globals(None))
+        self.template = template
         self.names = [f"docgen_cell_{i}" for i in range(len(cells))]
 
     def cell_at(self, lineno: Optional[int]) -> Optional[Cell]:
@@ -389,8 +395,13 @@ class SheetTemplate:
     # -- compiling -------------------------------------------------------------------
 
     def _compile_text(self, text: str, where: str, env: jinja2.Environment) -> jinja2.Template:
+        key = (id(env), text)
+        found = self.book.compiled_texts.get(key)
+        if found is not None:
+            return found
         try:
-            return env.from_string(text)
+            found = self.book.compiled_texts[key] = env.from_string(text)
+            return found
         except jinja2.TemplateSyntaxError as exc:
             raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
                                   detail=exc.message, excerpt=text) from None
@@ -435,8 +446,10 @@ class SheetTemplate:
             dynamic = [c for c in cells if c.kind in ("expr", "text")]
             if dynamic:
                 try:
-                    row.program = RowProgram(self.book.env, dynamic, f"{self.name}:{index}")
+                    row.program = RowProgram(self.book.env, dynamic, f"{self.name}:{index}",
+                                             self.book.compiled_rows)
                 except jinja2.TemplateSyntaxError:
+                    self._locate_syntax_error(dynamic)  # raises, naming the cell
                     row.program = None  # cells compiled alone are still correct, just slower
             stack[-1][0].items.append(row)
             for tag, where in closers:
@@ -454,6 +467,16 @@ class SheetTemplate:
                                   self.name, unclosed.where, "unclosed", tag=unclosed.kind)
         return root
 
+    def _locate_syntax_error(self, cells: list[Cell]) -> None:
+        """Parse each cell alone to report a row's syntax error at its cell."""
+        for cell in cells:
+            source = "{{ (%s) }}" % cell.expr_source if cell.kind == "expr" else cell.source
+            try:
+                _TEXT_ENV.parse(source)
+            except jinja2.TemplateSyntaxError as exc:
+                raise self.book.error("template syntax error: {detail}", self.name, cell.where,
+                                      "syntax", detail=exc.message, excerpt=cell.source) from None
+
     def _compile_loop(self, tag: str, row: int, where: str) -> Loop:
         self.loops += 1
         env = self.book.env
@@ -466,13 +489,13 @@ class SheetTemplate:
                 if not all(re.match(r"^[A-Za-z_]\w*$", t) for t in targets):
                     raise jinja2.TemplateSyntaxError(f"bad loop variable in '{tag}'", 1)
                 iterable, test = _split_loop_filter(m.group(2))
-                cond = (env.compile_expression(test, undefined_to_none=False)
+                cond = (self.book.expression(test)
                         if test else None)
                 return Loop(self.loops, "for", targets,
-                            env.compile_expression(iterable, undefined_to_none=False),
+                            self.book.expression(iterable),
                             cond, row, Block(), where=where)
             expr = tag[2:].strip()
-            return Loop(self.loops, "if", [], env.compile_expression(expr, undefined_to_none=False),
+            return Loop(self.loops, "if", [], self.book.expression(expr),
                         None, row, Block(), where=where)
         except jinja2.TemplateSyntaxError as exc:
             raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
@@ -527,18 +550,12 @@ class SheetTemplate:
             return
         m = _ONLY_EXPR.match(text)
         if m and "}}" not in m.group(1) and "{{" not in m.group(1):
-            try:
-                cell.expr = self.book.env.compile_expression(m.group(1), undefined_to_none=False)
-                cell.expr_source = m.group(1)
-            except jinja2.TemplateSyntaxError as exc:
-                raise self.book.error("template syntax error: {detail}", self.name, cell.where,
-                                      "syntax", detail=exc.message, excerpt=text) from None
+            cell.expr_source = m.group(1)  # compiled with its row (RowProgram)
             cell.kind = "expr"
             cell.date_style, cell.datetime_style = self.book.styles.date_variants(cell.style)
             return
         if _ANY_TAG.search(text):
-            cell.kind = "text"
-            cell.text = self._compile_text(text, cell.where, _TEXT_ENV)
+            cell.kind = "text"  # compiled with its row (RowProgram)
             return
         cell.kind = "static"  # only tr tags were there: the rest is plain text
         cell.value = text
@@ -654,11 +671,14 @@ class SheetTemplate:
                 sink.current_anchor = (self.name, number, cell.col)
                 try:
                     if cell.kind == "expr":
+                        if cell.expr is None:  # compiled on first use (rows without a program)
+                            cell.expr = self.book.expression(cell.expr_source)
                         value = cell.expr(scope)
                         if isinstance(value, Undefined):
                             value._fail_with_undefined_error()
                     else:
-                        assert cell.text is not None
+                        if cell.text is None:  # compiled on first use (rows without a program)
+                            cell.text = self._compile_text(cell.source, cell.where, _TEXT_ENV)
                         value = cell.text.render(scope)
                 except TemplateError:
                     raise
@@ -874,6 +894,9 @@ class XlsxTemplate:
         self.file = file
         self.env = _TEXT_ENV
         self.shared_masters: dict[tuple[str, str], tuple[int, int, list[fx.Token]]] = {}
+        self.compiled_exprs: dict[str, Any] = {}
+        self.compiled_texts: dict[tuple[int, str], jinja2.Template] = {}
+        self.compiled_rows: dict[str, jinja2.Template] = {}
         try:
             members = read_package(data)
         except BadPackage as exc:
@@ -938,6 +961,15 @@ class XlsxTemplate:
             raise TemplateError("broken XML in the template: {detail}",
                                 SourceLocation(file=self.file, part=name), code="xml",
                                 params={"detail": str(exc)}) from None
+
+    def expression(self, source: str) -> Any:
+        """A compiled Jinja expression, shared by every use of the same source (layout
+        variants of a template repeat the same expressions many times)."""
+        found = self.compiled_exprs.get(source)
+        if found is None:
+            found = self.compiled_exprs[source] = self.env.compile_expression(
+                source, undefined_to_none=False)
+        return found
 
     def error(self, message: str, sheet: Optional[str], cell: Optional[str], code: str,
               excerpt: Optional[str] = None, **params: Any) -> TemplateError:
