@@ -144,7 +144,7 @@ def render_file(
     if errors:
         raise ValidationFailed(problems)
     wanted = list(formats)
-    templates = load_templates(kind, wanted, template)
+    templates = load_templates(kind, wanted, template, loc)
     context = build_context(record.data, kind.schema, locale=loc, compute=kind.compute,
                             profile=profile, data_file=record.source.file)
     stem = output_name(name or kind.default_name, context)
@@ -171,8 +171,10 @@ def render_file(
 
 
 def load_templates(kind: Kind, formats: Sequence[str],
-                   template: Optional[Union[str, Path]] = None) -> dict[str, Template]:
-    """The compiled template for each document format needed (PDF comes from Word)."""
+                   template: Optional[Union[str, Path]] = None,
+                   locale: Optional[DocLocale] = None) -> dict[str, Template]:
+    """The compiled template for each document format needed (PDF comes from Word);
+    a locale-specific built-in template wins over the shared one."""
     needed = {"docx" if f == "pdf" else f for f in formats}
     custom = Template(template) if template else None
     if custom is not None and custom.format not in needed:
@@ -183,7 +185,7 @@ def load_templates(kind: Kind, formats: Sequence[str],
         if custom is not None and custom.format == fmt:
             out[fmt] = custom
             continue
-        path = kind.template_path(fmt)
+        path = kind.template_path(fmt, locale.code if locale else None)
         if not path.is_file():
             raise UsageError("the {kind} kind has no built-in {fmt} template", code="format",
                              params={"kind": kind.name, "fmt": fmt})

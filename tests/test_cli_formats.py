@@ -123,3 +123,38 @@ def test_missing_signature_image_is_a_validation_error(runner, tmp_path: Path) -
     assert "stages[0].signature_image" in result.stderr and "signs/nobody.png" in result.stderr
     assert "이미지 파일을 찾을 수 없습니다" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch, tmp_path: Path) -> None:
+    import shutil
+    from docgen import kinds
+    from docgen import pipeline
+    from docgen.i18n.locale import DocLocale
+    root = tmp_path / "templates"
+    shutil.copytree(REPO / "templates" / "invoice", root / "invoice")
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "TW layout {{ job_number }}"
+    wb.save(root / "invoice" / "invoice.zh-TW.xlsx")
+    monkeypatch.setattr(kinds, "resource_dir", lambda name: tmp_path / name)
+    kind = kinds.get("invoice")
+    assert kind is not None
+    tw = pipeline.load_templates(kind, ["xlsx"], locale=DocLocale.parse("zh-TW"))["xlsx"]
+    ko = pipeline.load_templates(kind, ["xlsx"], locale=DocLocale.parse("ko"))["xlsx"]
+    assert tw.name.endswith("invoice.zh-TW.xlsx") and ko.name.endswith("invoice.xlsx")
+    assert kind.template_path("xlsx", "zh-TW+en").name == "invoice.zh-TW.xlsx"
+
+
+def test_formulas_docgen_cannot_evaluate_are_reported_once(runner, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{%tr for x in xs %}{{ x }}"
+    wb.active["B1"] = "=VLOOKUP(A1,$D:$E,2,FALSE)"
+    wb.active["C1"] = "{%tr endfor %}"
+    wb.save(tmp_path / "t.xlsx")
+    (tmp_path / "d.yaml").write_text("xs: [1, 2, 3]\n", encoding="utf-8")
+    result = runner.invoke(main, ["fill", str(tmp_path / "t.xlsx"), str(tmp_path / "d.yaml"),
+                                  "-o", str(tmp_path / "o.xlsx"), "-l", "en"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("formula not evaluated") == 1 and "Sheet!B1" in result.stderr
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx").active
+    assert [ws.cell(r, 2).value for r in (1, 2, 3)] == [
+        "=VLOOKUP(A1,$D:$E,2,FALSE)", "=VLOOKUP(A2,$D:$E,2,FALSE)", "=VLOOKUP(A3,$D:$E,2,FALSE)"]

@@ -26,8 +26,15 @@ class Kind:
     schema: dict[str, Any]
     default_name: str  # output file name pattern over record fields
 
-    def template_path(self, fmt: str = "docx") -> Path:
-        return resource_dir("templates") / self.name / f"{self.name}.{fmt}"
+    def template_path(self, fmt: str = "docx", locale: Optional[str] = None) -> Path:
+        """The built-in template; ``<kind>.<locale>.<fmt>`` (e.g. ``invoice.zh-TW.docx``)
+        overrides the shared one for a locale whose layout must differ."""
+        folder = resource_dir("templates") / self.name
+        for code in dict.fromkeys([locale, locale.split("+")[0]] if locale else []):
+            specific = folder / f"{self.name}.{code}.{fmt}"  # ko+zh-CN, then ko
+            if specific.is_file():
+                return specific
+        return folder / f"{self.name}.{fmt}"
 
     def sample_path(self, locale_code: str) -> Path:
         return resource_dir("samples") / self.name / f"{locale_code}.yaml"

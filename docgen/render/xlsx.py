@@ -897,6 +897,7 @@ class XlsxTemplate:
         self.compiled_exprs: dict[str, Any] = {}
         self.compiled_texts: dict[tuple[int, str], jinja2.Template] = {}
         self.compiled_rows: dict[str, jinja2.Template] = {}
+        self.unevaluated: set[tuple[str, str]] = set()  # formula cells already reported
         try:
             members = read_package(data)
         except BadPackage as exc:
@@ -1292,13 +1293,27 @@ class _Grid:
             value = fx.evaluate(tokens, self.value, sheet.name)
         except fx.ExcelError as exc:
             error = exc.code
-        except fx.FormulaError:
+        except fx.FormulaError as exc:
             value = None
+            self._not_evaluated(sheet, oc.cell, str(exc))
         finally:
             self.active.discard(key)
         result = (text, value, error)
         self.results[key] = result
         return result
+
+    def _not_evaluated(self, sheet: SheetTemplate, cell: Cell, reason: str) -> None:
+        """Say once per template cell that readers which do not recalculate will see no
+        value there (Excel and LibreOffice compute it on open)."""
+        reported = sheet.book.unevaluated
+        if (sheet.name, cell.where) in reported:
+            return
+        reported.add((sheet.name, cell.where))
+        warnings.warn(DocgenWarning(
+            "formula not evaluated ({reason}): Excel and LibreOffice compute it on open, "
+            "other readers see no value", SourceLocation(file=sheet.book.file, sheet=sheet.name,
+                                                         cell=cell.where), reason=reason),
+            stacklevel=2)
 
     def formula_xml(self, sheet: SheetTemplate, out: OutRow, oc: OutCell) -> str:
         text, value, error = self._evaluate(sheet, out, oc)
