@@ -516,6 +516,10 @@ def _criteria(crit: Value) -> Callable[[Value], bool]:
     return lambda v: v is not None and _compare("=", v, crit)
 
 
+def _right(text: str, n: int) -> str:
+    return text[len(text) - n:] if n > 0 else ""
+
+
 def _countif(args: Sequence[Any]) -> Decimal:
     if len(args) != 2 or not isinstance(args[0], _Range):
         raise ExcelError("#VALUE!")
@@ -622,6 +626,15 @@ _FUNCTIONS: dict[str, Callable[[Sequence[Any]], Any]] = {
     "NOT": lambda a: not _truthy(_scalar(a[0])),
     "CONCATENATE": lambda a: "".join(_text(_scalar(x)) for x in a),
     "CONCAT": lambda a: "".join(_text(v) for x in a for v in (x.values if isinstance(x, _Range) else [_scalar(x)])),
+    "LEN": lambda a: Decimal(len(_text(_scalar(a[0])))),
+    "LEFT": lambda a: _text(_scalar(a[0]))[:int(_number(_scalar(a[1]))) if len(a) > 1 else 1],
+    "RIGHT": lambda a: _right(_text(_scalar(a[0])), int(_number(_scalar(a[1]))) if len(a) > 1 else 1),
+    "MID": lambda a: _text(_scalar(a[0]))[int(_number(_scalar(a[1]))) - 1:
+                                          int(_number(_scalar(a[1]))) - 1 + int(_number(_scalar(a[2])))],
+    "UPPER": lambda a: _text(_scalar(a[0])).upper(),
+    "LOWER": lambda a: _text(_scalar(a[0])).lower(),
+    "TRIM": lambda a: re.sub(" +", " ", _text(_scalar(a[0])).strip()),
+    "VALUE": lambda a: _number(_scalar(a[0])),
     "COUNTIF": _countif,
     "SUMIF": _sumif,
     "SUMPRODUCT": _sumproduct,

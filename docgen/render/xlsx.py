@@ -29,7 +29,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import jinja2
 import jinja2.meta
@@ -659,45 +659,8 @@ class SheetTemplate:
 
     def _render_row(self, row: Row, scope: Mapping[str, Any], key: IterKey, number: int,
                     sink: ImageSink) -> OutRow:
-        if row.program is not None:
-            return self._render_program(row, row.program, scope, key, number, sink)
-        out: list[OutCell] = []
-        for cell in row.cells:
-            if cell.kind in ("static", "empty"):
-                out.append(OutCell(cell, cell.static_xml, cell.value, key))
-            elif cell.kind == "formula":
-                out.append(OutCell(cell, "", None, key))
-            else:
-                sink.current_anchor = (self.name, number, cell.col)
-                try:
-                    if cell.kind == "expr":
-                        if cell.expr is None:  # compiled on first use (rows without a program)
-                            cell.expr = self.book.expression(cell.expr_source)
-                        value = cell.expr(scope)
-                        if isinstance(value, Undefined):
-                            value._fail_with_undefined_error()
-                    else:
-                        if cell.text is None:  # compiled on first use (rows without a program)
-                            cell.text = self._compile_text(cell.source, cell.where, _TEXT_ENV)
-                        value = cell.text.render(scope)
-                except TemplateError:
-                    raise
-                except Exception as exc:
-                    raise self.book.runtime_error(exc, self.name, cell.where) from exc
-                out.append(self._typed_cell(cell, value, key, number))
-        return OutRow(row, number, key, out)
-
-    def _render_program(self, row: Row, program: RowProgram, scope: Mapping[str, Any],
-                        key: IterKey, number: int, sink: ImageSink) -> OutRow:
-        sink.current_anchor = (self.name, number, 0)
-        try:
-            values = iter(program.run(scope))
-        except TemplateError:
-            raise
-        except Exception as exc:
-            cell = program.cell_at(_template_line(exc.__traceback__, program.filename))
-            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}") \
-                from exc
+        values = (self._program_values(row.program, scope, number, sink) if row.program
+                  else self._cell_values(row, scope, number, sink))
         out: list[OutCell] = []
         for cell in row.cells:
             if cell.kind in ("static", "empty"):
@@ -714,6 +677,41 @@ class SheetTemplate:
                 sink.current_anchor = (self.name, number, cell.col)
                 out.append(self._typed_cell(cell, value, key, number))
         return OutRow(row, number, key, out)
+
+    def _program_values(self, program: RowProgram, scope: Mapping[str, Any], number: int,
+                        sink: ImageSink) -> Iterator[Any]:
+        """The row's tagged cells evaluated in one go (the usual path)."""
+        sink.current_anchor = (self.name, number, 0)
+        try:
+            return iter(program.run(scope))
+        except TemplateError:
+            raise
+        except Exception as exc:
+            cell = program.cell_at(_template_line(exc.__traceback__, program.filename))
+            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}") \
+                from exc
+
+    def _cell_values(self, row: Row, scope: Mapping[str, Any], number: int,
+                     sink: ImageSink) -> Iterator[Any]:
+        """Cell by cell, compiled on first use: rows whose cells do not compile together."""
+        for cell in row.cells:
+            if cell.kind not in ("expr", "text"):
+                continue
+            sink.current_anchor = (self.name, number, cell.col)
+            try:
+                if cell.kind == "expr":
+                    if cell.expr is None:
+                        cell.expr = self.book.expression(cell.expr_source)
+                    value = cell.expr(scope)
+                else:
+                    if cell.text is None:
+                        cell.text = self._compile_text(cell.source, cell.where, _TEXT_ENV)
+                    value = cell.text.render(scope)
+            except TemplateError:
+                raise
+            except Exception as exc:
+                raise self.book.runtime_error(exc, self.name, cell.where) from exc
+            yield value
 
     def _typed_cell(self, cell: Cell, value: Any, key: IterKey, number: int) -> OutCell:
         style = cell.style

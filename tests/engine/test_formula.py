@@ -113,3 +113,12 @@ def test_date_serial_matches_excel() -> None:
     import datetime as dt
     assert fx.date_serial(dt.date(2026, 11, 27)) == 46353
     assert fx.date_serial(dt.datetime(2026, 11, 30, 12, 0)) == D("46356.5")
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('LEN("가나다")', D(3)), ('LEFT("HL-2026-0417",2)', "HL"), ('RIGHT("HL-2026-0417",4)', "0417"),
+    ('MID("HL-2026-0417",4,4)', "2026"), ('UPPER("ab")', "AB"), ('TRIM("  a   b ")', "a b"),
+    ('VALUE("1,234")+1', D(1235)), ('LEFT("abc")', "a"),
+])
+def test_text_functions(formula: str, expected: object) -> None:
+    assert fx.evaluate(fx.tokenize(formula), GRID) == expected

@@ -3,6 +3,7 @@ values, formula injection, images, errors located by sheet and cell."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import struct
@@ -60,6 +61,7 @@ ITEMS = [{"description": f"item {i}", "quantity": Decimal(i), "unit_price": Deci
          for i in (1, 2, 3)]
 
 
+@functools.lru_cache(maxsize=None)  # openpyxl stamps the save time: build it once
 def invoice_book() -> bytes:
     """Header, a one-row loop with a formula, totals below, merges, validation,
     conditional format, print area, a taller loop row and a second sheet."""
@@ -475,3 +477,18 @@ def test_numbers_typed_as_text_count_in_arithmetic() -> None:
     data = Template(save(wb)).render({"rate": "1.8%", "amount": "1,234"})
     ws = load(data, values=True).active
     assert ws["A2"].value == pytest.approx(0.036) and ws["A4"].value == 1235
+
+
+def test_cell_by_cell_path_gives_the_same_workbook(monkeypatch: pytest.MonkeyPatch,
+                                                   rendered: bytes) -> None:
+    """Rows normally render through one compiled RowProgram; when a row's cells cannot
+    be compiled together they render one by one, with the same result."""
+    import jinja2
+    from docgen.render import xlsx
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise jinja2.TemplateSyntaxError("forced", 1)
+
+    monkeypatch.setattr(xlsx.RowProgram, "__init__", refuse)
+    again = Template(invoice_book()).render({"client": "Hanil", "items": ITEMS}, "ko")
+    assert again == rendered
