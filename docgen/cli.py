@@ -16,7 +16,8 @@ from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
 
 import click
 
-from . import __version__, kinds as kinds_mod, pipeline
+from . import __version__, pipeline
+from . import kinds as kinds_mod
 from .errors import DocgenError, DocgenWarning, Problem, TemplateError, ValidationFailed
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale

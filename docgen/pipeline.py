@@ -20,9 +20,9 @@ from .i18n.locale import DocLocale, UnknownLocale, resolve
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
 from .messages import N_, tr
+from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
-from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .template import Template
 from .validation import Validator
 

@@ -13,8 +13,8 @@ from .i18n.format import Formatter
 from .i18n.locale import DocLocale, UnknownLocale
 from .render.docx import DocxTemplate
 from .render.images import ImageSink
-from .render.xlsx import XlsxTemplate
 from .render.package import write_package
+from .render.xlsx import XlsxTemplate
 
 Source = Union[str, "os.PathLike[str]", bytes]
 

@@ -11,7 +11,6 @@ from docx import Document
 
 import docgen
 from docgen.cli import main
-
 from tests.support import LOCALES, SAMPLES
 
 

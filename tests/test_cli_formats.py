@@ -1,7 +1,6 @@
 """render -f docx,xlsx,pdf and template new -f xlsx, through the CLI."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import docx
@@ -127,8 +126,8 @@ def test_missing_signature_image_is_a_validation_error(runner, tmp_path: Path) -
 
 def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch, tmp_path: Path) -> None:
     import shutil
-    from docgen import kinds
-    from docgen import pipeline
+
+    from docgen import kinds, pipeline
     from docgen.i18n.locale import DocLocale
     root = tmp_path / "templates"
     shutil.copytree(REPO / "templates" / "invoice", root / "invoice")

@@ -4,7 +4,6 @@ shows its title in that language, and (Excel) carries the right totals for reade
 that do not recalculate."""
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import zipfile
@@ -18,12 +17,10 @@ import pytest
 
 from docgen import kinds
 from docgen.enrich import build_context
-from docgen.i18n.catalog import Labels
 from docgen.i18n.locale import DocLocale
 from docgen.inputs import read_record
 from docgen.template import Template
 from docgen.validation import Validator
-from tests.support import REPO
 
 KINDS = ["minutes", "brief", "weekly", "signoff", "invoice"]
 LOCALES = ["ko", "zh-CN", "zh-TW", "en"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
-import subprocess
 import struct
+import subprocess
 import zipfile
 import zlib
 from decimal import Decimal

@@ -11,13 +11,22 @@ from lxml import etree
 
 from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
-from .environment import PROVIDED_NAMES, finalize_plain, finalize_wordml, make_environment
-from .images import ImageSink, add_images, rel_ids_of, rels_name
+from .environment import (
+    PROVIDED_NAMES,
+    finalize_plain,
+    finalize_wordml,
+    make_environment,
+)
 from .fonts import localize_settings, localize_styles
-from .tables import fix_table_grids
+from .images import ImageSink, add_images, rel_ids_of, rels_name
 from .package import BadPackage, Member, make_member, read_package
+from .tables import fix_table_grids
 from .wordml import (
-    Lowered, LoweringError, lower_plain_part, lower_word_part, paragraph_of_line,
+    Lowered,
+    LoweringError,
+    lower_plain_part,
+    lower_word_part,
+    paragraph_of_line,
 )
 
 WORD_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -68,7 +77,7 @@ class CompiledPart:
         return fix_table_grids(xml) if self.lowered.has_cell_loops else xml
 
     def _runtime_error(self, exc: Exception) -> TemplateError:
-        lineno = _template_line(exc.__traceback__, self.filename)
+        lineno = template_line(exc.__traceback__, self.filename)
         if isinstance(exc, jinja2.UndefinedError):
             return self.error("undefined variable: {detail}", lineno, "undefined",
                               detail=exc.message)
@@ -84,7 +93,7 @@ class CompiledPart:
         return set(meta.find_undeclared_variables(self.env.parse(self.lowered.source)))
 
 
-def _template_line(tb: Optional[TracebackType], filename: str) -> Optional[int]:
+def template_line(tb: Optional[TracebackType], filename: str) -> Optional[int]:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:

@@ -12,7 +12,6 @@ the render's base folder (the data file's folder).
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,8 +46,8 @@ class ImageData:
 def _load(path: str, mtime_ns: int, size: int) -> ImageData:
     # Keyed by path, mtime and size: a batch reads the logo once, yet an edited file
     # is read again. Only file contents are cached, never record data.
-    from docx.image.image import Image
     from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image
 
     blob = Path(path).read_bytes()
     try:
@@ -296,8 +295,9 @@ def media_names(sink: ImageSink, prefix: str, taken: set[str]) -> list[str]:
 def add_images(members: list[Any], raw: dict[str, bytes], sink: ImageSink,
                prefix: str) -> list[Any]:
     """Members plus the media, relationships and content types of ``sink``'s images."""
-    from .package import Member, make_member
     import zlib
+
+    from .package import Member, make_member
 
     taken = {m.name for m in members}
     names = media_names(sink, prefix, taken)

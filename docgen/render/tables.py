@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .wordml import W, W_TC, W_TCPR, W_TR
+from .wordml import W_TC, W_TCPR, W_TR, W
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 

@@ -16,12 +16,11 @@ import pytest
 
 import docgen
 from docgen.errors import SourceLocation, TemplateError
-
 from tests.engine.docx_builders import (
     FULLWIDTH_CLOSE,
     FULLWIDTH_OPEN,
-    W,
     XML_SPACE,
+    W,
     all_xml_text,
     assert_well_formed,
     body_docx,

@@ -21,8 +21,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from docgen.errors import DocgenWarning as RenderWarning
 from docgen.errors import TemplateError
-from docgen.render.xlsx import RenderWarning
 from docgen.template import Template
 
 
@@ -484,11 +484,12 @@ def test_cell_by_cell_path_gives_the_same_workbook(monkeypatch: pytest.MonkeyPat
     """Rows normally render through one compiled RowProgram; when a row's cells cannot
     be compiled together they render one by one, with the same result."""
     import jinja2
-    from docgen.render import xlsx
+
+    from docgen.render import sheet
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise jinja2.TemplateSyntaxError("forced", 1)
 
-    monkeypatch.setattr(xlsx.RowProgram, "__init__", refuse)
+    monkeypatch.setattr(sheet.RowProgram, "__init__", refuse)
     again = Template(invoice_book()).render({"client": "Hanil", "items": ITEMS}, "ko")
     assert again == rendered

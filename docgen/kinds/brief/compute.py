@@ -19,7 +19,6 @@ from ...i18n.locale import DocLocale
 from ...i18n.money import to_decimal
 from .._labels import enum_label
 
-
 # Top-level names compute() adds (``docgen template check --kind`` accepts them).
 COMPUTED_FIELDS = (
     "order_type_label",

@@ -18,7 +18,6 @@ from typing import Any
 from ...i18n.locale import DocLocale
 from .._labels import enum_label
 
-
 # Top-level names compute() adds (``docgen template check --kind`` accepts them).
 COMPUTED_FIELDS = (
     "signed_stages",

@@ -1,0 +1,279 @@
+"""Where template rows went, and everything that follows them.
+
+A render turns template rows into output rows (a row block may repeat or vanish).
+:class:`RowMap` records that; the functions here move what points at rows: formula
+references, merged cells, conditional formats, data validations, hyperlinks, page
+breaks, drawing anchors and table ranges.
+"""
+from __future__ import annotations
+
+import bisect
+import copy
+from typing import Optional
+
+from lxml import etree
+
+from . import formula as fx
+from .images import PlacedImage
+from .sml import PARSER, R_NS, XDR, XDR_NS, S, serialize
+
+IterKey = tuple[tuple[int, int], ...]  # (loop id, iteration) of each enclosing row block
+
+
+class RowMap:
+    """Where each template row went: template row → [(iteration key, output row)].
+
+    Rows inside a row block exist only as their repetitions (none when the block ran
+    zero times). Every other template row — including rows the template never wrote
+    (empty, between or after its rows) — sits at a fixed offset from the last
+    row written before it, so ``A1:A1000`` or a print area past the last cell still
+    moves by what the blocks added.
+    """
+
+    def __init__(self, dynamic: frozenset[int] = frozenset()) -> None:
+        self.rows: dict[int, list[tuple[IterKey, int]]] = {}
+        self.identity = True
+        self.dynamic = dynamic  # template rows inside row blocks
+        self._marks: list[tuple[int, int]] = []  # (template row consumed, output row)
+        self._sorted: Optional[list[int]] = None
+
+    def add(self, template_row: int, key: IterKey, number: int) -> None:
+        self.rows.setdefault(template_row, []).append((key, number))
+        if key or number != template_row:
+            self.identity = False
+
+    def mark(self, template_row: int, number: int) -> None:
+        """The expansion has consumed template rows up to ``template_row`` and written
+        output rows up to ``number``."""
+        self._marks.append((template_row, number))
+        if template_row != number:
+            self.identity = False
+
+    def _virtual(self, row: int) -> int:
+        out = row
+        for t, n in self._marks:  # marks grow with t; the last one before row wins
+            if t < row:
+                out = n + (row - t)
+            else:
+                break
+        return out
+
+    def find(self, row: int, key: IterKey, last: bool) -> Optional[int]:
+        entries = self.rows.get(row)
+        if not entries:
+            return None if row in self.dynamic else self._virtual(row)
+        if len(entries) == 1:
+            return entries[0][1]
+        chosen = compatible(entries, key)
+        return max(chosen) if last else min(chosen)
+
+    def span(self, first: int, last: int, key: IterKey) -> Optional[tuple[int, int]]:
+        """Output rows covered by template rows ``first..last``: a range grows to
+        every repetition of the rows inside it (those of ``key``'s own repetition
+        when the range is written inside the block)."""
+        found: list[int] = []
+        for t in (first, last):
+            if t not in self.rows and t not in self.dynamic:
+                found.append(self._virtual(t))
+        if self._sorted is None:
+            self._sorted = sorted(self.rows)
+        lo_i = bisect.bisect_left(self._sorted, first)
+        hi_i = bisect.bisect_right(self._sorted, last)
+        for t in self._sorted[lo_i:hi_i]:
+            chosen = compatible(self.rows[t], key)
+            found.append(min(chosen))
+            found.append(max(chosen))
+        if not found:
+            return None
+        return min(found), max(found)
+
+
+def compatible(entries: list[tuple[IterKey, int]], key: IterKey) -> list[int]:
+    """Output rows of the entries that share most enclosing repetitions with ``key``."""
+    if len(entries) == 1:
+        return [entries[0][1]]
+    best, chosen = -1, []
+    for k, n in entries:
+        common = 0
+        for a, b in zip(k, key):
+            if a != b:
+                break
+            common += 1
+        if common > best:
+            best, chosen = common, [n]
+        elif common == best:
+            chosen.append(n)
+    return chosen
+
+
+def ref_mover(maps: dict[str, RowMap], sheet: Optional[str], key: IterKey,
+            expand: bool) -> fx.RefMapper:
+    """Reference mover for a formula written in ``sheet`` at iteration ``key``.
+
+    ``expand`` (names, validations, conditional formats, print areas): a single cell
+    inside a repeated block covers every repetition."""
+    def move(ref: fx.Ref) -> Optional[fx.Ref]:
+        target = ref.sheet_name if ref.sheet else sheet
+        rowmap = maps.get(target or "")
+        if rowmap is None or rowmap.identity or ref.r1 is None:
+            return ref
+        assert ref.r1 is not None
+        if not ref.is_range and not expand:
+            n = rowmap.find(ref.r1, key, last=False)
+            if n is None:
+                return None
+            return fx.Ref(ref.sheet, n, ref.c1, abs_r1=ref.abs_r1, abs_c1=ref.abs_c1)
+        r2 = ref.r2 if ref.is_range else ref.r1
+        assert r2 is not None
+        lo_t, hi_t = min(ref.r1, r2), max(ref.r1, r2)
+        span = rowmap.span(lo_t, hi_t, key)
+        if span is None:
+            return None
+        lo, hi = span
+        if not ref.is_range:
+            if lo == hi:
+                return fx.Ref(ref.sheet, lo, ref.c1, abs_r1=ref.abs_r1, abs_c1=ref.abs_c1)
+            return fx.Ref(ref.sheet, lo, ref.c1, hi, ref.c1, ref.abs_r1, ref.abs_c1,
+                          ref.abs_r1, ref.abs_c1, is_range=True)
+        return fx.Ref(ref.sheet, lo, ref.c1, hi, ref.c2, ref.abs_r1, ref.abs_c1, ref.abs_r2,
+                      ref.abs_c2, is_range=True)
+
+    return move
+
+
+def move_sqref(sqref: str, rowmap: RowMap) -> str:
+    out = []
+    for part in sqref.split():
+        moved = fx.translate(fx.tokenize(part), ref_mover({"": rowmap}, "", (), expand=True))
+        if "#REF!" not in moved:
+            out.append(moved)
+    return " ".join(out)
+
+
+def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int, str]) -> str:
+    """A worksheet element after ``sheetData``, with its row addresses moved (and the
+    rendered header/footer texts put in)."""
+    if local == "headerFooter" and headers:
+        el2 = copy.deepcopy(el)
+        for i, sub in enumerate(el2):
+            if i in headers:
+                sub.text = headers[i]
+        return serialize(el2)
+    if rowmap.identity:
+        return serialize(el)
+    el = copy.deepcopy(el)
+    mapper = ref_mover({"": rowmap}, "", (), expand=True)
+    if local == "mergeCells":
+        seen = set()
+        for mc in list(el):
+            ref = mc.get("ref") or ""
+            el.remove(mc)
+            try:
+                (r1, c1), (r2, c2) = (fx.parse_cell(x) for x in ref.split(":"))
+            except ValueError:
+                continue
+            for key, top in rowmap.rows.get(r1, []):
+                bottom = rowmap.find(r2, key, last=True)
+                if bottom is None or bottom < top:
+                    continue
+                new = f"{fx.col_letters(c1)}{top}:{fx.col_letters(c2)}{bottom}"
+                if new not in seen:
+                    seen.add(new)
+                    etree.SubElement(el, S + "mergeCell", ref=new)
+        el.set("count", str(len(el)))
+    elif local in ("conditionalFormatting", "dataValidations"):
+        items = [el] if local == "conditionalFormatting" else list(el)
+        for item in items:
+            if item.get("sqref"):
+                item.set("sqref", move_sqref(item.get("sqref") or "", rowmap))
+            for f in item.iter(S + "formula", S + "formula1", S + "formula2"):
+                if f.text:
+                    f.text = fx.translate(fx.tokenize(f.text),
+                                          ref_mover({"": rowmap}, "", (), expand=False))
+    elif local == "hyperlinks":
+        for h in el:
+            if h.get("ref"):
+                h.set("ref", fx.translate(fx.tokenize(h.get("ref") or ""), mapper))
+    elif local == "autoFilter" and el.get("ref"):
+        el.set("ref", fx.translate(fx.tokenize(el.get("ref") or ""), mapper))
+    elif local == "rowBreaks":
+        for brk in el:
+            n = rowmap.find(int(brk.get("id") or 0), (), last=True)
+            if n is not None:
+                brk.set("id", str(n))
+    elif local == "extLst":
+        pass  # x14 extensions (sparklines, x14 validations) keep template addresses
+    return serialize(el)
+
+
+def move_anchors(xml: Optional[bytes], rowmap: RowMap,
+                 images: list[tuple[int, int, PlacedImage]], rids: dict[int, str]) -> bytes:
+    """Drawing anchors follow their rows (repeated with repeated rows); images placed
+    by ``image()`` are added as one-cell anchors at their cells."""
+    import copy
+    if xml is None:
+        root = etree.Element(XDR + "wsDr", nsmap={
+            "xdr": XDR_NS, "a": "http://schemas.openxmlformats.org/drawingml/2006/main"})
+    else:
+        root = etree.fromstring(xml, PARSER)
+    if not rowmap.identity:
+        for anchor in list(root):
+            start = anchor.find(XDR + "from")
+            if start is None:
+                continue
+            row_el = start.find(XDR + "row")
+            if row_el is None or row_el.text is None:
+                continue
+            t1 = int(row_el.text) + 1
+            end = anchor.find(XDR + "to")
+            end_row = end.find(XDR + "row") if end is not None else None
+            t2 = int(end_row.text) + 1 if end_row is not None and end_row.text else None
+            instances = rowmap.rows.get(t1, [])
+            if not instances:
+                root.remove(anchor)
+                continue
+            position = root.index(anchor)
+            root.remove(anchor)
+            for i, (key, top) in enumerate(instances):
+                copy_ = copy.deepcopy(anchor) if i else anchor
+                copy_.find(XDR + "from").find(XDR + "row").text = str(top - 1)  # type: ignore[union-attr]
+                if t2 is not None:
+                    bottom = rowmap.find(t2, key, last=True)
+                    if bottom is None:
+                        bottom = top + (t2 - t1)
+                    copy_.find(XDR + "to").find(XDR + "row").text = str(bottom - 1)  # type: ignore[union-attr]
+                root.insert(position + i, copy_)
+    ids = [int(x) for x in root.xpath(".//@id") if str(x).isdigit()] if len(root) else []
+    next_id = max([0, *ids]) + 1
+    for row, col, placed in images:
+        root.append(_one_cell_anchor(row, col, placed, rids[placed.index], next_id))
+        next_id += 1
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out
+
+
+def _one_cell_anchor(row: int, col: int, placed: PlacedImage, rid: str, pic_id: int) -> etree._Element:
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    xml = (
+        f'<xdr:oneCellAnchor xmlns:xdr="{XDR_NS}" xmlns:a="{a}" xmlns:r="{R_NS}">'
+        f'<xdr:from><xdr:col>{col - 1}</xdr:col><xdr:colOff>36000</xdr:colOff>'
+        f'<xdr:row>{row - 1}</xdr:row><xdr:rowOff>36000</xdr:rowOff></xdr:from>'
+        f'<xdr:ext cx="{placed.cx}" cy="{placed.cy}"/>'
+        f'<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="{pic_id}" name="Picture {pic_id}"/>'
+        '<xdr:cNvPicPr><a:picLocks noChangeAspect="1"/></xdr:cNvPicPr></xdr:nvPicPr>'
+        f'<xdr:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch>'
+        '</xdr:blipFill><xdr:spPr><a:xfrm><a:off x="0" y="0"/>'
+        f'<a:ext cx="{placed.cx}" cy="{placed.cy}"/></a:xfrm><a:prstGeom prst="rect">'
+        '<a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor>'
+    )
+    return etree.fromstring(xml)
+
+
+def move_table(xml: bytes, rowmap: RowMap) -> bytes:
+    root = etree.fromstring(xml, PARSER)
+    mapper = ref_mover({"": rowmap}, "", (), expand=True)
+    for el in [root, *root.iter(S + "autoFilter")]:
+        if el.get("ref"):
+            el.set("ref", fx.translate(fx.tokenize(el.get("ref") or ""), mapper))
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out

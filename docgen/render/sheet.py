@@ -1,0 +1,633 @@
+"""One worksheet of an Excel template, compiled: its rows, row blocks and tagged
+cells, and how a render expands them into output rows with typed values."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Union
+
+import jinja2
+from jinja2 import Undefined
+from lxml import etree
+from markupsafe import Markup
+
+from ..errors import DocgenWarning, SourceLocation, TemplateError
+from . import formula as fx
+from .docx import template_line
+from .environment import make_environment
+from .images import ImageSink, PlacedImage
+from .rowmap import IterKey, RowMap
+from .sml import S, attr_esc, esc, serialize
+from .wordml import normalize_delimiters
+
+if TYPE_CHECKING:
+    from .xlsx import XlsxTemplate
+
+MAX_CELL_CHARS = 32_767
+ARRAY = ' t="array"'
+_TR_TAG = re.compile(r"\{%-?\s*tr\s+(.*?)\s*-?%\}", re.DOTALL)
+_ONLY_EXPR = re.compile(r"^\s*\{\{-?\s*(.*?)\s*-?\}\}\s*$", re.DOTALL)
+ANY_TAG = re.compile(r"\{\{|\{%|\{#")
+_FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+)$", re.DOTALL)
+
+
+def finalize_text(value: Any) -> str:
+    """Printed values inside mixed cell text: plain text (escaped when written)."""
+    if value is None:
+        return ""
+    if isinstance(value, PlacedImage):
+        value.sink.place(value)
+        return ""
+    if isinstance(value, Markup):
+        return str(value.unescape())
+    return value if type(value) is str else str(value)
+
+
+def _finalize_header(value: Any) -> str:
+    """Header/footer text: ``&`` starts a code there, so a literal one is doubled."""
+    return finalize_text(value).replace("&", "&&")
+
+
+TEXT_ENV = make_environment(finalize_text)
+_HEADER_ENV = make_environment(_finalize_header)
+
+
+@dataclass
+class Cell:
+    """One template cell, compiled."""
+
+    col: int
+    letters: str
+    style: Optional[str]  # the ``s`` attribute
+    kind: str  # static | formula | expr | text | empty
+    static_xml: str = ""  # everything after r="…" for static cells
+    value: fx.Value = None  # the value a formula sees (static cells)
+    tokens: Sequence[fx.Token] = ()  # formula
+    formula_attrs: str = ""  # extra <f> attributes kept (e.g. aca)
+    expr: Any = None  # compiled expression
+    text: Optional[jinja2.Template] = None
+    date_style: Optional[str] = None
+    datetime_style: Optional[str] = None
+    where: str = ""  # A1 address in the template
+    source: str = ""  # the cell's Jinja text (tagged cells)
+    expr_source: str = ""  # the expression of an expr cell
+
+
+@dataclass
+class Row:
+    index: int
+    attrs: str
+    cells: list[Cell]
+    control: bool = False
+    program: Optional["RowProgram"] = None
+
+
+class RowProgram:
+    """All tagged cells of one row compiled into one Jinja template.
+
+    Each cell becomes ``{% set docgen_cell_N = … %}`` on its own line(s); a render
+    runs the template once (``make_module``) and reads the values back, so a row
+    costs one Jinja context instead of one per cell. Expression values keep their
+    Python type (numbers, dates); a failure is traced back to its cell by line.
+    """
+
+    def __init__(self, env: jinja2.Environment, cells: list[Cell], name: str,
+                 cache: dict[str, jinja2.Template]) -> None:
+        self.cells = cells
+        lines: list[str] = []
+        self.first_lines: list[int] = []
+        for i, cell in enumerate(cells):
+            self.first_lines.append(len(lines) + 1)
+            if cell.kind == "expr":
+                stmt = "{%% set docgen_cell_%d = (%s) %%}" % (i, cell.expr_source)
+            else:  # text: docgen_at() tells image() which cell it is in
+                stmt = ("{{ docgen_at(%d) }}{%% set docgen_cell_%d %%}%s{%% endset %%}"
+                        % (cell.col, i, cell.source))
+            lines.extend(stmt.split("\n"))
+        source = "\n".join(lines)
+        self.filename = f"<docgen row {hash(source) & 0xFFFFFFFF:08x}>"
+        template = cache.get(source)
+        if template is None:  # identical rows (layout variants) share one compiled template
+            code = env.compile(source, name=name, filename=self.filename)
+            template = cache[source] = env.template_class.from_code(
+                env, code, env.make_globals(None))
+        self.template = template
+        self.names = [f"docgen_cell_{i}" for i in range(len(cells))]
+
+    def cell_at(self, lineno: Optional[int]) -> Optional[Cell]:
+        if lineno is None:
+            return None
+        found = None
+        for first, cell in zip(self.first_lines, self.cells):
+            if first <= lineno:
+                found = cell
+        return found
+
+    def run(self, scope: Mapping[str, Any]) -> list[Any]:
+        module = self.template.make_module(dict(scope))
+        return [getattr(module, n) for n in self.names]
+
+
+@dataclass
+class Block:
+    """A sequence of rows and nested row statements."""
+
+    items: list[Union[Row, "Loop"]] = field(default_factory=list)
+
+
+@dataclass
+class Loop:
+    """``{%tr for %}`` / ``{%tr if %}`` over template rows ``first``..``last``."""
+
+    ident: int
+    kind: str  # for | if
+    targets: list[str]
+    iterable: Any  # compiled expression (for) or condition (if)
+    condition: Any
+    first: int
+    body: Block
+    last: int = 0
+    where: str = ""
+
+
+class LoopInfo:
+    """``loop`` inside a row loop, with the attributes Jinja's loop has."""
+
+    def __init__(self, index0: int, length: int) -> None:
+        self.index0 = index0
+        self.index = index0 + 1
+        self.length = length
+        self.first = index0 == 0
+        self.last = index0 == length - 1
+        self.revindex = length - index0
+        self.revindex0 = length - index0 - 1
+
+
+@dataclass
+class OutCell:
+    cell: Cell
+    xml: str = ""  # complete for non-formula cells
+    value: fx.Value = None
+    key: IterKey = ()
+
+
+@dataclass
+class OutRow:
+    row: Row
+    number: int
+    key: IterKey
+    cells: list[OutCell]
+
+
+class SheetTemplate:
+    """One worksheet: prefix XML, compiled rows and the elements after the rows."""
+
+    def __init__(self, book: "XlsxTemplate", name: str, part: str, root: etree._Element,
+                 raw: str) -> None:
+        self.book = book
+        self.name = name
+        self.part = part
+        start = raw.find("<sheetData")
+        if start < 0:
+            raise book.error("broken worksheet (no sheetData)", name, None, "xml")
+        self.prefix = raw[:start]
+        sheet_data = root.find(S + "sheetData")
+        assert sheet_data is not None
+        self.suffix: list[tuple[str, etree._Element]] = []
+        after = False
+        for child in root:
+            if child is sheet_data:
+                after = True
+            elif after and isinstance(child.tag, str):
+                self.suffix.append((etree.QName(child).localname, child))
+        self.sources: list[str] = []  # Jinja source of every tag, for fields()
+        self.header_templates: dict[int, jinja2.Template] = {}  # child index -> template
+        for local, el in self.suffix:
+            if local == "headerFooter":
+                for i, sub in enumerate(el):
+                    if sub.text and ANY_TAG.search(normalize_delimiters(sub.text)):
+                        text = normalize_delimiters(sub.text)
+                        self.header_templates[i] = self._compile_text(
+                            text, f"{etree.QName(sub).localname}", _HEADER_ENV)
+                        self.sources.append(text)
+        self.loops = 0
+        self.loops_found: list[Loop] = []
+        self.max_col = 1
+        self.body = self._compile_rows(sheet_data)
+        self.loop_rows = frozenset(r for lp in self.loops_found
+                                   for r in range(lp.first, lp.last + 1))
+        self.has_loops = self.loops > 0
+        dim = re.search(r'<dimension\b[^>]*\bref="[^"]*?([A-Z]{1,3})\d*"', self.prefix)
+        if dim:  # the template's used range may be wider than its cells (merges, shapes)
+            self.max_col = max(self.max_col, fx.col_index(dim.group(1)))
+        self.drawing_part: Optional[str] = None  # set by the workbook
+        self.drawing_rid: Optional[str] = None
+        self.table_parts: list[str] = []
+        self.has_legacy = any(local in ("legacyDrawing",) for local, _ in self.suffix)
+
+    # -- compiling -------------------------------------------------------------------
+
+    def _compile_text(self, text: str, where: str, env: jinja2.Environment) -> jinja2.Template:
+        key = (id(env), text)
+        found = self.book.compiled_texts.get(key)
+        if found is not None:
+            return found
+        try:
+            found = self.book.compiled_texts[key] = env.from_string(text)
+            return found
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
+                                  detail=exc.message, excerpt=text) from None
+
+    def _compile_rows(self, sheet_data: etree._Element) -> Block:
+        root = Block()
+        stack: list[tuple[Block, Optional[Loop]]] = [(root, None)]
+        for row_el in sheet_data.iter(S + "row"):
+            index = int(row_el.get("r") or 0)
+            if not index:
+                raise self.book.error("rows without numbers are not supported", self.name,
+                                      None, "xml")
+            attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in row_el.attrib.items()
+                            if k not in ("r", "spans"))
+            cells: list[Cell] = []
+            openers: list[tuple[str, str]] = []
+            closers: list[tuple[str, str]] = []
+            for c_el in row_el.iter(S + "c"):
+                cell, tr_tags = self._compile_cell(c_el, index)
+                for tag in tr_tags:
+                    (closers if tag.split()[0] in ("endfor", "endif") else openers).append(
+                        (tag, cell.where))
+                cells.append(cell)
+                self.max_col = max(self.max_col, cell.col)
+            for tag, _ in openers:
+                self.sources.append("{% " + tag + " %}")
+            self.sources.extend(c.source for c in cells if c.source)
+            for tag, _ in closers:
+                self.sources.append("{% " + tag + " %}")
+            for tag, where in openers:
+                head = tag.split()[0]
+                if head not in ("for", "if"):
+                    raise self.book.error(
+                        "'{{%tr {tag} %}}' is not supported in a sheet (use for/endfor or "
+                        "if/endif)", self.name, where, "syntax", tag=tag)
+                loop = self._compile_loop(tag, index, where)
+                self.loops_found.append(loop)
+                stack[-1][0].items.append(loop)
+                stack.append((loop.body, loop))
+            row = Row(index, attrs, cells,
+                      control=bool(openers or closers) and all(c.kind == "empty" for c in cells))
+            dynamic = [c for c in cells if c.kind in ("expr", "text")]
+            if dynamic:
+                try:
+                    row.program = RowProgram(self.book.env, dynamic, f"{self.name}:{index}",
+                                             self.book.compiled_rows)
+                except jinja2.TemplateSyntaxError:
+                    self._locate_syntax_error(dynamic)  # raises, naming the cell
+                    row.program = None  # cells compiled alone are still correct, just slower
+            stack[-1][0].items.append(row)
+            for tag, where in closers:
+                head = tag.split()[0]
+                _, open_loop = stack[-1]
+                if open_loop is None or (head == "endfor") != (open_loop.kind == "for"):
+                    raise self.book.error("'{{%tr {tag} %}}' without a matching opening tag",
+                                          self.name, where, "unclosed", tag=tag)
+                open_loop.last = index
+                stack.pop()
+        if len(stack) > 1:
+            unclosed = stack[-1][1]
+            assert unclosed is not None
+            raise self.book.error("'{{%tr {tag} %}}' is never closed (add {{%tr end{tag} %}})",
+                                  self.name, unclosed.where, "unclosed", tag=unclosed.kind)
+        return root
+
+    def _locate_syntax_error(self, cells: list[Cell]) -> None:
+        """Parse each cell alone to report a row's syntax error at its cell."""
+        for cell in cells:
+            source = "{{ (%s) }}" % cell.expr_source if cell.kind == "expr" else cell.source
+            try:
+                TEXT_ENV.parse(source)
+            except jinja2.TemplateSyntaxError as exc:
+                raise self.book.error("template syntax error: {detail}", self.name, cell.where,
+                                      "syntax", detail=exc.message, excerpt=cell.source) from None
+
+    def _compile_loop(self, tag: str, row: int, where: str) -> Loop:
+        self.loops += 1
+        try:
+            if tag.startswith("for"):
+                m = _FOR.match(tag)
+                if not m:
+                    raise jinja2.TemplateSyntaxError(f"cannot read '{tag}'", 1)
+                targets = [t.strip() for t in m.group(1).strip("() ").split(",")]
+                if not all(re.match(r"^[A-Za-z_]\w*$", t) for t in targets):
+                    raise jinja2.TemplateSyntaxError(f"bad loop variable in '{tag}'", 1)
+                iterable, test = _split_loop_filter(m.group(2))
+                cond = (self.book.expression(test)
+                        if test else None)
+                return Loop(self.loops, "for", targets,
+                            self.book.expression(iterable),
+                            cond, row, Block(), where=where)
+            expr = tag[2:].strip()
+            return Loop(self.loops, "if", [], self.book.expression(expr),
+                        None, row, Block(), where=where)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
+                                  detail=exc.message, excerpt="{%tr " + tag + " %}") from None
+
+    def _compile_cell(self, c_el: etree._Element, row: int) -> tuple[Cell, list[str]]:
+        ref = c_el.get("r") or ""
+        try:
+            r, col = fx.parse_cell(ref)
+        except ValueError:
+            raise self.book.error("cells without a valid reference are not supported",
+                                  self.name, ref or None, "xml") from None
+        letters = fx.col_letters(col)
+        style = c_el.get("s")
+        where = f"{letters}{row}"
+        cell = Cell(col, letters, style, "static", where=where)
+        f_el = c_el.find(S + "f")
+        ctype = c_el.get("t", "n")
+        text = self.book.cell_text(c_el) if f_el is None else None
+        if text is not None and (ANY_TAG.search(text) or "｛" in text):
+            text = normalize_delimiters(text)
+            tr_tags = [m.group(1) for m in _TR_TAG.finditer(text)]
+            rest = _TR_TAG.sub("", text)
+            cell.source = rest
+            self._compile_tagged(cell, rest)
+            return cell, tr_tags
+        if f_el is not None:
+            self._compile_formula(cell, c_el, f_el, r, col)
+            return cell, []
+        # Static cell: kept as written; its value feeds formula evaluation.
+        attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
+        inner = "".join(serialize(ch) for ch in c_el)
+        cell.static_xml = f'{attrs}>{inner}</c>' if inner else f'{attrs}/>'
+        v = c_el.findtext(S + "v")
+        if ctype == "n" and v is not None:
+            try:
+                cell.value = Decimal(v)
+            except ArithmeticError:
+                cell.value = None
+        elif ctype == "b":
+            cell.value = v == "1"
+        elif text is not None:
+            cell.value = text
+        if v is None and text is None:
+            cell.kind = "empty" if not inner else "static"
+        return cell, []
+
+    def _compile_tagged(self, cell: Cell, text: str) -> None:
+        if not text.strip():
+            cell.kind = "empty"
+            cell.static_xml = f' s="{cell.style}"/>' if cell.style else "/>"
+            return
+        m = _ONLY_EXPR.match(text)
+        if m and "}}" not in m.group(1) and "{{" not in m.group(1):
+            cell.expr_source = m.group(1)  # compiled with its row (RowProgram)
+            cell.kind = "expr"
+            cell.date_style, cell.datetime_style = self.book.styles.date_variants(cell.style)
+            return
+        if ANY_TAG.search(text):
+            cell.kind = "text"  # compiled with its row (RowProgram)
+            return
+        cell.kind = "static"  # only tr tags were there: the rest is plain text
+        cell.value = text
+        cell.static_xml = self._string_xml(cell.style, text)
+
+    @staticmethod
+    def _string_xml(style: Optional[str], text: str) -> str:
+        s = f' s="{style}"' if style else ""
+        if not text:
+            return f"{s}/>"
+        return f'{s} t="inlineStr"><is><t xml:space="preserve">{esc(text)}</t></is></c>'
+
+    def _compile_formula(self, cell: Cell, c_el: etree._Element, f_el: etree._Element,
+                         row: int, col: int) -> None:
+        cell.kind = "formula"
+        kind = f_el.get("t")
+        text = f_el.text or ""
+        if kind == "shared":
+            si = f_el.get("si") or ""
+            master = self.book.shared_masters.get((self.part, si))
+            if text:
+                master = (row, col, fx.tokenize(text))
+                self.book.shared_masters[(self.part, si)] = master
+            if master is None:
+                raise self.book.error("a shared formula has no master cell", self.name,
+                                      cell.where, "xml")
+            m_row, m_col, m_tokens = master
+            d_row, d_col = row - m_row, col - m_col
+            cell.tokens = fx.tokenize(fx.translate(
+                m_tokens, lambda ref: fx.shift_ref(ref, d_row, d_col)))
+        elif kind == "dataTable":
+            cell.kind = "static"  # what-if tables stay exactly as Excel wrote them
+            attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
+            cell.static_xml = f'{attrs}>{"".join(serialize(ch) for ch in c_el)}</c>'
+            return
+        else:
+            cell.tokens = fx.tokenize(text)
+            if kind == "array":
+                cell.formula_attrs = ARRAY
+        keep = [k for k in ("aca", "ca", "bx") if f_el.get(k) is not None]
+        cell.formula_attrs += "".join(f' {k}="{f_el.get(k)}"' for k in keep)
+
+    # -- rendering ---------------------------------------------------------------------
+
+    def expand(self, context: Mapping[str, Any], sink: ImageSink) -> tuple[list[OutRow], RowMap]:
+        rows: list[OutRow] = []
+        rowmap = RowMap(self.loop_rows)
+        state = [0, 0]  # last output row, last template row consumed
+        self._expand_block(self.body, context, (), rows, rowmap, state, sink)
+        return rows, rowmap
+
+    def _expand_block(self, block: Block, scope: Mapping[str, Any], key: IterKey,
+                      rows: list[OutRow], rowmap: RowMap, state: list[int],
+                      sink: ImageSink) -> None:
+        for item in block.items:
+            if isinstance(item, Row):
+                if item.control:
+                    continue
+                state[0] += item.index - state[1]
+                state[1] = item.index
+                rowmap.add(item.index, key, state[0])
+                if not key:
+                    rowmap.mark(item.index, state[0])
+                rows.append(self._render_row(item, scope, key, state[0], sink))
+                continue
+            loop = item
+            state[0] += max(0, loop.first - state[1] - 1)
+            first_body = next((r.index for r in _rows_of(loop.body) if not r.control),
+                              loop.first)
+            for i, inner in enumerate(self._iterations(loop, scope)):
+                state[1] = first_body - 1
+                self._expand_block(loop.body, inner, key + ((loop.ident, i),), rows, rowmap,
+                                   state, sink)
+            state[1] = loop.last
+            if not key:
+                rowmap.mark(loop.last, state[0])
+
+    def _iterations(self, loop: Loop, scope: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        try:
+            value = loop.iterable(scope)
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+            if loop.kind == "if":
+                return [scope] if value else []
+            kept: list[dict[str, Any]] = []
+            for item in list(value):
+                inner = dict(scope)
+                if len(loop.targets) == 1:
+                    inner[loop.targets[0]] = item
+                else:
+                    inner.update(zip(loop.targets, item))
+                if loop.condition is None or loop.condition(inner):
+                    kept.append(inner)
+            for i, scope_i in enumerate(kept):
+                scope_i["loop"] = LoopInfo(i, len(kept))
+            return list(kept)
+        except TemplateError:
+            raise
+        except Exception as exc:
+            raise self.book.runtime_error(exc, self.name, loop.where) from exc
+
+    def _render_row(self, row: Row, scope: Mapping[str, Any], key: IterKey, number: int,
+                    sink: ImageSink) -> OutRow:
+        values = (self._program_values(row.program, scope, number, sink) if row.program
+                  else self._cell_values(row, scope, number, sink))
+        out: list[OutCell] = []
+        for cell in row.cells:
+            if cell.kind in ("static", "empty"):
+                out.append(OutCell(cell, cell.static_xml, cell.value, key))
+            elif cell.kind == "formula":
+                out.append(OutCell(cell, "", None, key))
+            else:
+                value = next(values)
+                if isinstance(value, Undefined):
+                    try:
+                        value._fail_with_undefined_error()
+                    except Exception as exc:
+                        raise self.book.runtime_error(exc, self.name, cell.where) from exc
+                sink.current_anchor = (self.name, number, cell.col)
+                out.append(self._typed_cell(cell, value, key, number))
+        return OutRow(row, number, key, out)
+
+    def _program_values(self, program: RowProgram, scope: Mapping[str, Any], number: int,
+                        sink: ImageSink) -> Iterator[Any]:
+        """The row's tagged cells evaluated in one go (the usual path)."""
+        sink.current_anchor = (self.name, number, 0)
+        try:
+            return iter(program.run(scope))
+        except TemplateError:
+            raise
+        except Exception as exc:
+            cell = program.cell_at(template_line(exc.__traceback__, program.filename))
+            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}") \
+                from exc
+
+    def _cell_values(self, row: Row, scope: Mapping[str, Any], number: int,
+                     sink: ImageSink) -> Iterator[Any]:
+        """Cell by cell, compiled on first use: rows whose cells do not compile together."""
+        for cell in row.cells:
+            if cell.kind not in ("expr", "text"):
+                continue
+            sink.current_anchor = (self.name, number, cell.col)
+            try:
+                if cell.kind == "expr":
+                    if cell.expr is None:
+                        cell.expr = self.book.expression(cell.expr_source)
+                    value = cell.expr(scope)
+                else:
+                    if cell.text is None:
+                        cell.text = self._compile_text(cell.source, cell.where, TEXT_ENV)
+                    value = cell.text.render(scope)
+            except TemplateError:
+                raise
+            except Exception as exc:
+                raise self.book.runtime_error(exc, self.name, cell.where) from exc
+            yield value
+
+    def _typed_cell(self, cell: Cell, value: Any, key: IterKey, number: int) -> OutCell:
+        style = cell.style
+        if isinstance(value, PlacedImage):
+            value.sink.place(value)
+            value = None
+        if value is None:
+            return OutCell(cell, f' s="{style}"/>' if style else "/>", None, key)
+        if isinstance(value, bool):
+            return OutCell(cell, _typed(style, "b", "1" if value else "0"), value, key)
+        if isinstance(value, (int, Decimal)) or (isinstance(value, float) and value == value
+                                                 and value not in (float("inf"), float("-inf"))):
+            num = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+            if not num.is_finite():
+                return OutCell(cell, self._string_xml(style, str(value)), str(value), key)
+            return OutCell(cell, _typed(style, None, fx.format_number(num)), num, key)
+        if isinstance(value, (dt.date, dt.datetime)):
+            serial = fx.date_serial(value)
+            if isinstance(value, dt.datetime):
+                style = cell.datetime_style or style
+            else:
+                style = cell.date_style or style
+            return OutCell(cell, _typed(style, None, fx.format_number(serial)), serial, key)
+        if isinstance(value, dt.time):
+            secs = value.hour * 3600 + value.minute * 60 + value.second
+            serial = (Decimal(secs) / 86400).quantize(Decimal("1e-10"))
+            return OutCell(cell, _typed(style, None, fx.format_number(serial)), serial, key)
+        text = finalize_text(value)
+        if len(text) > MAX_CELL_CHARS:
+            warnings.warn(DocgenWarning(
+                "text cut to Excel's limit of {limit} characters",
+                SourceLocation(file=self.book.file, sheet=self.name,
+                               cell=f"{cell.letters}{number}"), limit=MAX_CELL_CHARS),
+                stacklevel=2)
+            text = text[:MAX_CELL_CHARS]
+        return OutCell(cell, self._string_xml(style, text), text, key)
+
+    def header_texts(self, context: Mapping[str, Any]) -> dict[int, str]:
+        out = {}
+        for ident, tpl in self.header_templates.items():
+            try:
+                out[ident] = tpl.render(context)
+            except Exception as exc:
+                raise self.book.runtime_error(exc, self.name, "headerFooter") from exc
+        return out
+
+
+def _split_loop_filter(text: str) -> tuple[str, Optional[str]]:
+    """``xs|sort if x.ok`` → (``xs|sort``, ``x.ok``): Jinja's loop filter is the first
+    ``if`` outside brackets and strings (``[1 if a else 2]`` is part of the list)."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and re.match(r"\sif\s", text[i:i + 4]):
+            return text[:i].strip(), text[i + 4:].strip()
+        i += 1
+    return text.strip(), None
+
+
+def _rows_of(block: Block) -> list[Row]:
+    out: list[Row] = []
+    for item in block.items:
+        if isinstance(item, Row):
+            out.append(item)
+        else:
+            out.extend(_rows_of(item.body))
+    return out
+
+
+def _typed(style: Optional[str], t: Optional[str], v: str) -> str:
+    s = f' s="{style}"' if style else ""
+    tt = f' t="{t}"' if t else ""
+    return f"{s}{tt}><v>{v}</v></c>"
