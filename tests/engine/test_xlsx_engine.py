@@ -493,3 +493,22 @@ def test_cell_by_cell_path_gives_the_same_workbook(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sheet.RowProgram, "__init__", refuse)
     again = Template(invoice_book()).render({"client": "Hanil", "items": ITEMS}, "ko")
     assert again == rendered
+
+
+def test_named_ranges_widths_and_sheet_settings_follow_or_stay() -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+    wb = openpyxl.load_workbook(io.BytesIO(invoice_book()))
+    ws = wb["Invoice"]
+    ws.column_dimensions["A"].width = 31
+    ws.freeze_panes = "A4"
+    ws.page_setup.orientation = "landscape"
+    wb.defined_names["GrandTotal"] = DefinedName("GrandTotal", attr_text="Invoice!$D$7")
+    wb.defined_names["Lines"] = DefinedName("Lines", attr_text="Invoice!$A$4:$E$4")
+    data = Template(save(wb)).render({"client": "x", "items": ITEMS})
+    out = load(data)
+    assert out.defined_names["GrandTotal"].attr_text == "Invoice!$D$9"
+    assert out.defined_names["Lines"].attr_text == "Invoice!$A$4:$E$6"
+    ws = out["Invoice"]
+    assert ws.column_dimensions["A"].width == 31
+    assert ws.freeze_panes == "A4"
+    assert ws.page_setup.orientation == "landscape"
