@@ -22,6 +22,7 @@ from .kinds import Kind
 from .messages import N_, tr
 from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .profile import Profile
+from .rules import RuleOptions
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .template import Template
 from .validation import Validator
@@ -72,18 +73,26 @@ def record_locale(record: Record, option: Optional[DocLocale],
     return resolve(None, None, config_default)
 
 
-def validate_records(kind: Kind, records: Sequence[Record],
-                     locale: Optional[DocLocale]) -> list[Problem]:
+def validator(kind: Kind, locale: Optional[DocLocale],
+              profile: Optional[Profile] = None) -> Validator:
+    """The validator of ``kind``: schema, the kind's rules, the profile's settings."""
+    options = RuleOptions.from_pattern(profile.job_number_pattern if profile else None)
+    return Validator(kind.schema, locale, rules=kind.rules, options=options)
+
+
+def validate_records(kind: Kind, records: Sequence[Record], locale: Optional[DocLocale],
+                     profile: Optional[Profile] = None) -> list[Problem]:
     """Every problem of every record, each located in its file."""
     problems: list[Problem] = []
     for rec in records:
         loc = locale or record_locale(rec, None)
-        problems.extend(Validator(kind.schema, loc).validate(rec.data, rec.source, rec.index))
+        problems.extend(validator(kind, loc, profile).validate(rec.data, rec.source, rec.index))
     return problems
 
 
 def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
-                   locale: Optional[DocLocale] = None) -> list[Problem]:
+                   locale: Optional[DocLocale] = None,
+                   profile: Optional[Profile] = None) -> list[Problem]:
     """Read and validate files; unreadable files become problems too."""
     kind = get_kind(kind_name)
     problems: list[Problem] = []
@@ -108,7 +117,7 @@ def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
                 records.append(Record(item, source.within(i), i))
             else:
                 records.append(Record(item, source))
-        problems.extend(validate_records(kind, records, locale))
+        problems.extend(validate_records(kind, records, locale, profile))
     return problems
 
 
@@ -139,7 +148,7 @@ def render_file(
     profile = profile or Profile()
     record = read_record(file)
     loc = record_locale(record, locale, profile.default_locale or os.environ.get("DOCGEN_LOCALE"))
-    problems = Validator(kind.schema, loc).validate(record.data, record.source)
+    problems = validator(kind, loc, profile).validate(record.data, record.source)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise ValidationFailed(problems)

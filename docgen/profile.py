@@ -12,6 +12,7 @@ Seoul office writing to Chinese clients::
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,12 @@ def load_profile(path: Optional[Union[str, Path]]) -> Profile:
             raise InputError("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)",
                              where, code="config", params={"locale": default_locale}) from None
     pattern = defaults.get("job_number_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise InputError("defaults.job_number_pattern is not a valid regular expression: "
+                             "{detail}", where, code="config", params={"detail": str(exc)}) from None
     fonts: dict[str, str] = {}
     for key, value in _table(data, "fonts", where).items():
         try:

@@ -12,12 +12,15 @@ import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import Problem
 from .i18n.locale import DocLocale
 from .inputs import PathKey, SourceMap, format_path
 from .messages import N_, tr
+
+if TYPE_CHECKING:
+    from .rules import RuleOptions
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -78,6 +81,19 @@ def image_kind(path: Path) -> Optional[str]:
     return None
 
 
+def subschema(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
+    """The schema of the value at ``path`` (object branch of ``anyOf``), or ``{}``."""
+    node = schema
+    for key in path:
+        if "anyOf" in node:
+            node = next((b for b in node["anyOf"] if b.get("type") == "object"), node)
+        if isinstance(key, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(key, {})
+    return node
+
+
 def _is_type(value: Any, expected: str) -> bool:
     if expected == "string":
         return isinstance(value, (str, dt.date, dt.time))  # YAML turns dates into dates
@@ -106,15 +122,36 @@ def label_of(schema: dict[str, Any], locale: Optional[DocLocale]) -> str:
 class Validator:
     """Validates records of one kind's schema; messages in one locale."""
 
-    def __init__(self, schema: dict[str, Any], locale: Optional[DocLocale]) -> None:
+    def __init__(self, schema: dict[str, Any], locale: Optional[DocLocale], *,
+                 rules: Optional[Callable[..., None]] = None,
+                 options: Optional["RuleOptions"] = None) -> None:
         self.schema = schema
         self.locale = locale
+        self.rules = rules  # the kind's cross-field rules (docgen/kinds/<kind>/rules.py)
+        self.options = options
 
     def validate(self, data: Any, source: SourceMap, record: Optional[int] = None) -> list[Problem]:
+        """Every problem of one record: schema first, then the rules, sorted by place."""
         problems: list[Problem] = []
         self._check(data, self.schema, (), source, record, problems)
+        if isinstance(data, dict):
+            self._run_rules(data, source, record, problems)
         problems.sort(key=lambda p: (p.location.sort_key(), p.path))
         return problems
+
+    def _run_rules(self, data: dict[str, Any], source: SourceMap, record: Optional[int],
+                   problems: list[Problem]) -> None:
+        from .rules import Findings, RuleOptions, check_common
+
+        def emit(path: PathKey, code: str, message: str, severity: str,
+                 params: dict[str, Any]) -> None:
+            self._problem(problems, path, subschema(self.schema, path), code, message, source,
+                          record, severity=severity, **params)
+
+        findings = Findings(emit, self.options or RuleOptions())
+        check_common(data, findings)
+        if self.rules is not None:
+            self.rules(data, findings)
 
     def _problem(self, problems: list[Problem], path: PathKey, schema: dict[str, Any],
                  code: str, message: str, source: SourceMap, record: Optional[int],
@@ -167,6 +204,14 @@ class Validator:
             if "maximum" in schema and value > schema["maximum"]:
                 self._problem(problems, path, schema, "maximum", N_("must be at most {limit}"),
                               source, record, limit=schema["maximum"])
+            if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+                self._problem(problems, path, schema, "minimum",
+                              N_("must be more than {limit}"), source, record,
+                              limit=schema["exclusiveMinimum"])
+            if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
+                self._problem(problems, path, schema, "maximum",
+                              N_("must be less than {limit}"), source, record,
+                              limit=schema["exclusiveMaximum"])
         if isinstance(value, list):
             if len(value) < schema.get("minItems", 0):
                 self._problem(problems, path, schema, "min_items",

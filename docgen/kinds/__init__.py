@@ -48,6 +48,15 @@ class Kind:
         hook: Callable[..., None] = module.compute
         return hook
 
+    @property
+    def rules(self) -> Optional[Callable[..., None]]:
+        """The kind's cross-field rules (``docgen/kinds/<kind>/rules.py``), if any."""
+        if not (KINDS_DIR / self.name / "rules.py").is_file():
+            return None
+        module = importlib.import_module(f"{__name__}.{self.name}.rules")
+        hook: Callable[..., None] = module.check
+        return hook
+
     def provided_names(self) -> set[str]:
         """Top-level names a template of this kind may read: the schema's fields, the
         kind's computed fields (``COMPUTED_FIELDS`` in compute.py) and ``company``."""

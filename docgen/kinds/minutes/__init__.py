@@ -1,0 +1,1 @@
+"""The `minutes` kind: schema.yaml and cross-field rules (rules.py)."""
