@@ -17,4 +17,4 @@ def check(data: dict[str, Any], findings: Findings) -> None:
             return  # not a number: the schema reported it
         if positive:
             findings.warning(("vat_rate",), "vat_on_untaxed",
-                             N_("a {type} invoice normally carries no VAT"), type=kind)
+                             N_("zero-rated and exempt invoices normally carry no VAT"))
