@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import yaml
 
 from .errors import InputError, SourceLocation
+from .messages import N_
 
 PathKey = tuple[Union[str, int], ...]
 
@@ -83,7 +85,8 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey, tuple[int, int]]) -> Any:
+def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey, tuple[int, int]],
+           file: str) -> Any:
     lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -92,45 +95,353 @@ def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey,
             if not isinstance(key, str):
                 key = str(key)
             sub = path + (key,)
-            lines[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _build(loader, value_node, sub, lines)
+            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in result:  # YAML would keep the last one silently: a classic slip
+                raise InputError("'{field}' appears twice (first on line {line}): keep only one",
+                                 SourceLocation(file=file, line=here[0], column=here[1]),
+                                 code="duplicate_key",
+                                 params={"field": format_path(sub), "line": lines[sub][0]})
+            lines[sub] = here
+            result[key] = _build(loader, value_node, sub, lines, file)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
+        return [_build(loader, item, path + (i,), lines, file) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
+# --- Reading bytes as text -------------------------------------------------------------
+
+_UTF16_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+# C0 control characters no text file holds (tab, line breaks, form feed and ESC allowed).
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def _common_char(char: str, codec: str, low: int, high: int) -> bool:
+    """Whether ``char`` is in the common-character block of a legacy CJK code page."""
+    try:
+        raw = char.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return len(raw) == 2 and low <= int.from_bytes(raw, "big") <= high
+
+
+# Legacy code pages an AE's Windows may save in: (codec, name shown, "a typical letter").
+# Each decodes the others' bytes into *something*, so the test is whether the result is
+# made of the language's common characters (KS X 1001 Hangul, GB2312 and Big5 level-1
+# Hanzi), which text in another encoding is not.
+_LEGACY: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
+    ("cp949", "EUC-KR (CP949)",
+     lambda c: "\uac00" <= c <= "\ud7a3" and _common_char(c, "euc_kr", 0xB0A1, 0xC8FE)),
+    ("gb18030", "GBK (GB18030)", lambda c: _common_char(c, "gb2312", 0xB0A1, 0xF7FE)),
+    ("big5", "Big5", lambda c: _common_char(c, "big5", 0xA440, 0xC67E)),
+)
+
+
+def _legacy_encoding(data: bytes) -> Optional[str]:
+    """The CJK code page ``data`` is most likely in, if it reads as CJK text in one."""
+    best: Optional[str] = None
+    best_score = 0.0
+    for codec, name, typical in _LEGACY:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        letters = [c for c in text if c > "\x7f" and unicodedata.category(c)[0] in "LC"]
+        if not letters:
+            continue
+        score = sum(map(typical, letters)) / len(letters)
+        if score >= 0.8 and name.startswith("EUC-KR"):
+            return name  # Korean first: Hangul bytes also read as common Hanzi in GBK
+        if score > best_score:
+            best, best_score = name, score
+    return best if best_score >= 0.8 else None
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Mostly-ASCII text in UTF-16: every other byte is NUL, and it reads as text."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 4:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 0.3 * half and even == 0:
+        codec = "utf-16-le"
+    elif even > 0.3 * half and odd == 0:
+        codec = "utf-16-be"
+    else:
+        return False
+    text = sample[: half * 2].decode(codec, "replace")
+    return all(c.isprintable() or c in "\t\r\n" for c in text.rstrip("\ufffd"))
+
+
 def _decode(data: bytes, file: str) -> str:
-    if b"\x00" in data[:4096]:
-        raise InputError("this is not a text file (it contains binary data)",
-                         SourceLocation(file=file), code="binary")
+    where = SourceLocation(file=file)
+    for bom, name in _UTF16_BOMS:
+        if data.startswith(bom):
+            raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
+                             where, code="encoding", params={"encoding": name})
+    if b"\x00" in data[:8192]:
+        if _utf16_without_bom(data):
+            raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
+                             where, code="encoding", params={"encoding": "UTF-16"})
+        raise InputError("this is not a text file (it contains binary data)", where, code="binary")
+    sample = data[:8192]
+    if len(_CONTROL.findall(sample)) > max(1, len(sample) // 100):  # one stray one is a typo
+        raise InputError("this is not a text file (it contains binary data)", where, code="binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        legacy = _legacy_encoding(data)
+        if legacy is not None:
+            raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
+                             where, code="encoding", params={"encoding": legacy}) from None
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
         raise InputError("the file is not UTF-8 text; save it as UTF-8",
-                         SourceLocation(file=file, line=line), code="encoding") from None
+                         SourceLocation(file=file, line=line, column=column),
+                         code="encoding") from None
+
+
+# --- YAML ------------------------------------------------------------------------------
+
+def _at(file: str, mark: Optional[yaml.Mark]) -> SourceLocation:
+    if mark is None:
+        return SourceLocation(file=file)
+    return SourceLocation(file=file, line=mark.line + 1, column=mark.column + 1)
+
+
+def _char_at(text: str, mark: Optional[yaml.Mark]) -> str:
+    if mark is None or not 0 <= mark.index < len(text):
+        return ""
+    return text[mark.index]
+
+
+def _line_of(text: str, mark: yaml.Mark) -> str:
+    lines = text.splitlines()
+    return lines[mark.line] if mark.line < len(lines) else ""
+
+
+def _previous_content_line(text: str, line: int) -> Optional[tuple[int, str]]:
+    """The last line before 0-based ``line`` that is not blank or a comment."""
+    lines = text.splitlines()
+    for n in range(min(line, len(lines)) - 1, -1, -1):
+        stripped = lines[n].strip()
+        if stripped and not stripped.startswith("#"):
+            return n, lines[n]
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+_NO_SPACE_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"\[\]{}]+:[^\s/\\]")
+_KEY_WITH_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"\[\]{}][^:#]*:\s+[^\s#]")
+_SPECIAL_START = "@`%*&!|>?,[]{}"
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
+    """A PyYAML error as a sentence saying what to change, at the parser's position."""
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark, cmark = exc.problem_mark, exc.context_mark
+    where = _at(file, mark)
+
+    def syntax(message: str, at: SourceLocation = where, **params: Any) -> InputError:
+        return InputError(message, at, code="syntax", params=params)
+
+    flow = re.match(r"(?:did not find )?expected ',' or '([\]}])'", problem)
+    if flow and cmark is not None:
+        close = flow.group(1)
+        return syntax(N_("'{open}' on line {line} is not closed: add '{close}', or put the "
+                         "whole value in quotes"),
+                      open="[" if close == "]" else "{", close=close, line=cmark.line + 1)
+    if problem.startswith("mapping values are not allowed"):
+        if mark is not None:
+            before = _line_of(text, mark)[: mark.column]
+            if ": " in before:
+                return syntax(N_("this value contains ': ': put the whole value in quotes"))
+            prev = _previous_content_line(text, mark.line)
+            if prev is not None and _NO_SPACE_AFTER_COLON.match(prev[1]):
+                return syntax(N_("a space is missing after ':' on line {line}: write "
+                                 "'field: value'"), line=prev[0] + 1)
+            if prev is not None and _KEY_WITH_VALUE.match(prev[1]) \
+                    and _indent(_line_of(text, mark)) > _indent(prev[1]):
+                return syntax(N_("this line is indented more than the field above it: give "
+                                 "fields of the same record the same indentation"))
+        return syntax(N_("unexpected ':' here: put a space after ':' in 'field: value', quote "
+                         "a value that contains ':', and check this line's indentation"))
+    if "'\\t'" in problem and "cannot start any token" in problem:
+        return syntax(N_("a tab character is here: YAML allows only spaces (for indentation "
+                         "and after ':'); replace the tab with spaces"))
+    if "found unexpected end of stream" in problem and "quoted scalar" in context:
+        quote = _char_at(text, cmark) or '"'
+        return syntax(N_("the quote {quote} opened here is never closed: add the closing "
+                         "{quote} at the end of the value"),
+                      _at(file, cmark or mark), quote=quote)
+    if "could not find expected ':'" in problem:
+        bad = _line_of(text, cmark) if cmark is not None else ""
+        if cmark is not None and _NO_SPACE_AFTER_COLON.match(bad):
+            return syntax(N_("a space is missing after ':' on line {line}: write "
+                             "'field: value'"), _at(file, cmark), line=cmark.line + 1)
+        if "\uff1a" in bad:
+            return syntax(N_("a full-width colon '\uff1a' is used: type ':' (half-width) and a "
+                             "space after the field name"), _at(file, cmark))
+        if re.match(r"\s*-[^\s-]", bad):
+            return syntax(N_("put a space after '-' to start a list item ('- value')"),
+                          _at(file, cmark))
+        return syntax(N_("this line is not 'field: value': add ':' after the field name, or "
+                         "indent the line if it continues the value above"),
+                      _at(file, cmark or mark))
+    if "found unknown escape character" in problem:
+        char = re.search(r"character '(.+)'", problem)
+        return syntax(N_("'\\{char}' is not a valid escape inside \"...\": write a backslash "
+                         "as '\\\\', or use single quotes"), char=char.group(1) if char else "")
+    if "found undefined alias" in problem:
+        name = re.search(r"alias '(.*)'", problem)
+        return syntax(N_("'*{name}' refers to nothing: a value that starts with '*' must be "
+                         "in quotes"), name=name.group(1) if name else "")
+    if problem.startswith("sequence entries are not allowed here"):
+        return syntax(N_("a list cannot start on the line of its field: put each '- ' item on a "
+                         "line of its own below the field, indented"))
+    if context.startswith("expected a single document"):
+        return syntax(N_("a second document starts here: remove this '---' line (several "
+                         "records go in one list of '- ' items)"))
+    if problem.startswith(("expected <block end>", "did not find expected key",
+                           "did not find expected '-'")):  # PyYAML, libyaml
+        if mark is not None:
+            before = _line_of(text, mark)[: mark.column].rstrip()
+            if before.endswith(("'", '"')) and "'<scalar>'" in problem:
+                return syntax(N_("text follows the closing {quote}: put the whole value in the "
+                                 "other kind of quotes (\"...\" or '...')"), quote=before[-1])
+            if before.endswith(("]", "}")) and "'<scalar>'" in problem:
+                return syntax(N_("text follows the closing '{char}': put the whole value in "
+                                 "quotes"), char=before[-1])
+            if re.match(r"\s*-[^\s-]", _line_of(text, mark)):
+                return syntax(N_("put a space after '-' to start a list item ('- value')"))
+        if "'-'" in problem or "<block sequence start>" in problem:
+            return syntax(N_("this list item ('-') is not aligned with the lines above: indent "
+                             "every item of a list by the same number of spaces"))
+        return syntax(N_("this line is not aligned with the lines above: give fields of the "
+                         "same level the same indentation (spaces)"))
+    # A value starting with a character YAML reserves: where it starts, and the character.
+    start: Optional[yaml.Mark] = None
+    if "cannot start any token" in problem or problem.startswith(
+            ("expected the node content", "mapping keys are not allowed")):
+        start = mark
+    elif context.startswith(("while scanning an alias", "while scanning an anchor",
+                             "while scanning a block scalar", "while scanning a tag",
+                             "while parsing a tag")) \
+            or "found unhashable key" in problem:
+        start = cmark
+    elif "could not determine a constructor for the tag" in problem:
+        start = mark
+    special = _char_at(text, start)
+    if special and special in _SPECIAL_START:
+        return syntax(N_("a value cannot start with '{char}': put the value in quotes"),
+                      _at(file, start), char=special)
+    return syntax(N_("the YAML syntax is broken here ({detail})"),
+                  detail="; ".join(part.strip() for part in (context, problem) if part.strip()))
+
+
+def _control_char(text: str, position: int, file: str) -> InputError:
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    char = "U+%04X" % ord(text[position])
+    return InputError("an invisible control character ({char}) is here: delete it",
+                      SourceLocation(file=file, line=line, column=column), code="syntax",
+                      params={"char": char})
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
+    if isinstance(exc.position, int) and 0 <= exc.position < len(text):
+        return _control_char(text, exc.position, file)
+    return InputError(N_("the YAML syntax is broken here ({detail})"), SourceLocation(file=file),
+                      code="syntax", params={"detail": str(exc)})
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     """Parse YAML text into data and a line map; raises :class:`InputError`."""
-    loader = _Loader(text)
     lines: dict[PathKey, tuple[int, int]] = {}
     try:
+        loader = _Loader(text)  # checks for unprintable characters first
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
+    try:
         node = loader.get_single_node()
-        data = None if node is None else _build(loader, node, (), lines)
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+                            and not node.value):  # nothing, or only '---'
+            raise InputError("the file holds no data (it is empty or has only comments)",
+                             SourceLocation(file=file), code="empty")
+        data = _build(loader, node, (), lines, file)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = SourceLocation(file=file, line=mark.line + 1 if mark else None,
-                             column=mark.column + 1 if mark else None)
-        raise InputError("YAML syntax error: {detail}", loc, code="syntax",
-                         params={"detail": str(exc.problem or exc.context)}) from None
+        raise _yaml_error(exc, text, file) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
-        raise InputError("YAML syntax error: {detail}", SourceLocation(file=file), code="syntax",
-                         params={"detail": str(exc)}) from None
+        raise InputError(N_("the YAML syntax is broken here ({detail})"), SourceLocation(file=file),
+                         code="syntax", params={"detail": str(exc)}) from None
     finally:
         loader.dispose()
     return data, lines
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+def _json_error(exc: json.JSONDecodeError, text: str, file: str) -> InputError:
+    """A ``json`` error as a sentence saying what to change, at the parser's position."""
+    msg, pos = exc.msg, exc.pos
+    char = text[pos:pos + 1]
+    before = text[:pos].rstrip()[-1:]
+    where = SourceLocation(file=file, line=exc.lineno, column=exc.colno)
+
+    def syntax(message: str, **params: Any) -> InputError:
+        return InputError(message, where, code="syntax", params=params)
+
+    if msg.startswith(("Expecting value", "Expecting property name", "Expecting ',' delimiter")):
+        if char in ("]", "}") and before == ",":
+            return syntax(N_("remove the ',' before '{char}': JSON allows no comma after the "
+                             "last item"), char=char)
+        if char == "'":
+            return syntax(N_("use double quotes (\") in JSON, not single quotes (')"))
+        if char in ("/", "#"):
+            return syntax(N_("JSON allows no comments: remove this comment"))
+        if not char or not text[pos:].strip():
+            return syntax(N_("the file ends too early: a value or a closing '}' or ']' is "
+                             "missing"))
+    if msg.startswith("Expecting value"):
+        if char.isalpha():
+            return syntax(N_("text must be in double quotes (\"...\"); true, false and null are "
+                             "written in lower case"))
+        return syntax(N_("a value is missing here: write a number, \"text\", true, false, null, "
+                         "[...] or {...}"))
+    if msg.startswith("Expecting property name"):
+        return syntax(N_("a field name must be in double quotes here: \"field\": value"))
+    if msg.startswith("Expecting ',' delimiter"):
+        return syntax(N_("a ',' is missing before this point (or a '\"' inside text is not "
+                         "written as \\\")"))
+    if msg.startswith("Expecting ':' delimiter"):
+        return syntax(N_("':' is missing after the field name"))
+    if msg.startswith("Unterminated string"):
+        return syntax(N_("this text has no closing '\"'"))
+    if msg.startswith("Invalid control character"):
+        if char in ("\n", "\r"):
+            return syntax(N_("the line ends inside text: close the text with '\"' (write a "
+                             "line break inside text as \\n)"))
+        if char == "\t":
+            return syntax(N_("a tab inside text: write it as \\t"))
+        return _control_char(text, pos, file)
+    if msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\uXXXX"):
+        escaped = "u" if "uXXXX" in msg else text[pos + 1:pos + 2]
+        return syntax(N_("'\\{char}' is not a valid escape inside \"...\": write a backslash "
+                         "as '\\\\'"), char=escaped)
+    if msg.startswith("Extra data"):
+        if char in ("]", "}"):
+            return syntax(N_("an extra '{char}' is here: remove it"), char=char)
+        return syntax(N_("more data after the end of the JSON value: a file holds one {...} "
+                         "record or one [...] list"))
+    return syntax(N_("the JSON syntax is broken here ({detail})"), detail=msg)
 
 
 def parse_json(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
@@ -138,12 +449,12 @@ def parse_json(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError("JSON syntax error: {detail}",
-                         SourceLocation(file=file, line=exc.lineno, column=exc.colno),
-                         code="syntax", params={"detail": exc.msg}) from None
-    try:
-        _, lines = parse_yaml(text, file)
-    except InputError:
+        raise _json_error(exc, text, file) from None
+    try:  # JSON allows tabs between tokens, YAML does not: same columns with spaces
+        _, lines = parse_yaml(text.replace("\t", " "), file)
+    except InputError as exc:
+        if exc.code == "duplicate_key":
+            raise
         lines = {}
     return data, lines
 
@@ -172,9 +483,21 @@ def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
                          code="read", params={"detail": exc.strerror}) from None
     text = _decode(raw, file)
     if not text.strip():
-        raise InputError("the file is empty", SourceLocation(file=file), code="empty")
+        raise InputError("the file holds no data (it is empty or has only comments)",
+                         SourceLocation(file=file), code="empty")
     data, lines = reader(text, file)
-    return data, SourceMap(file, lines)
+    source = SourceMap(file, lines)
+    if not isinstance(data, (dict, list)):  # neither one record nor a list of them
+        if isinstance(data, str) and "\uff1a" in data:
+            raise InputError("a full-width colon '\uff1a' is used: type ':' (half-width) and a "
+                             "space after the field name", source.locate(()), code="not_a_record")
+        if isinstance(data, str) and re.search(r"\w:[^\s/\\]", data):
+            raise InputError("expected 'field: value' lines, but the file reads as one piece "
+                             "of text: put a space after each ':'", source.locate(()),
+                             code="not_a_record")
+        raise InputError("expected 'field: value' lines, but the file holds a single value",
+                         source.locate(()), code="not_a_record")
+    return data, source
 
 
 def read_record(path: Union[str, Path]) -> Record:
@@ -182,7 +505,7 @@ def read_record(path: Union[str, Path]) -> Record:
     data, source = read_data(path)
     if not isinstance(data, dict):
         raise InputError(
-            "expected one record (a mapping of field: value), but the file holds {what}",
-            source.locate(()), code="not_a_record",
-            params={"what": "a list" if isinstance(data, list) else type(data).__name__})
+            "expected one record of 'field: value' lines, but the file holds a list of "
+            "{count} ('- ' items): give one record per file", source.locate(()),
+            code="not_a_record", params={"count": len(data)})
     return Record(data, source)
