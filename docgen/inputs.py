@@ -401,8 +401,11 @@ def _json_error(exc: json.JSONDecodeError, text: str, file: str) -> InputError:
 
     if msg.startswith(("Expecting value", "Expecting property name", "Expecting ',' delimiter")):
         if char in ("]", "}") and before == ",":
-            return syntax(N_("remove the ',' before '{char}': JSON allows no comma after the "
-                             "last item"), char=char)
+            comma = text[:pos].rstrip()  # ends with the comma to remove: point there
+            line = comma.count("\n") + 1
+            where = SourceLocation(file=file, line=line, column=len(comma) - comma.rfind("\n") - 1)
+            return InputError(N_("remove the ',' before '{char}': JSON allows no comma after the "
+                                 "last item"), where, code="syntax", params={"char": char})
         if char == "'":
             return syntax(N_("use double quotes (\") in JSON, not single quotes (')"))
         if char in ("/", "#"):

@@ -73,6 +73,16 @@ def record_locale(record: Record, option: Optional[DocLocale],
     return resolve(None, None, config_default)
 
 
+def _locale_or_default(record: Record, profile: Optional[Profile]) -> DocLocale:
+    """The record's locale for messages; an unknown one is a validation problem, so
+    messages then follow the profile, $DOCGEN_LOCALE or Korean."""
+    default = (profile.default_locale if profile else None) or os.environ.get("DOCGEN_LOCALE")
+    try:
+        return record_locale(record, None, default)
+    except InputError:
+        return resolve(None, None, default)
+
+
 def validator(kind: Kind, locale: Optional[DocLocale],
               profile: Optional[Profile] = None) -> Validator:
     """The validator of ``kind``: schema, the kind's rules, the profile's settings."""
@@ -85,7 +95,7 @@ def validate_records(kind: Kind, records: Sequence[Record], locale: Optional[Doc
     """Every problem of every record, each located in its file."""
     problems: list[Problem] = []
     for rec in records:
-        loc = locale or record_locale(rec, None)
+        loc = locale or _locale_or_default(rec, profile)
         problems.extend(validator(kind, loc, profile).validate(rec.data, rec.source, rec.index))
     return problems
 
@@ -147,11 +157,12 @@ def render_file(
     kind = get_kind(kind_name)
     profile = profile or Profile()
     record = read_record(file)
-    loc = record_locale(record, locale, profile.default_locale or os.environ.get("DOCGEN_LOCALE"))
-    problems = validator(kind, loc, profile).validate(record.data, record.source)
+    problems = validator(kind, locale or _locale_or_default(record, profile), profile).validate(
+        record.data, record.source)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise ValidationFailed(problems)
+    loc = record_locale(record, locale, profile.default_locale or os.environ.get("DOCGEN_LOCALE"))
     wanted = list(formats)
     templates = load_templates(kind, wanted, template, loc)
     context = build_context(record.data, kind.schema, locale=loc, compute=kind.compute,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Pattern
 
+from .i18n.locale import DocLocale, UnknownLocale
 from .inputs import PathKey
 from .messages import N_
 from .taxid import check_tax_id
@@ -79,7 +80,15 @@ def items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def check_common(data: dict[str, Any], findings: Findings) -> None:
-    """Rules every kind shares: the job number's shape and the client's tax number."""
+    """Rules every kind shares: the record's locale, the job number's shape and the
+    client's tax number."""
+    locale = data.get("locale")
+    if isinstance(locale, str) and locale.strip():
+        try:
+            DocLocale.parse(locale)
+        except UnknownLocale:
+            findings.error(("locale",), "locale", N_(
+                "unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)"), locale=locale)
     job = data.get("job_number")
     if isinstance(job, str) and job.strip() and not findings.options.job_number.fullmatch(job.strip()):
         findings.error(("job_number",), "job_number", N_(

@@ -94,6 +94,19 @@ def subschema(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
     return node
 
 
+_NUMBER_TEXT = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(%|[^\d\s.,%]{1,4})?\s*$")
+
+
+def _number_in_text(value: Any) -> Optional[str]:
+    """The plain number in text such as "1,500,000", "80%", "30일", "5 個", or None."""
+    if not isinstance(value, str):
+        return None
+    m = _NUMBER_TEXT.match(value)
+    if not m or (m.group(2) is None and "," not in m.group(1)):
+        return None
+    return m.group(1).replace(",", "")
+
+
 def _is_type(value: Any, expected: str) -> bool:
     if expected == "string":
         return isinstance(value, (str, dt.date, dt.time))  # YAML turns dates into dates
@@ -171,29 +184,23 @@ class Validator:
             self._check_any_of(value, schema, path, source, record, problems)
             return
         expected = schema.get("type")
+        fmt = schema.get("format")
         if expected and not _is_type(value, expected):
             if value is None or value == "":
                 self._problem(problems, path, schema, "required", N_("a value is required"),
                               source, record)
+            elif fmt in ("date", "time") and _is_type(value, "number"):
+                # YAML reads 20261127 and 1400 as numbers: say which format to use.
+                self._check_format(value, fmt, schema, path, source, record, problems)
             else:
-                self._problem(problems, path, schema, "type", N_("must be {expected}"),
-                              source, record,
-                              expected=tr(self.locale, _TYPE_NAMES.get(expected, expected)))
+                self._type_problem(value, expected, schema, path, source, record, problems)
             return
-        fmt = schema.get("format")
-        if fmt == "date" and parse_date(value) is None:
-            self._problem(problems, path, schema, "date",
-                          N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
-                          source, record, value=value)
-        elif fmt == "time" and parse_time(value) is None:
-            self._problem(problems, path, schema, "time",
-                          N_("'{value}' is not a valid time (use HH:MM, e.g. 14:30)"),
-                          source, record, value=value)
+        if fmt in ("date", "time"):
+            self._check_format(value, fmt, schema, path, source, record, problems)
         elif fmt == "image" and isinstance(value, str):
             self._check_image(value, schema, path, source, record, problems)
         if "enum" in schema and value not in schema["enum"]:
-            self._problem(problems, path, schema, "enum", N_("'{value}' is not one of: {choices}"),
-                          source, record, value=value, choices=", ".join(map(str, schema["enum"])))
+            self._enum_problem(value, schema, path, source, record, problems)
         if isinstance(value, str) and schema.get("minLength", 0) > len(value.strip()):
             self._problem(problems, path, schema, "required", N_("must not be empty"),
                           source, record)
@@ -202,8 +209,15 @@ class Validator:
                 self._problem(problems, path, schema, "minimum", N_("must be at least {limit}"),
                               source, record, limit=schema["minimum"])
             if "maximum" in schema and value > schema["maximum"]:
-                self._problem(problems, path, schema, "maximum", N_("must be at most {limit}"),
-                              source, record, limit=schema["maximum"])
+                if schema["maximum"] == 1 and value <= 100:  # a rate typed as a percentage
+                    self._problem(problems, path, schema, "maximum",
+                                  N_("is a fraction of 1: write {fraction} for {value}%"),
+                                  source, record, fraction=format(Decimal(str(value)) / 100, "f"),
+                                  value=value)
+                else:
+                    self._problem(problems, path, schema, "maximum",
+                                  N_("must be at most {limit}"), source, record,
+                                  limit=schema["maximum"])
             if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
                 self._problem(problems, path, schema, "minimum",
                               N_("must be more than {limit}"), source, record,
@@ -224,6 +238,58 @@ class Validator:
         if isinstance(value, dict):
             self._check_object(value, schema, path, source, record, problems)
 
+    def _check_format(self, value: Any, fmt: str, schema: dict[str, Any], path: PathKey,
+                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
+        if fmt == "date" and parse_date(value) is None:
+            self._problem(problems, path, schema, "date",
+                          N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
+                          source, record, value=value)
+        elif fmt == "time" and parse_time(value) is None:
+            self._problem(problems, path, schema, "time",
+                          N_("'{value}' is not a valid time (use HH:MM, e.g. 14:30)"),
+                          source, record, value=value)
+
+    def _type_problem(self, value: Any, expected: str, schema: dict[str, Any], path: PathKey,
+                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
+        """A wrong type, with the fix when the mistake is a common one."""
+        number = _number_in_text(value) if expected in ("number", "integer") else None
+        if number is not None:  # "1,500,000", "80%", "30일"
+            self._problem(problems, path, schema, "type",
+                          N_("'{value}' must be a plain number: write {number}"), source, record,
+                          value=value, number=number)
+        elif expected == "string" and _is_type(value, "number"):  # 53029184 unquoted
+            self._problem(problems, path, schema, "type",
+                          N_("must be text: put it in quotes ('{value}')"), source, record,
+                          value=value)
+        else:
+            self._problem(problems, path, schema, "type", N_("must be {expected}"), source,
+                          record, expected=tr(self.locale, _TYPE_NAMES.get(expected, expected)))
+
+    def _enum_problem(self, value: Any, schema: dict[str, Any], path: PathKey,
+                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
+        """Lists the codes with their labels in the user's language, and suggests the
+        code when the value is a label (완료 → done) or differs only in case."""
+        codes = [str(c) for c in schema["enum"]]
+        labels = schema.get("x-enum-labels") or {}
+        code = self.locale.primary if self.locale else "en"
+        shown = []
+        for c in codes:
+            label = (labels.get(c) or {}).get(code)
+            shown.append(f"{c} ({label})" if label and label != c else c)
+        typed = str(value).strip().casefold()
+        suggestion = next((c for c in codes if c.casefold() == typed), None)
+        if suggestion is None:
+            suggestion = next((c for c in codes for text in (labels.get(c) or {}).values()
+                               if str(text).strip().casefold() == typed), None)
+        if suggestion is not None:
+            self._problem(problems, path, schema, "enum",
+                          N_("'{value}' is not one of: {choices} (did you mean '{suggestion}'?)"),
+                          source, record, value=value, choices=", ".join(shown),
+                          suggestion=suggestion)
+        else:
+            self._problem(problems, path, schema, "enum", N_("'{value}' is not one of: {choices}"),
+                          source, record, value=value, choices=", ".join(shown))
+
     def _check_image(self, value: str, schema: dict[str, Any], path: PathKey,
                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
         found = resolve_image(value, source.file)
@@ -241,7 +307,11 @@ class Validator:
         required = schema.get("required", [])
         for name in required:
             item = value.get(name)
-            if item is None or (isinstance(item, str) and not item.strip()):
+            if name not in value:
+                self._problem(problems, path + (name,), props.get(name, {}), "required",
+                              N_("required but missing: add a line '{name}: …'"), source,
+                              record, name=name)
+            elif item is None or (isinstance(item, str) and not item.strip()):
                 self._problem(problems, path + (name,), props.get(name, {}), "required",
                               N_("a value is required"), source, record)
         for key, item in value.items():

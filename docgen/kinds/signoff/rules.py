@@ -10,7 +10,7 @@ from ...rules import Findings, date_at, items
 def _signed(stage: dict[str, Any]) -> bool:
     if isinstance(stage.get("signed"), bool):
         return bool(stage["signed"])
-    return stage.get("signed_date") not in (None, "")
+    return date_at(stage, "signed_date") is not None
 
 
 def check(data: dict[str, Any], findings: Findings) -> None:
