@@ -126,9 +126,9 @@ CASES = [
     Case("unknown-extension", _u("title: x\n"), "file_type", None, None, ("'.txt'", ".yaml"),
          suffix=".txt", quoted=(".txt",)),
     # --- JSON ---------------------------------------------------------------------------
-    Case("json-trailing-comma-object", _u('{"title": "A",\n}'), "syntax", 2, 1,
+    Case("json-trailing-comma-object", _u('{"title": "A",\n}'), "syntax", 1, 14,
          ("remove the ','", "'}'"), suffix=".json"),
-    Case("json-trailing-comma-list", _u('{"agenda": ["a", "b",]}'), "syntax", 1, 22,
+    Case("json-trailing-comma-list", _u('{"agenda": ["a", "b",]}'), "syntax", 1, 21,
          ("remove the ','", "']'"), suffix=".json"),
     Case("json-single-quoted-name", _u("{'title': 'A'}"), "syntax", 1, 2,
          ("double quotes", "single quotes"), suffix=".json"),
