@@ -18,6 +18,12 @@ import click
 
 from . import __version__, pipeline
 from . import kinds as kinds_mod
+from .diagnostics import (
+    UNKNOWN_VARIABLE,
+    TemplateProblem,
+    TemplateReport,
+    inspect_template,
+)
 from .errors import DocgenError, DocgenWarning, Problem, TemplateError, ValidationFailed
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale
@@ -25,7 +31,6 @@ from .inputs import read_record
 from .messages import N_, tr
 from .output import write_atomic
 from .profile import find_config, load_profile
-from .template import Template
 
 EXIT_INTERNAL = 70
 F = TypeVar("F", bound=Callable[..., Any])
@@ -177,10 +182,13 @@ def sample_cmd(kind: str, locale: Optional[DocLocale]) -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @locale_option
 @click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list on stdout.")
-def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale], as_json: bool) -> None:
+@config_option
+def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale], as_json: bool,
+                 config: Optional[str]) -> None:
     """Check input files; report every problem at once. Exit 1 on errors."""
     loc = _message_locale(locale, files[0] if len(files) == 1 else None)
-    problems: list[Problem] = _run(loc, lambda: pipeline.validate_files(kind, files, locale))
+    problems: list[Problem] = _run(loc, lambda: pipeline.validate_files(
+        kind, files, locale, profile=load_profile(find_config(config))))
     if as_json:
         click.echo(json.dumps([_problem_json(p) for p in problems], ensure_ascii=False, indent=2))
     else:
@@ -195,8 +203,12 @@ def _problem_json(p: Problem) -> dict[str, Any]:
                            "code": p.code, "severity": p.severity, "message": p.message}
     if p.location.cell:
         out["cell"] = f"{p.location.sheet}!{p.location.cell}"
+    elif p.location.row is not None:
+        out["row"] = p.location.row
     else:
         out["line"] = p.location.line
+        if p.location.column is not None:
+            out["column"] = p.location.column
     return out
 
 
@@ -246,36 +258,76 @@ def template_group() -> None:
     """Inspect and create templates."""
 
 
+def _inspect_template(template: str, kind: Optional[str]) -> TemplateReport:
+    """All problems of TEMPLATE (and unknown variables with KIND), for the template
+    commands; an unknown kind is a usage error."""
+    return inspect_template(template, pipeline.get_kind(kind) if kind else None)
+
+
+def _print_template_problems(problems: Sequence[TemplateProblem], locale: DocLocale) -> None:
+    """``FILE:LOCATION: message`` per problem (as validation prints), then the
+    paragraph's or cell's text, indented."""
+    for p in problems:
+        prefix = tr(locale, N_("warning")) + ": " if not p.is_error else ""
+        click.echo(f"{p.location}: {prefix}{p.text(locale)}", err=True)
+        if p.excerpt:
+            click.echo(f"    {p.excerpt}", err=True)
+
+
+def _template_problem_json(p: TemplateProblem, locale: DocLocale) -> dict[str, Any]:
+    loc = p.location
+    out: dict[str, Any] = {"file": loc.file, "code": p.code, "severity": p.severity,
+                           "message": p.text(locale), "location": str(loc)}
+    if loc.sheet:
+        out["cell"] = f"{loc.sheet}!{loc.cell}" if loc.cell else None
+        out["sheet"] = loc.sheet
+    elif loc.part:
+        out["part"] = loc.part
+        out["paragraph"] = loc.paragraph
+    out["excerpt"] = p.excerpt
+    if p.code == UNKNOWN_VARIABLE:
+        out["variable"] = p.params.get("name")
+        out["suggestion"] = p.params.get("suggestion")
+    return out
+
+
 @template_group.command("fields")
 @click.argument("template", metavar="TEMPLATE")
-def template_fields_cmd(template: str) -> None:
-    """List the variables TEMPLATE uses."""
-    loc = _message_locale(None)
-    names = _run(loc, lambda: Template(template).fields())
-    for name in sorted(names):
+@locale_option
+def template_fields_cmd(template: str, locale: Optional[DocLocale]) -> None:
+    """List the variables TEMPLATE uses (exit 3, with every problem, if it is broken)."""
+    loc = _message_locale(locale)
+    report: TemplateReport = _run(loc, lambda: _inspect_template(template, None))
+    _print_template_problems([p for p in report.problems if p.is_error], loc)
+    if report.has_errors:
+        sys.exit(TemplateError.exit_code)
+    for name in sorted(report.fields):
         click.echo(name)
 
 
 @template_group.command("check")
 @click.argument("template", metavar="TEMPLATE")
 @click.option("--kind", default=None, help="Also check variables against KIND's schema.")
-def template_check_cmd(template: str, kind: Optional[str]) -> None:
-    """Compile TEMPLATE and report errors (exit 3 on errors)."""
-    loc = _message_locale(None)
-
-    def check() -> list[str]:
-        names = Template(template).fields()
-        if kind is None:
-            return []
-        return sorted(names - pipeline.get_kind(kind).provided_names())
-
-    unknown = _run(loc, check)
-    for name in unknown:
-        click.echo(f"{template}: " + tr(loc, N_("'{name}' is not a field of {kind}"),
-                                        name=name, kind=kind), err=True)
-    if unknown:
+@locale_option
+@click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list on stdout.")
+def template_check_cmd(template: str, kind: Optional[str], locale: Optional[DocLocale],
+                       as_json: bool) -> None:
+    """Compile TEMPLATE and report every problem at once (exit 3 on errors)."""
+    loc = _message_locale(locale)
+    report: TemplateReport = _run(loc, lambda: _inspect_template(template, kind))
+    if as_json:
+        click.echo(json.dumps([_template_problem_json(p, loc) for p in report.problems],
+                              ensure_ascii=False, indent=2))
+    else:
+        _print_template_problems(report.problems, loc)
+        errors = sum(p.is_error for p in report.problems)
+        if errors:
+            click.echo(tr(loc, N_("{file}: {count} problem(s) found"), file=template,
+                          count=errors), err=True)
+        else:
+            click.echo(tr(loc, N_("{file}: OK"), file=template), err=True)
+    if report.has_errors:
         sys.exit(TemplateError.exit_code)
-    click.echo(tr(loc, N_("{file}: OK"), file=template), err=True)
 
 
 @template_group.command("new")

@@ -81,7 +81,8 @@ class DocgenError(Exception):
 
     def text(self, translate: Callable[[str], str]) -> str:
         """The message alone, translated with ``translate`` (a gettext)."""
-        return _fill(translate(self.template), self.params, fallback=self.message)
+        return _fill(translate(self.template), self.params, fallback=self.message,
+                     translate=translate)
 
     def localized(self, translate: Callable[[str], str]) -> str:
         """The translated message with its location first."""
@@ -94,9 +95,26 @@ class DocgenError(Exception):
         return self.message
 
 
-def _fill(template: str, params: dict[str, Any], fallback: Optional[str] = None) -> str:
+@dataclass(frozen=True)
+class Msg:
+    """A message inside a message (e.g. the detail of a syntax error): translated with
+    the message that holds it."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, translate: Callable[[str], str] = lambda s: s) -> str:
+        return _fill(translate(self.message), self.params, fallback=_fill(self.message, self.params))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _fill(template: str, params: dict[str, Any], fallback: Optional[str] = None,
+          translate: Callable[[str], str] = lambda s: s) -> str:
     if not params:
         return template
+    params = {k: v.text(translate) if isinstance(v, Msg) else v for k, v in params.items()}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):  # a broken translation must not crash
@@ -117,7 +135,8 @@ class DocgenWarning(UserWarning):
         super().__init__(_fill(message, params))
 
     def localized(self, translate: Callable[[str], str]) -> str:
-        text = _fill(translate(self.template), self.params, fallback=str(self))
+        text = _fill(translate(self.template), self.params, fallback=str(self),
+                     translate=translate)
         return f"{self.location}: {text}" if self.location is not None else text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .errors import Msg
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale
 
@@ -19,7 +20,9 @@ def N_(message: str) -> str:
 def tr(locale: Optional[DocLocale], message: str, /, **params: Any) -> str:
     """Translate ``message`` into the locale's primary language and fill placeholders."""
     code = locale.primary if locale is not None else "en"
-    text = translations("messages", code).gettext(message)
+    gettext = translations("messages", code).gettext
+    text = gettext(message)
+    params = {k: v.text(gettext) if isinstance(v, Msg) else v for k, v in params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):  # a broken translation must not crash

@@ -22,8 +22,8 @@ from .kinds import Kind
 from .messages import N_, tr
 from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .profile import Profile
-from .rules import RuleOptions
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
+from .rules import RuleOptions
 from .template import Template
 from .validation import Validator
 

@@ -19,7 +19,20 @@ from .render.xlsx import XlsxTemplate
 Source = Union[str, "os.PathLike[str]", bytes]
 
 
-def _sniff(data: bytes) -> str:
+def read_source(source: Source, name: Optional[str] = None) -> tuple[bytes, str]:
+    """The bytes of a template and the name to report it by."""
+    if isinstance(source, bytes):
+        return source, name or "<template>"
+    path = Path(source)
+    shown = name or str(path)
+    try:
+        return path.read_bytes(), shown
+    except OSError as exc:
+        raise TemplateError("cannot read the template: {detail}", SourceLocation(file=shown),
+                            code="read", params={"detail": exc.strerror}) from None
+
+
+def sniff_format(data: bytes) -> str:
     """``xlsx`` for a workbook, else ``docx`` (the Word engine reports non-Word files)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -37,18 +50,8 @@ class Template:
     """
 
     def __init__(self, source: Source, *, name: Optional[str] = None) -> None:
-        if isinstance(source, bytes):
-            data, self.name = source, name or "<template>"
-        else:
-            path = Path(source)
-            self.name = name or str(path)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise TemplateError("cannot read the template: {detail}",
-                                    SourceLocation(file=self.name), code="read",
-                                    params={"detail": exc.strerror}) from None
-        self.format = _sniff(data)
+        data, self.name = read_source(source, name)
+        self.format = sniff_format(data)
         self._docx: Optional[DocxTemplate] = None
         self._xlsx: Optional[XlsxTemplate] = None
         if self.format == "xlsx":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Mapping, Optional, Union
 
@@ -16,6 +17,8 @@ from .environment import (
     finalize_plain,
     finalize_wordml,
     make_environment,
+    syntax_detail,
+    undefined_detail,
 )
 from .fonts import localize_settings, localize_styles
 from .images import ImageSink, add_images, rel_ids_of, rels_name
@@ -57,7 +60,7 @@ class CompiledPart:
             code = env.compile(lowered.source, name=name, filename=self.filename)
         except jinja2.TemplateSyntaxError as exc:
             raise self.error("template syntax error: {detail}", exc.lineno, "syntax",
-                             detail=exc.message) from None
+                             detail=syntax_detail(exc)) from None
         self.template = env.template_class.from_code(env, code, env.make_globals(None))
 
     def location(self, lineno: Optional[int]) -> SourceLocation:
@@ -80,7 +83,7 @@ class CompiledPart:
         lineno = template_line(exc.__traceback__, self.filename)
         if isinstance(exc, jinja2.UndefinedError):
             return self.error("undefined variable: {detail}", lineno, "undefined",
-                              detail=exc.message)
+                              detail=undefined_detail(exc))
         if isinstance(exc, jinja2.exceptions.SecurityError):
             return self.error("not allowed in a template: {detail}", lineno, "sandbox",
                               detail=str(exc))
@@ -105,11 +108,30 @@ def template_line(tb: Optional[TracebackType], filename: str) -> Optional[int]:
 Entry = Union[Member, CompiledPart, str]  # str: a part localised per render (styles/settings)
 
 
-class DocxTemplate:
-    """A .docx template: every member is either static (pre-deflated) or compiled."""
+@dataclass
+class BrokenPart:
+    """A part that was lowered but did not compile (kept for template diagnostics)."""
 
-    def __init__(self, data: bytes, file: str = "<template>") -> None:
+    name: str
+    lowered: Lowered
+    env: jinja2.Environment
+    error: TemplateError
+
+
+class DocxTemplate:
+    """A .docx template: every member is either static (pre-deflated) or compiled.
+
+    The first problem found raises a :class:`TemplateError`. With ``problems`` given
+    (template diagnostics), every problem of every part is appended there instead,
+    broken parts are kept in :attr:`broken` and left static, and nothing raises but
+    an unreadable package; such a template is for inspection, not for rendering.
+    """
+
+    def __init__(self, data: bytes, file: str = "<template>", *,
+                 problems: Optional[list[TemplateError]] = None) -> None:
         self.file = file
+        self.problems = problems
+        self.broken: list[BrokenPart] = []
         self._entries: list[tuple[str, Entry]] = []
         self._raw: dict[str, bytes] = {}
         self._localized: dict[tuple[str, str], Member] = {}
@@ -125,6 +147,11 @@ class DocxTemplate:
                                 SourceLocation(file=file), code="package")
         for name, blob in members:
             self._entries.append((name, self._compile_member(name, blob)))
+
+    def _report(self, error: TemplateError) -> None:
+        if self.problems is None:
+            raise error
+        self.problems.append(error)
 
     def _compile_member(self, name: str, blob: bytes) -> Entry:
         if name == CONTENT_TYPES or name.endswith(".rels"):
@@ -143,17 +170,33 @@ class DocxTemplate:
         try:
             root = etree.fromstring(blob, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError("broken XML in the template: {detail}",
-                                SourceLocation(file=self.file, part=name), code="xml",
-                                params={"detail": str(exc)}) from None
+            self._report(TemplateError("broken XML in the template: {detail}",
+                                       SourceLocation(file=self.file, part=name), code="xml",
+                                       params={"detail": str(exc)}))
+            return make_member(name, blob)
+        unclosed: Optional[list[LoweringError]] = None if self.problems is None else []
         try:
-            lowered = lowerer(root)
+            lowered = lowerer(root, unclosed)
         except LoweringError as exc:
-            loc = SourceLocation(file=self.file, part=name, paragraph=exc.paragraph)
-            raise TemplateError(exc.message, loc, code="unclosed", params=exc.params) from None
+            raise self._unclosed_error(name, exc) from None
+        for found in unclosed or ():  # collected: the tags were left as literal text
+            self._report(self._unclosed_error(name, found))
         if not lowered.has_tags:
             return make_member(name, blob)  # nothing to render after all
-        return CompiledPart(name, lowered, env, self.file)
+        try:
+            part = CompiledPart(name, lowered, env, self.file)
+        except TemplateError as exc:
+            if self.problems is None:
+                raise
+            self.problems.append(exc)
+            self.broken.append(BrokenPart(name, lowered, env, exc))
+            return make_member(name, blob)
+        return part
+
+    def _unclosed_error(self, name: str, exc: LoweringError) -> TemplateError:
+        loc = SourceLocation(file=self.file, part=name, paragraph=exc.paragraph)
+        return TemplateError(exc.message, loc, code="unclosed", params=exc.params,
+                             excerpt=exc.excerpt)
 
     @property
     def parts(self) -> list[CompiledPart]:

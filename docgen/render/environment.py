@@ -7,15 +7,24 @@ printed value for XML, so data can never inject markup.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Callable
 
-from jinja2 import StrictUndefined, TemplateRuntimeError, Undefined, pass_context
+from jinja2 import (
+    StrictUndefined,
+    TemplateRuntimeError,
+    TemplateSyntaxError,
+    Undefined,
+    pass_context,
+)
 from jinja2.ext import i18n as I18nExtension
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from ..errors import Msg
+from ..messages import N_
 from .images import PlacedImage, drawing_wordml
 
 # XML 1.0 forbids these characters even as references; Word refuses such files.
@@ -114,4 +123,55 @@ def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnviro
     )
     for name in FORMAT_FILTERS:
         env.filters[name] = _format_filter(name)
+    _FILTER_NAMES.update(env.filters)
     return env
+
+
+_FILTER_NAMES: set[str] = set()  # every filter templates can use, for suggestions
+
+
+END_OF_TEMPLATE = N_("the template ends inside an open tag or block")
+_NO_FILTER = re.compile(r"^No filter named '([^']+)'")
+_NO_TEST = re.compile(r"^No test named '([^']+)'")
+_UNKNOWN_TAG = re.compile(r"^Encountered unknown tag '([^']+)'")
+
+
+def syntax_detail(exc: TemplateSyntaxError) -> Msg:
+    """Jinja's syntax error as a message docgen can translate (the common ones), with
+    a suggestion for a misspelt filter."""
+    text = exc.message or ""
+    m = _NO_FILTER.match(text)
+    if m:
+        close = difflib.get_close_matches(m.group(1), sorted(_FILTER_NAMES), n=1)
+        if close:
+            return Msg(N_("there is no filter '{name}' (did you mean '{suggestion}'?)"),
+                       {"name": m.group(1), "suggestion": close[0]})
+        return Msg(N_("there is no filter '{name}'"), {"name": m.group(1)})
+    m = _NO_TEST.match(text)
+    if m:
+        return Msg(N_("there is no test '{name}'"), {"name": m.group(1)})
+    m = _UNKNOWN_TAG.match(text)
+    if m:
+        return Msg(N_("'{name}' is not a tag here (a block may be closed twice or not "
+                      "opened)"), {"name": m.group(1)})
+    if text.lower().startswith("unexpected end of template"):
+        return Msg(END_OF_TEMPLATE)
+    return Msg(N_("check the brackets, quotes and operators of this tag ({detail})"), {"detail": text})
+
+
+_UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^'(.+)' has no attribute '([^']+)'$")
+
+
+def undefined_detail(exc: Exception) -> Msg:
+    """Jinja's undefined-variable message as a message docgen can translate."""
+    text = getattr(exc, "message", None) or str(exc)
+    m = _UNDEFINED.match(text)
+    if m:
+        return Msg(N_("'{name}' is not in the data (check the spelling, or add it to the "
+                      "data)"), {"name": m.group(1)})
+    m = _NO_ATTRIBUTE.match(text)
+    if m:
+        return Msg(N_("the value has no field '{name}' (check the spelling)"),
+                   {"name": m.group(2)})
+    return Msg(N_("check the brackets, quotes and operators of this tag ({detail})"), {"detail": text})

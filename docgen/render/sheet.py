@@ -17,7 +17,7 @@ from markupsafe import Markup
 from ..errors import DocgenWarning, SourceLocation, TemplateError
 from . import formula as fx
 from .docx import template_line
-from .environment import make_environment
+from .environment import make_environment, syntax_detail
 from .images import ImageSink, PlacedImage
 from .rowmap import IterKey, RowMap
 from .sml import S, attr_esc, esc, serialize
@@ -117,6 +117,16 @@ class RowProgram:
         self.template = template
         self.names = [f"docgen_cell_{i}" for i in range(len(cells))]
 
+    def cell_of(self, exc: BaseException) -> Optional[Cell]:
+        """The cell whose code raised ``exc`` (a render error inside :meth:`run`).
+
+        ``make_module`` does not rewrite tracebacks to template lines as ``render``
+        does: the frame's line is the generated Python's, mapped back here."""
+        line = template_line(exc.__traceback__, self.filename)
+        if line is None:
+            return None
+        return self.cell_at(self.template.get_corresponding_lineno(line))
+
     def cell_at(self, lineno: Optional[int]) -> Optional[Cell]:
         if lineno is None:
             return None
@@ -151,6 +161,7 @@ class Loop:
     body: Block
     last: int = 0
     where: str = ""
+    source: str = ""  # the tag as written, for error messages
 
 
 class LoopInfo:
@@ -204,15 +215,22 @@ class SheetTemplate:
             elif after and isinstance(child.tag, str):
                 self.suffix.append((etree.QName(child).localname, child))
         self.sources: list[str] = []  # Jinja source of every tag, for fields()
+        self.source_cells: list[str] = []  # where each of ``sources`` is (A1, oddHeader…)
         self.header_templates: dict[int, jinja2.Template] = {}  # child index -> template
+        self.header_names: dict[int, tuple[str, str]] = {}  # index -> (oddHeader…, text)
         for local, el in self.suffix:
             if local == "headerFooter":
                 for i, sub in enumerate(el):
                     if sub.text and ANY_TAG.search(normalize_delimiters(sub.text)):
                         text = normalize_delimiters(sub.text)
-                        self.header_templates[i] = self._compile_text(
-                            text, f"{etree.QName(sub).localname}", _HEADER_ENV)
-                        self.sources.append(text)
+                        where = etree.QName(sub).localname
+                        self._add_source(text, where)
+                        try:
+                            self.header_templates[i] = self._compile_text(
+                                text, where, _HEADER_ENV)
+                            self.header_names[i] = (where, text)
+                        except TemplateError as exc:
+                            self.book.report(exc)
         self.loops = 0
         self.loops_found: list[Loop] = []
         self.max_col = 1
@@ -230,6 +248,10 @@ class SheetTemplate:
 
     # -- compiling -------------------------------------------------------------------
 
+    def _add_source(self, source: str, where: str) -> None:
+        self.sources.append(source)
+        self.source_cells.append(where)
+
     def _compile_text(self, text: str, where: str, env: jinja2.Environment) -> jinja2.Template:
         key = (id(env), text)
         found = self.book.compiled_texts.get(key)
@@ -240,7 +262,7 @@ class SheetTemplate:
             return found
         except jinja2.TemplateSyntaxError as exc:
             raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
-                                  detail=exc.message, excerpt=text) from None
+                                  detail=syntax_detail(exc), excerpt=text) from None
 
     def _compile_rows(self, sheet_data: etree._Element) -> Block:
         root = Block()
@@ -248,31 +270,41 @@ class SheetTemplate:
         for row_el in sheet_data.iter(S + "row"):
             index = int(row_el.get("r") or 0)
             if not index:
-                raise self.book.error("rows without numbers are not supported", self.name,
-                                      None, "xml")
+                self.book.report(self.book.error("rows without numbers are not supported",
+                                                 self.name, None, "xml"))
+                continue
             attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in row_el.attrib.items()
                             if k not in ("r", "spans"))
             cells: list[Cell] = []
             openers: list[tuple[str, str]] = []
             closers: list[tuple[str, str]] = []
             for c_el in row_el.iter(S + "c"):
-                cell, tr_tags = self._compile_cell(c_el, index)
+                try:
+                    cell, tr_tags = self._compile_cell(c_el, index)
+                except TemplateError as exc:  # only when collecting: the cell is left out
+                    self.book.report(exc)
+                    continue
                 for tag in tr_tags:
                     (closers if tag.split()[0] in ("endfor", "endif") else openers).append(
                         (tag, cell.where))
                 cells.append(cell)
                 self.max_col = max(self.max_col, cell.col)
-            for tag, _ in openers:
-                self.sources.append("{% " + tag + " %}")
-            self.sources.extend(c.source for c in cells if c.source)
-            for tag, _ in closers:
-                self.sources.append("{% " + tag + " %}")
+            supported = []
             for tag, where in openers:
-                head = tag.split()[0]
-                if head not in ("for", "if"):
-                    raise self.book.error(
+                if tag.split()[0] not in ("for", "if"):
+                    self.book.report(self.book.error(
                         "'{{%tr {tag} %}}' is not supported in a sheet (use for/endfor or "
-                        "if/endif)", self.name, where, "syntax", tag=tag)
+                        "if/endif)", self.name, where, "syntax", excerpt="{%tr " + tag + " %}",
+                        tag=tag))
+                    continue
+                supported.append((tag, where))
+                self._add_source("{% " + tag + " %}", where)
+            for c in cells:
+                if c.source:
+                    self._add_source(c.source, c.where)
+            for tag, where in closers:
+                self._add_source("{% " + tag + " %}", where)
+            for tag, where in supported:
                 loop = self._compile_loop(tag, index, where)
                 self.loops_found.append(loop)
                 stack[-1][0].items.append(loop)
@@ -285,33 +317,38 @@ class SheetTemplate:
                     row.program = RowProgram(self.book.env, dynamic, f"{self.name}:{index}",
                                              self.book.compiled_rows)
                 except jinja2.TemplateSyntaxError:
-                    self._locate_syntax_error(dynamic)  # raises, naming the cell
+                    self._locate_syntax_error(dynamic)  # reports every bad cell of the row
                     row.program = None  # cells compiled alone are still correct, just slower
             stack[-1][0].items.append(row)
             for tag, where in closers:
                 head = tag.split()[0]
                 _, open_loop = stack[-1]
                 if open_loop is None or (head == "endfor") != (open_loop.kind == "for"):
-                    raise self.book.error("'{{%tr {tag} %}}' without a matching opening tag",
-                                          self.name, where, "unclosed", tag=tag)
+                    self.book.report(self.book.error(
+                        "'{{%tr {tag} %}}' without a matching opening tag", self.name, where,
+                        "unclosed", excerpt="{%tr " + tag + " %}", tag=tag))
+                    continue
                 open_loop.last = index
                 stack.pop()
-        if len(stack) > 1:
-            unclosed = stack[-1][1]
+        for _, unclosed in reversed(stack[1:]):  # innermost first, as a render reports it
             assert unclosed is not None
-            raise self.book.error("'{{%tr {tag} %}}' is never closed (add {{%tr end{tag} %}})",
-                                  self.name, unclosed.where, "unclosed", tag=unclosed.kind)
+            self.book.report(self.book.error(
+                "'{{%tr {tag} %}}' is never closed (add {{%tr end{tag} %}})", self.name,
+                unclosed.where, "unclosed", excerpt=unclosed.source or None, tag=unclosed.kind))
         return root
 
     def _locate_syntax_error(self, cells: list[Cell]) -> None:
-        """Parse each cell alone to report a row's syntax error at its cell."""
+        """Compile each cell alone to report a row's syntax errors (unknown filters
+        too) at their cells (the first raises; when collecting, every bad cell is
+        reported)."""
         for cell in cells:
             source = "{{ (%s) }}" % cell.expr_source if cell.kind == "expr" else cell.source
             try:
-                TEXT_ENV.parse(source)
+                TEXT_ENV.compile(source)
             except jinja2.TemplateSyntaxError as exc:
-                raise self.book.error("template syntax error: {detail}", self.name, cell.where,
-                                      "syntax", detail=exc.message, excerpt=cell.source) from None
+                self.book.report(self.book.error(
+                    "template syntax error: {detail}", self.name, cell.where, "syntax",
+                    detail=syntax_detail(exc), excerpt=cell.source))
 
     def _compile_loop(self, tag: str, row: int, where: str) -> Loop:
         self.loops += 1
@@ -328,13 +365,17 @@ class SheetTemplate:
                         if test else None)
                 return Loop(self.loops, "for", targets,
                             self.book.expression(iterable),
-                            cond, row, Block(), where=where)
+                            cond, row, Block(), where=where, source="{%tr " + tag + " %}")
             expr = tag[2:].strip()
             return Loop(self.loops, "if", [], self.book.expression(expr),
-                        None, row, Block(), where=where)
+                        None, row, Block(), where=where, source="{%tr " + tag + " %}")
         except jinja2.TemplateSyntaxError as exc:
-            raise self.book.error("template syntax error: {detail}", self.name, where, "syntax",
-                                  detail=exc.message, excerpt="{%tr " + tag + " %}") from None
+            self.book.report(self.book.error(
+                "template syntax error: {detail}", self.name, where, "syntax",
+                detail=syntax_detail(exc), excerpt="{%tr " + tag + " %}"))
+            # collecting: keep the block so that its closing tag still matches
+            return Loop(self.loops, "for" if tag.startswith("for") else "if", [], None,
+                        None, row, Block(), where=where, source="{%tr " + tag + " %}")
 
     def _compile_cell(self, c_el: etree._Element, row: int) -> tuple[Cell, list[str]]:
         ref = c_el.get("r") or ""
@@ -490,7 +531,7 @@ class SheetTemplate:
         except TemplateError:
             raise
         except Exception as exc:
-            raise self.book.runtime_error(exc, self.name, loop.where) from exc
+            raise self.book.runtime_error(exc, self.name, loop.where, loop.source) from exc
 
     def _render_row(self, row: Row, scope: Mapping[str, Any], key: IterKey, number: int,
                     sink: ImageSink) -> OutRow:
@@ -508,7 +549,8 @@ class SheetTemplate:
                     try:
                         value._fail_with_undefined_error()
                     except Exception as exc:
-                        raise self.book.runtime_error(exc, self.name, cell.where) from exc
+                        raise self.book.runtime_error(exc, self.name, cell.where,
+                                                      cell.source) from exc
                 sink.current_anchor = (self.name, number, cell.col)
                 out.append(self._typed_cell(cell, value, key, number))
         return OutRow(row, number, key, out)
@@ -522,9 +564,9 @@ class SheetTemplate:
         except TemplateError:
             raise
         except Exception as exc:
-            cell = program.cell_at(template_line(exc.__traceback__, program.filename))
-            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}") \
-                from exc
+            cell = program.cell_of(exc)
+            raise self.book.runtime_error(exc, self.name, cell.where if cell else f"{number}",
+                                          cell.source if cell else None) from exc
 
     def _cell_values(self, row: Row, scope: Mapping[str, Any], number: int,
                      sink: ImageSink) -> Iterator[Any]:
@@ -545,7 +587,7 @@ class SheetTemplate:
             except TemplateError:
                 raise
             except Exception as exc:
-                raise self.book.runtime_error(exc, self.name, cell.where) from exc
+                raise self.book.runtime_error(exc, self.name, cell.where, cell.source) from exc
             yield value
 
     def _typed_cell(self, cell: Cell, value: Any, key: IterKey, number: int) -> OutCell:
@@ -590,7 +632,8 @@ class SheetTemplate:
             try:
                 out[ident] = tpl.render(context)
             except Exception as exc:
-                raise self.book.runtime_error(exc, self.name, "headerFooter") from exc
+                where, text = self.header_names[ident]
+                raise self.book.runtime_error(exc, self.name, where, text) from exc
         return out
 
 

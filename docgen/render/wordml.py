@@ -118,6 +118,7 @@ class LoweringError(ValueError):
         self.message = message
         self.paragraph = paragraph
         self.params = params
+        self.excerpt: Optional[str] = None  # the paragraph's text, once known
 
 
 def heal_paragraph(texts: list[etree._Element]) -> str:
@@ -213,8 +214,14 @@ class _LevelTag:
     paragraph: int
 
 
-def lower_word_part(root: etree._Element) -> Lowered:
-    """Heal and lower one WordprocessingML part (document, header, footer, notes)."""
+def lower_word_part(root: etree._Element,
+                    errors: Optional[list[LoweringError]] = None) -> Lowered:
+    """Heal and lower one WordprocessingML part (document, header, footer, notes).
+
+    A tag that is not closed raises :class:`LoweringError`; with ``errors`` given,
+    every such tag is appended there instead, left as literal text, and lowering
+    goes on (template diagnostics report them all at once).
+    """
     chunks = _Chunks()
     result = Lowered(source="")
     level_tags: list[_LevelTag] = []
@@ -230,7 +237,13 @@ def lower_word_part(root: etree._Element) -> Lowered:
             continue
         for t in texts:
             if t.text:
-                _lower_text(t, number, chunks, level_tags)
+                try:
+                    _lower_text(t, number, chunks, level_tags)
+                except LoweringError as exc:
+                    exc.excerpt = text
+                    if errors is None:
+                        raise
+                    errors.append(exc)
     for level in ("tr", "tc", "p", "r"):
         for lt in level_tags:
             if lt.level == level:
@@ -287,10 +300,11 @@ def _lower_text(
     pieces.append(_literals(text[pos:], chunks))
     rest = TAG_RE.sub("", text)
     opener = _OPENER_RE.search(rest)
+    unclosed = None
     if opener:
-        raise LoweringError("a tag is not closed: '{tag}' has no matching '{closer}'", number,
-                            tag=rest[opener.start():opener.start() + 20],
-                            closer=_CLOSERS[opener.group(0)])
+        unclosed = LoweringError("a tag is not closed: '{tag}' has no matching '{closer}'",
+                                 number, tag=rest[opener.start():opener.start() + 20],
+                                 closer=_CLOSERS[opener.group(0)])
     new = "".join(pieces)
     if wrap_first:
         # As docxtpl does: text from the cell's first w:t through the one holding
@@ -308,6 +322,8 @@ def _lower_text(
         _preserve_space(t)
         if not new and not holds_level_tag:
             _drop_if_empty_run(t)
+    if unclosed is not None:  # raised last: the text stays consistent (left literal)
+        raise unclosed
 
 
 def _literals(text: str, chunks: _Chunks) -> str:
@@ -422,14 +438,41 @@ def _apply_merges(xml: str, chunks: _Chunks) -> str:
     return xml
 
 
-def lower_plain_part(root: etree._Element) -> Lowered:
-    """Lower a non-Word XML part (core properties): tags in element text only."""
+def lower_plain_part(root: etree._Element,
+                     errors: Optional[list[LoweringError]] = None) -> Lowered:
+    """Lower a non-Word XML part (core properties): tags in element text only
+    (an unclosed tag stays literal text; ``errors`` is for the common signature)."""
     chunks = _Chunks()
     for el in root.iter():
         if isinstance(el.tag, str) and el.text and "{" in el.text:
             text = normalize_delimiters(el.text)
             el.text = TAG_RE.sub(lambda m: chunks.text_ref(m.group(0)), text)
     return result_with_source(root, chunks, Lowered(source="", has_tags=bool(chunks.items)))
+
+
+def paragraph_tags(text: str) -> list[tuple[str, str]]:
+    """The tags of a healed paragraph's text, each as typed and as Jinja reads it once
+    lowered: level letters dropped (``{%tr for x in xs %}`` → ``{% for x in xs %}``),
+    docxtpl's ``vm``/``hm`` left out and ``colspan``/``cellbg`` read as expressions."""
+    tags = []
+    for m in TAG_RE.finditer(text):
+        tag = m.group(0)
+        level = _LEVEL_RE.match(tag)
+        if level and not (level.group(1) == "{#" and level.group(2) == "r"):
+            opener = level.group(1)
+            tags.append((tag, opener + tag[len(opener) + len(level.group(2)):]))
+        elif _CELL_FLAG_RE.match(tag):
+            continue
+        else:
+            expr = _CELL_EXPR_RE.match(tag)
+            tags.append((tag, "{{ %s }}" % expr.group(2) if expr else tag))
+    return tags
+
+
+def level_of(tag: str) -> str:
+    """The level letters of a tag as typed: ``p`` for ``{%p if x %}``, else ``""``."""
+    level = _LEVEL_RE.match(tag)
+    return level.group(2) if level else ""
 
 
 def paragraph_of_line(source: str, lineno: int) -> Optional[int]:
@@ -451,4 +494,4 @@ def paragraph_of_line(source: str, lineno: int) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
-Lowerer = Callable[[etree._Element], Lowered]
+Lowerer = Callable[[etree._Element, Optional[list[LoweringError]]], Lowered]

@@ -37,7 +37,12 @@ from ..errors import DocgenWarning, SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from . import formula as fx
 from .docx import CompiledPart
-from .environment import PROVIDED_NAMES, finalize_plain, make_environment
+from .environment import (
+    PROVIDED_NAMES,
+    finalize_plain,
+    make_environment,
+    undefined_detail,
+)
 from .fonts import DEFAULT_EAST_ASIAN_FONTS
 from .images import (
     IMAGE_REL,
@@ -72,6 +77,7 @@ from .sml import (
 from .wordml import LoweringError, lower_plain_part, normalize_delimiters
 from .xlsx_styles import Styles, localize_sheet_fonts
 
+_CORE_ENV = make_environment(finalize_plain)
 DIMENSION = re.compile(r'<dimension\b[^>]*/>')
 SUFFIX_ORDER = (
     "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
@@ -85,10 +91,18 @@ SUFFIX_ORDER = (
 
 
 class XlsxTemplate:
-    """A .xlsx template: static members pre-deflated, worksheets compiled."""
+    """A .xlsx template: static members pre-deflated, worksheets compiled.
 
-    def __init__(self, data: bytes, file: str = "<template>") -> None:
+    The first problem found raises a :class:`TemplateError`. With ``problems`` given
+    (template diagnostics), every bad cell, row block, header and broken sheet is
+    appended there instead and compiling goes on; only an unreadable package or
+    workbook still raises. Such a template is for inspection, not for rendering.
+    """
+
+    def __init__(self, data: bytes, file: str = "<template>", *,
+                 problems: Optional[list[TemplateError]] = None) -> None:
         self.file = file
+        self.problems = problems
         self.env = TEXT_ENV
         self.shared_masters: dict[tuple[str, str], tuple[int, int, list[fx.Token]]] = {}
         self.compiled_exprs: dict[str, Any] = {}
@@ -110,24 +124,36 @@ class XlsxTemplate:
         self.workbook = self._xml("xl/workbook.xml")
         self.sheets: list[SheetTemplate] = []
         sheet_parts = self._sheet_parts()
+        self.sheet_names = [name for name, _ in sheet_parts]  # in the workbook's order
         for name, part in sheet_parts:
             raw = self.raw.get(part)
             if raw is None:
                 continue
-            root = self._xml(part)
-            self.sheets.append(SheetTemplate(self, name, part, root, raw.decode("utf-8")))
+            try:
+                root = self._xml(part)
+                self.sheets.append(SheetTemplate(self, name, part, root, raw.decode("utf-8")))
+            except TemplateError as exc:  # only when collecting: the sheet is left out
+                if self.problems is None:
+                    raise
+                self.problems.append(exc)
         self._link_drawings()
         self.core: Optional[CompiledPart] = None
         core = self.raw.get("docProps/core.xml")
         if core and b"{" in core:
             try:
                 lowered = lower_plain_part(etree.fromstring(core, PARSER))
+                if lowered.has_tags:
+                    self.core = CompiledPart("docProps/core.xml", lowered, _CORE_ENV, file)
             except LoweringError as exc:
-                raise TemplateError(exc.message, SourceLocation(file=file, part="docProps/core.xml"),
-                                    code="unclosed", params=exc.params) from None
-            if lowered.has_tags:
-                self.core = CompiledPart("docProps/core.xml", lowered,
-                                         make_environment(finalize_plain), file)
+                self.report(TemplateError(exc.message,
+                                          SourceLocation(file=file, part="docProps/core.xml"),
+                                          code="unclosed", params=exc.params))
+            except etree.XMLSyntaxError as exc:
+                self.report(TemplateError("broken XML in the template: {detail}",
+                                          SourceLocation(file=file, part="docProps/core.xml"),
+                                          code="xml", params={"detail": str(exc)}))
+            except TemplateError as exc:
+                self.report(exc)
         self.sst_xml = self._clean_shared_strings()
         self.workbook_xml = self._workbook_static()
         self._static: dict[str, Member] = {}
@@ -169,22 +195,32 @@ class XlsxTemplate:
                 source, undefined_to_none=False)
         return found
 
+    def report(self, error: TemplateError) -> None:
+        """Raise ``error``, or only record it when collecting every problem."""
+        if self.problems is None:
+            raise error
+        self.problems.append(error)
+
     def error(self, message: str, sheet: Optional[str], cell: Optional[str], code: str,
               excerpt: Optional[str] = None, **params: Any) -> TemplateError:
         return TemplateError(message, SourceLocation(file=self.file, sheet=sheet, cell=cell),
                              code=code, excerpt=excerpt, params=params)
 
-    def runtime_error(self, exc: Exception, sheet: str, cell: str) -> TemplateError:
+    def runtime_error(self, exc: Exception, sheet: str, cell: str,
+                      excerpt: Optional[str] = None) -> TemplateError:
+        """A render failure as a template error at ``sheet!cell`` (``excerpt``: the
+        cell's tags)."""
+        excerpt = excerpt or None
         if isinstance(exc, jinja2.UndefinedError):
             return self.error("undefined variable: {detail}", sheet, cell, "undefined",
-                              detail=exc.message)
+                              excerpt, detail=undefined_detail(exc))
         if isinstance(exc, jinja2.exceptions.SecurityError):
             return self.error("not allowed in a template: {detail}", sheet, cell, "sandbox",
-                              detail=str(exc))
+                              excerpt, detail=str(exc))
         if isinstance(exc, jinja2.TemplateError):
-            return self.error("template error: {detail}", sheet, cell, "render",
+            return self.error("template error: {detail}", sheet, cell, "render", excerpt,
                               detail=exc.message)
-        return self.error("cannot render: {detail}", sheet, cell, "render",
+        return self.error("cannot render: {detail}", sheet, cell, "render", excerpt,
                           detail=f"{type(exc).__name__}: {exc}")
 
     def _read_shared_strings(self) -> list[str]:

@@ -630,6 +630,34 @@ def test_sandbox_blocks_dunder_access(expr):
         pytest.fail(f"rendered instead of raising: {body_texts(out)!r}")
 
 
+@pytest.mark.parametrize("part, source, context, code", [
+    (HEADER, '{{ price | round("two") }}', {"price": 3.75}, "render"),
+    (HEADER, "{{ amount | money }}", {"amount": "lots"}, "render"),
+    (FOOTER, "Page {{ missing_in_footer }}", {}, "undefined"),
+    (FOOTER, "{{ ''.__class__.__mro__ }}", {}, "sandbox"),
+    (FOOTER, "{{ total | number(digits) }}", {"total": 1}, "undefined"),
+])
+def test_render_errors_in_headers_and_footers_are_located(part, source, context, code):
+    paragraphs = [p("first"), p(source)]
+    tpl = build_docx([p("body")], header=paragraphs if part == HEADER else None,
+                     footer=paragraphs if part == FOOTER else None)
+    err = render_error(tpl, context)
+    assert err.code == code
+    assert (err.location.part, err.location.paragraph) == (part, 2)
+    assert err.excerpt == source  # the paragraph's text is quoted
+
+
+def test_render_error_in_a_footnote_and_a_table_row_loop_are_located():
+    err = render_error(build_docx([p("x")], footnotes=[[p("{{ note.missing }}")]]),
+                       {"note": {}})
+    assert err.code == "undefined" and err.location.part == FOOTNOTES
+    tpl = body_docx(p("before"), tbl([["{%tr for r in rows %}"], ["{{ r.nmae }}"],
+                                       ["{%tr endfor %}"]]))
+    err = render_error(tpl, {"rows": [{"name": "a"}]})
+    assert (err.code, err.location.part, err.location.paragraph) == ("undefined", DOC, 3)
+    assert err.excerpt == "{{ r.nmae }}"
+
+
 # =================================================================== fields()
 
 def test_fields_lists_undeclared_top_level_names():

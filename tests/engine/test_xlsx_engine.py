@@ -294,6 +294,71 @@ def test_render_errors_name_the_cell() -> None:
     assert "clinet" in err.value.text(str)
 
 
+LOOP_ROW = {"A3": "{%tr for it in items %}{{ it.name }}", "B3": "{{ it.qty|number(2) }}",
+            "C3": "t {{ it.unit }}", "D3": "{{ loop.index }}{%tr endfor %}"}
+
+
+@pytest.mark.parametrize("item, cell, code, excerpt", [
+    ({"qty": 1, "unit": "u"}, "A3", "undefined", "{{ it.name }}"),
+    ({"name": "a", "qty": "lots", "unit": "u"}, "B3", "render", "{{ it.qty|number(2) }}"),
+    ({"name": "a", "qty": 1}, "C3", "undefined", "t {{ it.unit }}"),
+])
+def test_render_errors_in_loop_rows_name_the_template_cell(item: dict, cell: str, code: str,
+                                                           excerpt: str) -> None:
+    wb = openpyxl.Workbook()
+    for ref, text in LOOP_ROW.items():
+        wb.active[ref] = text
+    good = {"name": "a", "qty": 1, "unit": "u"}
+    with pytest.raises(TemplateError) as err:  # fails on the 2nd repetition
+        Template(save(wb), name="t.xlsx").render({"items": [good, item]})
+    assert err.value.code == code
+    assert str(err.value.location) == f"t.xlsx:Sheet!{cell}"
+    assert err.value.excerpt == excerpt  # the cell's tags (row tags left out)
+
+
+@pytest.mark.parametrize("ref", ["A1", "B1", "C1", "D1", "E1"])
+def test_render_errors_name_the_cell_in_a_row_of_many(ref: str) -> None:
+    wb = openpyxl.Workbook()
+    texts = {"A1": "{{ a }}", "B1": "{{ b.x }}", "C1": "{{ c | money }}", "D1": "t {{ d }}",
+             "E1": "{{ e }}"}
+    for r, text in texts.items():
+        wb.active[r] = text
+    context = {"a": 1, "b": {"x": 1}, "c": 1, "d": 1, "e": 1}
+    del context[ref[0].lower()]
+    with pytest.raises(TemplateError) as err:
+        Template(save(wb)).render(context)
+    assert err.value.location.cell == ref  # type: ignore[union-attr]
+    assert err.value.excerpt == texts[ref]
+
+
+def test_render_errors_in_loop_sources_and_headers_are_located() -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A2"] = "{%tr for it in itemz %}{{ it }}{%tr endfor %}"
+    with pytest.raises(TemplateError) as err:
+        Template(save(wb), name="t.xlsx").render({"items": []})
+    assert str(err.value.location) == "t.xlsx:Sheet!A2"
+    assert err.value.excerpt == "{%tr for it in itemz %}"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.active.oddFooter.center.text = "Page {{ page_label }}"
+    with pytest.raises(TemplateError) as err:
+        Template(save(wb), name="t.xlsx").render({})
+    assert err.value.code == "undefined"
+    assert str(err.value.location) == "t.xlsx:Sheet!oddFooter"
+    assert "page_label" in (err.value.excerpt or "")
+
+
+def test_an_unknown_filter_is_a_load_error_at_its_cell() -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A4"] = "{{ a }}"
+    wb.active["B4"] = "{{ b | no_such_filter }}"
+    with pytest.raises(TemplateError) as err:
+        Template(save(wb), name="t.xlsx")
+    assert err.value.code == "syntax"
+    assert str(err.value.location) == "t.xlsx:Sheet!B4"
+    assert "no_such_filter" in err.value.text(str)
+
+
 def test_sandbox_applies_to_cells() -> None:
     wb = openpyxl.Workbook()
     wb.active["A1"] = "{{ ''.__class__.__mro__ }}"
