@@ -140,7 +140,14 @@ _LEGACY: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
 
 def _legacy_encoding(data: bytes) -> Optional[str]:
     """The CJK code page ``data`` is most likely in, if it reads as CJK text in one."""
-    best: Optional[str] = None
+    found = detect_legacy(data)
+    return found[1] if found else None
+
+
+def detect_legacy(data: bytes) -> Optional[tuple[str, str]]:
+    """``(codec, display name)`` of the CJK code page ``data`` most likely uses
+    (CP949, GB18030, Big5), or None when it reads as CJK text in none of them."""
+    best: Optional[tuple[str, str]] = None
     best_score = 0.0
     for codec, name, typical in _LEGACY:
         try:
@@ -152,9 +159,9 @@ def _legacy_encoding(data: bytes) -> Optional[str]:
             continue
         score = sum(map(typical, letters)) / len(letters)
         if score >= 0.8 and name.startswith("EUC-KR"):
-            return name  # Korean first: Hangul bytes also read as common Hanzi in GBK
+            return codec, name  # Korean first: Hangul bytes also read as common Hanzi in GBK
         if score > best_score:
-            best, best_score = name, score
+            best, best_score = (codec, name), score
     return best if best_score >= 0.8 else None
 
 

@@ -307,7 +307,12 @@ class Validator:
         required = schema.get("required", [])
         for name in required:
             item = value.get(name)
-            if name not in value:
+            if name not in value and getattr(source, "is_table", False):
+                sub = props.get(name, {})
+                self._problem(problems, path + (name,), sub, "required",
+                              N_("required but empty: fill in the column '{label}'"), source,
+                              record, label=label_of(sub, self.locale) or name)
+            elif name not in value:
                 self._problem(problems, path + (name,), props.get(name, {}), "required",
                               N_("required but missing: add a line '{name}: …'"), source,
                               record, name=name)
