@@ -238,6 +238,77 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
         click.echo(str(p))
 
 
+@main.command("batch")
+@kind_argument
+@click.argument("data", metavar="DATA")
+@click.option("-o", "--output", "out_dir", default=".", metavar="DIR", help="Output folder.")
+@click.option("-f", "--formats", default="docx", metavar="FORMATS",
+              help="Comma list of docx, xlsx, pdf (default docx).")
+@locale_option
+@click.option("--locale-field", default=None, metavar="FIELD",
+              help="Take each record's locale from FIELD (a path or a column label).")
+@click.option("--group-by", default=None, metavar="FIELD",
+              help="One document per value of FIELD: rows sharing it become one record.")
+@click.option("--name", default=None, metavar="PATTERN",
+              help="Output file name pattern over record fields, e.g. '{client}_{week_start}'.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Worker processes (default: the number of CPU cores).")
+@click.option("--keep-going", is_flag=True, help="Write the valid records, report the rest.")
+@click.option("--sheet", default=None, metavar="NAME", help="Sheet of an .xlsx file.")
+@click.option("--encoding", default=None, metavar="ENC",
+              help="Encoding of a .csv file (default: detected).")
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Use this .docx or .xlsx template instead of the built-in one.")
+@config_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@force_option
+def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional[DocLocale],
+              locale_field: Optional[str], group_by: Optional[str], name: Optional[str],
+              jobs: Optional[int], keep_going: bool, sheet: Optional[str], encoding: Optional[str],
+              template: Optional[str], config: Optional[str], quiet: bool, force: bool) -> None:
+    """One document per record (or per --group-by value) of DATA: a .xlsx/.csv sheet, a
+    JSON/YAML list of records, or a folder of record files."""
+    from .batch import run_batch
+
+    loc = _message_locale(locale)
+    bar: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        if quiet or not sys.stderr.isatty() or total < 2:
+            return
+        if not bar:
+            bar.append(click.progressbar(length=total, file=sys.stderr,
+                                         label=tr(loc, N_("Rendering"))))
+            bar[0].__enter__()
+        bar[0].update(done - bar[0].pos)
+
+    def run() -> Any:
+        try:
+            return run_batch(
+                kind=pipeline.get_kind(kind), data=data, out_dir=out_dir,
+                formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
+                group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
+                template=template, profile=load_profile(find_config(config)), sheet=sheet,
+                encoding=encoding, progress=progress)
+        finally:
+            if bar:
+                bar[0].__exit__(None, None, None)
+
+    result = _run(loc, run)
+    for path in result.written:
+        click.echo(str(path))
+    skipped = [p for p in result.problems if p.is_error]
+    if result.problems:
+        _print_problems(result.problems, loc)
+    click.echo(tr(loc, N_("{count} file(s) written to {folder} (see {manifest})."),
+                  count=len(result.written), folder=out_dir,
+                  manifest=str(result.manifest)), err=True)
+    if skipped:
+        click.echo(tr(loc, N_("Error: {count} problem(s) found; those records were skipped."),
+                      count=len(skipped)), err=True)
+        sys.exit(1)
+
+
 @main.command("fill")
 @click.argument("template", metavar="TEMPLATE")
 @click.argument("data", metavar="DATA")

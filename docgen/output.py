@@ -76,24 +76,29 @@ def _exists(path: Path) -> OutputError:
                        code="exists")
 
 
-def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
-    """Write ``data`` to ``path`` whole or not at all; refuse to replace unless ``force``."""
+def write_atomic(path: Path, data: bytes, force: bool = False, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` whole or not at all; refuse to replace unless ``force``.
+
+    ``durable`` flushes the file to disk before it appears; a batch passes False and
+    syncs once at the end (an fsync per document would cost more than rendering it).
+    Either way no reader ever sees a partial file."""
     try:
-        _write_atomic(path, data, force)
+        _write_atomic(path, data, force, durable)
     except OSError as exc:
         raise OutputError("cannot write the file: {detail}", SourceLocation(file=str(path)),
                           code="write", params={"detail": exc.strerror or str(exc)}) from None
 
 
-def _write_atomic(path: Path, data: bytes, force: bool) -> None:
+def _write_atomic(path: Path, data: bytes, force: bool, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     refuse_existing(path, force)
     fd, tmp = tempfile.mkstemp(prefix=".docgen-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if force:
             os.replace(tmp, path)
         else:

@@ -1,0 +1,485 @@
+"""``docgen batch``: one document per record (or per group of rows), many at once.
+
+The Monday job: one task sheet for all clients, one weekly report per client, each in
+the client's language, in minutes — and nothing of one client in another's report.
+
+The run is staged so that a problem stops it before anything is written:
+
+1. read every record (sheet rows, optionally folded by ``--group-by``; a list in a
+   JSON/YAML file; or a folder of record files) with the place each value came from;
+2. validate all of them; with errors nothing is written (``--keep-going`` writes the
+   valid ones and reports the rest);
+3. build each record's context and its output name; names are made unique within
+   the run and checked against the folder (an existing file stops the run, exit 4,
+   unless ``--force``);
+4. render and write in worker processes, each compiling the templates once; PDFs go
+   through one LibreOffice process per worker; every file is written atomically;
+5. write ``manifest.json``: which record made which file, its sha256 and locale.
+
+Isolation: a document is rendered from its own context only — a deep copy of its
+record — and workers hold no state between documents but the compiled templates.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
+
+from .enrich import build_context
+from .errors import (
+    InputError, OutputError, Problem, SourceLocation, UsageError, ValidationFailed,
+)
+from .i18n.catalog import translations
+from .i18n.locale import DocLocale, UnknownLocale
+from .inputs import PathKey, Record, SourceMap, format_path, read_data
+from .kinds import Kind
+from .messages import N_, tr
+from .output import output_name, sanitize, write_atomic
+from .profile import Profile
+from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
+from .sheets import SHEET_SUFFIXES, TableSource, header_index, read_table
+from .template import Template
+
+# The list each kind's rows fold into with --group-by (DESIGN.md §7).
+LIST_FIELDS = {"minutes": "action_items", "brief": "deliverables", "weekly": "tasks",
+               "signoff": "stages", "invoice": "items"}
+RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST = "manifest.json"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Source:
+    """One input record with where it came from (for messages and the manifest)."""
+
+    record: Record
+    origin: SourceLocation  # the row, the file, or the first row of a group
+    key: Optional[str] = None  # the --group-by value
+
+
+@dataclass
+class Job:
+    """What a worker needs to write one record's documents (picklable, self-contained)."""
+
+    index: int
+    context: dict[str, Any]
+    locale: str
+    stem: str
+    base_dir: str
+
+
+@dataclass
+class BatchResult:
+    written: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # records skipped (--keep-going)
+    manifest: Optional[Path] = None
+
+
+# --- reading ------------------------------------------------------------------------
+
+def resolve_field(kind: Kind, name: str, option: str) -> PathKey:
+    """A field given on the command line as a path (``client``, ``client.name``) or a
+    label in any locale (``고객사``, ``客户``)."""
+    index = header_index(kind.schema)
+    from .sheets import _norm  # the same normalisation headers get
+
+    found = index.get(_norm(name))
+    if found is None:
+        raise UsageError("{option}: '{name}' is not a field of {kind}", code="option",
+                         params={"option": option, "name": name, "kind": kind.name})
+    return tuple(k for k in found if k != "*")
+
+
+def read_sources(kind: Kind, data: Union[str, Path], *, sheet: Optional[str] = None,
+                 encoding: Optional[str] = None, group_by: Optional[str] = None,
+                 locale: Optional[DocLocale] = None) -> tuple[list[Source], list[Problem]]:
+    """Every record of ``data`` with its origin, and problems found while reading."""
+    path = Path(data)
+    if path.is_dir():
+        return _read_folder(path, locale)
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        table = read_table(path, kind.schema, sheet=sheet, encoding=encoding, locale=locale)
+        rows = [Source(Record(d, s, i), s.row_location or SourceLocation(file=str(path)))
+                for i, (d, s) in enumerate(table.records)]
+        if group_by is None:
+            return rows, list(table.problems)
+        group_path = resolve_field(kind, group_by, "--group-by")
+        grouped, problems = group_rows(kind, rows, group_path, locale)
+        return grouped, [*table.problems, *problems]
+    if group_by is not None:
+        raise UsageError("--group-by needs a .csv or .xlsx sheet", code="option")
+    data_value, source = read_data(path)
+    items = data_value if isinstance(data_value, list) else [data_value]
+    out, problems = [], []
+    for i, item in enumerate(items):
+        where = source.locate((i,) if isinstance(data_value, list) else ())
+        if not isinstance(item, dict):
+            problems.append(Problem(path="", code="not_a_record", record=i, location=where,
+                                    message=tr(locale, N_("expected a record (a mapping of "
+                                                          "field: value)"))))
+            continue
+        sub = source.within(i) if isinstance(data_value, list) else source
+        out.append(Source(Record(item, sub, i), where))
+    return out, problems
+
+
+def _read_folder(folder: Path, locale: Optional[DocLocale]) -> tuple[list[Source], list[Problem]]:
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES
+                   and not p.name.startswith("."))
+    if not files:
+        raise InputError("the folder holds no .yaml, .yml or .json record files",
+                         SourceLocation(file=str(folder)), code="empty")
+    out, problems = [], []
+    for n, f in enumerate(files):
+        try:
+            value, source = read_data(f)
+        except InputError as exc:
+            problems.append(Problem(path="", code=exc.code, record=n,
+                                    message=exc.text(_gettext(locale)),
+                                    location=exc.location or SourceLocation(file=str(f))))
+            continue
+        if not isinstance(value, dict):
+            problems.append(Problem(path="", code="not_a_record", record=n,
+                                    location=source.locate(()),
+                                    message=tr(locale, N_("expected a record (a mapping of "
+                                                          "field: value)"))))
+            continue
+        out.append(Source(Record(value, source, n), SourceLocation(file=str(f))))
+    return out, problems
+
+
+def _gettext(locale: Optional[DocLocale]) -> Callable[[str], str]:
+    return translations("messages", locale.primary if locale else "ko").gettext
+
+
+def _leaves(data: Any, path: PathKey, skip: str) -> Iterator[tuple[PathKey, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not path and key == skip:
+                continue
+            yield from _leaves(value, path + (key,), skip)
+    else:
+        yield path, data
+
+
+def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
+               locale: Optional[DocLocale]) -> tuple[list[Source], list[Problem]]:
+    """Fold rows sharing the value at ``key_path`` into one record each: record-level
+    columns must agree inside a group; each row's item columns become one entry of
+    the kind's list (weekly ``tasks``, invoice ``items``…)."""
+    list_field = LIST_FIELDS.get(kind.name, "")
+    groups: dict[str, list[Source]] = {}
+    problems: list[Problem] = []
+    for row in rows:
+        value = _get(row.record.data, key_path)
+        if value in (None, ""):
+            problems.append(Problem(
+                path=format_path(key_path), code="group_key", record=row.record.index,
+                location=row.origin, message=tr(locale, N_(
+                    "{field}: empty, so this row belongs to no group (--group-by)"),
+                    field=format_path(key_path))))
+            continue
+        groups.setdefault(str(value), []).append(row)
+    out = []
+    for n, (key, members) in enumerate(groups.items()):
+        first = members[0]
+        data = copy.deepcopy({k: v for k, v in first.record.data.items() if k != list_field})
+        first_source = first.record.source
+        assert isinstance(first_source, TableSource)
+        source = TableSource(first_source.file, row_location=first.origin,
+                             cells={k: v for k, v in first_source.cells.items()
+                                    if not k or k[0] != list_field})
+        items: list[Any] = []
+        for row in members:
+            row_source = row.record.source
+            assert isinstance(row_source, TableSource)
+            for path, value in _leaves(row.record.data, (), list_field):
+                held = _get(data, path)
+                if held is None:
+                    _set(data, path, copy.deepcopy(value))
+                    source.cells[path] = row_source.cells.get(path, row.origin)
+                elif held != value:
+                    problems.append(Problem(
+                        path=format_path(path), code="group_conflict", record=n,
+                        location=row_source.cells.get(path, row.origin),
+                        message=tr(locale, N_(
+                            "{path}: '{value}' differs from '{first}' in an earlier row of "
+                            "the same group ({key}); a group's rows must agree"),
+                            path=format_path(path), value=value, first=held, key=key)))
+            entries = row.record.data.get(list_field)
+            if isinstance(entries, list) and entries:
+                i = len(items)
+                items.append(copy.deepcopy(entries[0]))
+                for cell_path, where in row_source.cells.items():
+                    if cell_path[:2] == (list_field, 0):
+                        source.cells[(list_field, i, *cell_path[2:])] = where
+        if list_field:
+            data[list_field] = items
+        out.append(Source(Record(data, source, n), first.origin, key))
+    return out, problems
+
+
+def _get(data: Any, path: PathKey) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _set(data: dict[str, Any], path: PathKey, value: Any) -> None:
+    for key in path[:-1]:
+        data = data.setdefault(str(key), {})
+    data[str(path[-1])] = value
+
+
+# --- the run --------------------------------------------------------------------------
+
+def record_locale(source: Source, option: Optional[DocLocale], field_path: Optional[PathKey],
+                  default: Optional[str], messages: Optional[DocLocale] = None,
+                  ) -> tuple[DocLocale, Optional[Problem]]:
+    """``-l`` > ``--locale-field`` (or the record's ``locale``) > config > ``ko``."""
+    if option is not None:
+        return option, None
+    path = field_path or ("locale",)
+    value = _get(source.record.data, path)
+    if isinstance(value, str) and value.strip():
+        try:
+            return DocLocale.parse(value), None
+        except UnknownLocale:
+            fallback = DocLocale.parse(default) if default else DocLocale("ko")
+            return fallback, Problem(
+                path=format_path(path), code="locale", record=source.record.index,
+                location=source.record.source.locate(path),
+                message=tr(messages, N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, "
+                                        "or A+B)"), locale=value))
+    return (DocLocale.parse(default) if default else DocLocale("ko")), None
+
+
+def run_batch(
+    *,
+    kind: Kind,
+    data: Union[str, Path],
+    out_dir: Union[str, Path] = ".",
+    formats: Sequence[str] = ("docx",),
+    locale: Optional[DocLocale] = None,
+    locale_field: Optional[str] = None,
+    group_by: Optional[str] = None,
+    name: Optional[str] = None,
+    jobs: Optional[int] = None,
+    keep_going: bool = False,
+    force: bool = False,
+    template: Optional[Union[str, Path]] = None,
+    profile: Optional[Profile] = None,
+    sheet: Optional[str] = None,
+    encoding: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> BatchResult:
+    """Render every record of ``data``; see the module docstring for the stages."""
+    from .pipeline import load_templates, validator
+
+    profile = profile or Profile()
+    default = profile.default_locale or os.environ.get("DOCGEN_LOCALE")
+    message_locale = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
+    sources, problems = read_sources(kind, data, sheet=sheet, encoding=encoding,
+                                     group_by=group_by, locale=message_locale)
+    field_path = resolve_field(kind, locale_field, "--locale-field") if locale_field else None
+    templates = load_templates(kind, formats, template)  # a broken template stops here
+    if "pdf" in formats:
+        from .convert import require_soffice
+        require_soffice()  # no LibreOffice: stop before any file is written
+    valid: list[tuple[Source, DocLocale]] = []
+    bad_records = {p.record for p in problems if p.is_error}
+    for src in sources:
+        loc, issue = record_locale(src, locale, field_path, default, message_locale)
+        # Messages are for the person running the batch: one language for all records.
+        found = validator(kind, message_locale, profile).validate(
+            src.record.data, src.record.source, src.record.index)
+        if issue is not None and issue.path != "locale":  # the rules report 'locale' itself
+            found.insert(0, issue)
+        problems.extend(found)
+        if any(p.is_error for p in found) or src.record.index in bad_records:
+            continue
+        valid.append((src, loc))
+    errors = [p for p in problems if p.is_error]
+    if errors and not keep_going:
+        raise ValidationFailed(problems)
+    if not valid:
+        raise ValidationFailed(problems) if errors else InputError(
+            "no records to render", SourceLocation(file=str(data)), code="empty")
+    out = Path(out_dir)
+    job_list = _plan(kind, valid, out, formats, name, force, profile)
+    manifest_path = out / MANIFEST
+    if manifest_path.exists() and not force:
+        raise OutputError("file exists (use --force to overwrite)",
+                          SourceLocation(file=str(manifest_path)), code="exists")
+    fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
+    template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
+    results = _execute(job_list, template_paths, fonts, out, list(formats), force,
+                       jobs or os.cpu_count() or 1, progress)
+    written = [Path(p) for i in sorted(results) for p, _ in results[i]]
+    manifest = _manifest(kind, data, valid, job_list, results, problems)
+    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
+                 force)
+    return BatchResult(written, [p for p in problems], manifest_path)
+
+
+def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats: Sequence[str],
+          name: Optional[str], force: bool, profile: Profile) -> list[Job]:
+    """Contexts and unique, sanitised names; an existing file stops the run here."""
+    jobs: list[Job] = []
+    used: set[str] = set()
+    existing: list[Path] = []
+    for position, (src, loc) in enumerate(valid):
+        rec = src.record
+        context = build_context(rec.data, kind.schema, locale=loc, compute=kind.compute,
+                                profile=profile, data_file=rec.source.file)
+        stem = output_name(name or kind.default_name, context)
+        unique, n = stem, 1
+        while unique.casefold() in used:  # two clients with one name: never overwrite
+            n += 1
+            unique = sanitize(f"{stem}_{n}")
+        used.add(unique.casefold())
+        for fmt in formats:
+            target = out / f"{unique}.{fmt}"
+            if target.resolve().parent != out.resolve():
+                raise OutputError("output name escapes the output folder",
+                                  SourceLocation(file=str(target)), code="path")
+            if target.exists() and not force:
+                existing.append(target)
+        base = str(Path(rec.source.file).parent) if rec.source.file else "."
+        jobs.append(Job(position, context, loc.code, unique, base))
+    if existing:
+        more = f" (+{len(existing) - 1})" if len(existing) > 1 else ""
+        raise OutputError("file exists (use --force to overwrite)",
+                          SourceLocation(file=str(existing[0]) + more), code="exists")
+    return jobs
+
+
+# --- workers --------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str,
+                 formats: list[str], force: bool) -> None:
+    """Each worker compiles the templates once and keeps only them between documents."""
+    _WORKER.clear()
+    _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
+                   fonts=fonts, out=Path(out), formats=formats, force=force)
+
+
+def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
+    """Render and write ``jobs`` (one worker's share); PDFs in one LibreOffice call."""
+    templates: dict[str, Template] = _WORKER["templates"]
+    out: Path = _WORKER["out"]
+    formats: list[str] = _WORKER["formats"]
+    force: bool = _WORKER["force"]
+    done: list[tuple[int, list[tuple[str, str]]]] = []
+    pdf_sources: list[tuple[int, Path]] = []
+    with tempfile.TemporaryDirectory(prefix="docgen-batch-") as tmp:
+        for job in jobs:
+            locale = DocLocale.parse(job.locale)
+            files: list[tuple[str, str]] = []
+            for fmt, tpl in templates.items():
+                data = tpl.render(job.context, locale, fonts=_WORKER["fonts"],
+                                  base_dir=job.base_dir)
+                if fmt in formats:
+                    target = out / f"{job.stem}.{fmt}"
+                    write_atomic(target, data, force, durable=False)
+                    files.append((str(target), hashlib.sha256(data).hexdigest()))
+                if fmt == "docx" and "pdf" in formats:
+                    src = Path(tmp) / f"{job.stem}.docx"
+                    src.write_bytes(data)
+                    pdf_sources.append((len(done), src))
+            done.append((job.index, files))
+        if pdf_sources:
+            from .convert import to_pdf
+            pdfs = to_pdf([s for _, s in pdf_sources], Path(tmp) / "pdf",
+                          profile_dir=Path(tmp) / "profile")
+            for (slot, _), pdf in zip(pdf_sources, pdfs):
+                blob = pdf.read_bytes()
+                target = out / pdf.name
+                write_atomic(target, blob, force, durable=False)
+                done[slot][1].append((str(target), hashlib.sha256(blob).hexdigest()))
+    return done
+
+
+def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, str], out: Path,
+             formats: list[str], force: bool, workers: int,
+             progress: Optional[Callable[[int, int], None]]) -> dict[int, list[tuple[str, str]]]:
+    total = len(jobs)
+    workers = max(1, min(workers, total))
+    pdf = "pdf" in formats
+    # PDF: one share per worker, so each runs one LibreOffice process for all its files.
+    size = -(-total // workers) if pdf else max(1, min(25, -(-total // (workers * 4))))
+    chunks = [jobs[i:i + size] for i in range(0, total, size)]
+    args = (template_paths, fonts, str(out), formats, force)
+    results: dict[int, list[tuple[str, str]]] = {}
+    finished = 0
+    pool = None
+    try:
+        if workers == 1 or total < 4:
+            _init_worker(*args)
+            parts: Iterator[list[tuple[int, list[tuple[str, str]]]]] = map(_render_jobs, chunks)
+        else:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            pool = multiprocessing.get_context(method).Pool(workers, _init_worker, args)
+            parts = pool.imap_unordered(_render_jobs, chunks)
+        for part in parts:
+            for index, files in part:
+                results[index] = files
+            finished += len(part)
+            if progress is not None:
+                progress(finished, total)
+        if pool is not None:
+            pool.close()
+            pool.join()
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _sweep(out)
+        raise
+    _sync()
+    return results
+
+
+def _sweep(out: Path) -> None:
+    """Remove temporary files an interrupted write left (never finished documents)."""
+    for part in out.glob(".docgen-*.part"):
+        part.unlink(missing_ok=True)
+
+
+def _sync() -> None:
+    """One flush to disk for the whole batch instead of one per file."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def _manifest(kind: Kind, data: Union[str, Path], valid: list[tuple[Source, DocLocale]],
+              jobs: list[Job], results: dict[int, list[tuple[str, str]]],
+              problems: list[Problem]) -> dict[str, Any]:
+    entries = []
+    for (src, loc), job in zip(valid, jobs):
+        origin = src.origin
+        where = {k: v for k, v in (("file", origin.file), ("line", origin.line),
+                                   ("row", origin.row), ("sheet", origin.sheet),
+                                   ("cell", origin.cell)) if v is not None}
+        entry: dict[str, Any] = {"record": src.record.index, "source": where,
+                                 "locale": loc.code}
+        if src.key is not None:
+            entry["group"] = src.key
+        entry["outputs"] = [{"path": Path(p).name, "sha256": h}
+                            for p, h in results.get(job.index, [])]
+        entries.append(entry)
+    skipped = sorted({p.record for p in problems if p.is_error and p.record is not None})
+    return {"kind": kind.name, "input": str(data), "documents": entries,
+            "skipped_records": skipped}
