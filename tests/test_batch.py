@@ -232,3 +232,57 @@ def test_cli_reports_and_exit_codes(tmp_path: Path, runner) -> None:
                                "nonsense"])
     assert bad.exit_code == 2
     assert "nonsense" in bad.stderr
+
+
+FAKE_SOFFICE = """#!/bin/sh
+# Stands in for LibreOffice: logs each call, writes a small PDF per input file.
+echo "call" >> "$DOCGEN_FAKE_LOG"
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --outdir) out="$2"; shift 2 ;;
+    -*) shift ;;
+    *) mkdir -p "$out"; f=$(basename "$1"); printf '%%PDF-1.4 fake' > "$out/${f%.*}.pdf"; shift ;;
+  esac
+done
+"""
+
+
+def test_one_libreoffice_process_per_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "soffice"
+    script.write_text(FAKE_SOFFICE, encoding="utf-8")
+    script.chmod(0o755)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("DOCGEN_SOFFICE", str(script))
+    monkeypatch.setenv("DOCGEN_FAKE_LOG", str(log))
+    task_sheet(tmp_path / "t.xlsx", n_clients=8)
+    result = run_batch(kind=WEEKLY, data=tmp_path / "t.xlsx", out_dir=tmp_path / "out",
+                       formats=["docx", "pdf"], group_by="client", jobs=2)
+    assert len([p for p in result.written if p.suffix == ".pdf"]) == 8
+    assert log.read_text().count("call") == 2          # 8 documents, 2 workers, 2 processes
+
+
+def test_missing_libreoffice_stops_before_writing(tmp_path: Path, runner,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCGEN_SOFFICE", str(tmp_path / "no-such-soffice"))
+    task_sheet(tmp_path / "t.xlsx", n_clients=2)
+    result = runner.invoke(main, ["batch", "weekly", str(tmp_path / "t.xlsx"), "-o",
+                                  str(tmp_path / "out"), "--group-by", "client", "-f", "docx,pdf"])
+    assert result.exit_code == 4
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_pdf_batch_through_libreoffice(tmp_path: Path, soffice: str, pdftotext: str) -> None:
+    import subprocess
+    names = task_sheet(tmp_path / "t.xlsx", n_clients=4, tasks=2)
+    result = run_batch(kind=WEEKLY, data=tmp_path / "t.xlsx", out_dir=tmp_path / "out",
+                       formats=["pdf"], group_by="client", jobs=2)
+    pdfs = sorted(p for p in result.written if p.suffix == ".pdf")
+    assert len(pdfs) == 4 and not list((tmp_path / "out").glob("*.docx"))
+    for client, loc in names:
+        (pdf,) = [p for p in pdfs if client in p.name]
+        text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        text = "".join(text.split())  # LibreOffice spaces CJK from digits; compare without
+        assert client in text and TITLES[loc] in text
+        assert not [c for c, _ in names if c != client and c in text]
