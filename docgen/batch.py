@@ -65,10 +65,14 @@ class Source:
 
 @dataclass
 class Job:
-    """What a worker needs to write one record's documents (picklable, self-contained)."""
+    """What a worker needs to write one record's documents (picklable, self-contained).
+
+    The record, not its context: contexts are built in the worker, one at a time, so
+    memory does not grow with the batch (the name was computed from one, then dropped)."""
 
     index: int
-    context: dict[str, Any]
+    data: dict[str, Any]
+    data_file: Optional[str]
     locale: str
     stem: str
     base_dir: str
@@ -323,7 +327,7 @@ def run_batch(
     fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
     template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
     results = _execute(job_list, template_paths, fonts, out, list(formats), force,
-                       jobs or os.cpu_count() or 1, progress)
+                       jobs or os.cpu_count() or 1, progress, kind, profile)
     written = [Path(p) for i in sorted(results) for p, _ in results[i]]
     manifest = _manifest(kind, data, valid, job_list, results, problems)
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
@@ -355,7 +359,7 @@ def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats:
             if target.exists() and not force:
                 existing.append(target)
         base = str(Path(rec.source.file).parent) if rec.source.file else "."
-        jobs.append(Job(position, context, loc.code, unique, base))
+        jobs.append(Job(position, rec.data, rec.source.file, loc.code, unique, base))
     if existing:
         more = f" (+{len(existing) - 1})" if len(existing) > 1 else ""
         raise OutputError("file exists (use --force to overwrite)",
@@ -369,11 +373,14 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str,
-                 formats: list[str], force: bool) -> None:
+                 formats: list[str], force: bool, kind_name: str, profile: Profile) -> None:
     """Each worker compiles the templates once and keeps only them between documents."""
+    from . import kinds
+
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
-                   fonts=fonts, out=Path(out), formats=formats, force=force)
+                   fonts=fonts, out=Path(out), formats=formats, force=force,
+                   kind=kinds.get(kind_name), profile=profile)
 
 
 def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -385,12 +392,14 @@ def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
     done: list[tuple[int, list[tuple[str, str]]]] = []
     pdf_sources: list[tuple[int, Path]] = []
     with tempfile.TemporaryDirectory(prefix="docgen-batch-") as tmp:
+        kind: Kind = _WORKER["kind"]
         for job in jobs:
             locale = DocLocale.parse(job.locale)
+            context = build_context(job.data, kind.schema, locale=locale, compute=kind.compute,
+                                    profile=_WORKER["profile"], data_file=job.data_file)
             files: list[tuple[str, str]] = []
             for fmt, tpl in templates.items():
-                data = tpl.render(job.context, locale, fonts=_WORKER["fonts"],
-                                  base_dir=job.base_dir)
+                data = tpl.render(context, locale, fonts=_WORKER["fonts"], base_dir=job.base_dir)
                 if fmt in formats:
                     target = out / f"{job.stem}.{fmt}"
                     write_atomic(target, data, force, durable=False)
@@ -414,14 +423,15 @@ def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
 
 def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, str], out: Path,
              formats: list[str], force: bool, workers: int,
-             progress: Optional[Callable[[int, int], None]]) -> dict[int, list[tuple[str, str]]]:
+             progress: Optional[Callable[[int, int], None]], kind: Kind,
+             profile: Profile) -> dict[int, list[tuple[str, str]]]:
     total = len(jobs)
     workers = max(1, min(workers, total))
     pdf = "pdf" in formats
     # PDF: one share per worker, so each runs one LibreOffice process for all its files.
     size = -(-total // workers) if pdf else max(1, min(25, -(-total // (workers * 4))))
     chunks = [jobs[i:i + size] for i in range(0, total, size)]
-    args = (template_paths, fonts, str(out), formats, force)
+    args = (template_paths, fonts, str(out), formats, force, kind.name, profile)
     results: dict[int, list[tuple[str, str]]] = {}
     finished = 0
     pool = None

@@ -33,22 +33,45 @@ def format_path(path: PathKey) -> str:
 
 @dataclass
 class SourceMap:
-    """Line (and column) of every key path in one input file."""
+    """Line (and column) of every key path in one input file.
+
+    ``build`` computes the lines on first use instead: a JSON file's positions are
+    only needed when there is a problem to point at, and finding them costs more
+    than reading the data."""
 
     file: str
     lines: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    build: Optional[Callable[[], dict[PathKey, tuple[int, int]]]] = field(
+        default=None, repr=False, compare=False)
+
+    def _lines(self) -> dict[PathKey, tuple[int, int]]:
+        if self.build is not None:
+            self.lines, self.build = self.build(), None
+        return self.lines
 
     def locate(self, path: PathKey) -> SourceLocation:
         """The location of ``path``, or of its nearest ancestor that has one."""
+        lines = self._lines()
         for n in range(len(path), -1, -1):
-            pos = self.lines.get(tuple(path[:n]))
+            pos = lines.get(tuple(path[:n]))
             if pos is not None:
                 return SourceLocation(file=self.file, line=pos[0], column=pos[1])
         return SourceLocation(file=self.file)
 
     def within(self, index: int) -> "SourceMap":
-        """The map of list element ``index``, with paths relative to that element."""
-        return SourceMap(self.file, {k[1:]: v for k, v in self.lines.items() if k and k[0] == index})
+        """The map of list element ``index``, with paths relative to that element (a
+        view: thousands of records share their file's one map)."""
+        return _Within(self.file, parent=self, index=index)
+
+
+@dataclass
+class _Within(SourceMap):
+    parent: Optional[SourceMap] = None
+    index: int = 0
+
+    def locate(self, path: PathKey) -> SourceLocation:
+        assert self.parent is not None
+        return self.parent.locate((self.index, *path))
 
 
 @dataclass
@@ -454,22 +477,40 @@ def _json_error(exc: json.JSONDecodeError, text: str, file: str) -> InputError:
     return syntax(N_("the JSON syntax is broken here ({detail})"), detail=msg)
 
 
-def parse_json(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
-    """Parse JSON strictly; line numbers come from a YAML reading of the same text."""
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
+
+
+def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tuple[int, int]]]]:
+    """Parse JSON strictly; line numbers come, when asked for, from a YAML reading of
+    the same text (JSON is YAML); a duplicate key is reported at its line."""
+    def lines() -> dict[PathKey, tuple[int, int]]:
+        try:  # JSON allows tabs between tokens, YAML does not: same columns with spaces
+            return parse_yaml(text.replace("\t", " "), file)[1]
+        except InputError as exc:
+            if exc.code == "duplicate_key":
+                raise
+            return {}
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, text, file) from None
-    try:  # JSON allows tabs between tokens, YAML does not: same columns with spaces
-        _, lines = parse_yaml(text.replace("\t", " "), file)
-    except InputError as exc:
-        if exc.code == "duplicate_key":
-            raise
-        lines = {}
+    except _DuplicateKey:
+        lines()  # raises the located duplicate-key error
+        data = json.loads(text)  # pragma: no cover - the YAML reading always finds it
     return data, lines
 
 
-READERS = {".yaml": parse_yaml, ".yml": parse_yaml, ".json": parse_json}
+READERS: dict[str, Callable[[str, str], tuple[Any, Any]]] = {
+    ".yaml": parse_yaml, ".yml": parse_yaml, ".json": parse_json}
 
 
 def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
@@ -496,7 +537,7 @@ def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
         raise InputError("the file holds no data (it is empty or has only comments)",
                          SourceLocation(file=file), code="empty")
     data, lines = reader(text, file)
-    source = SourceMap(file, lines)
+    source = SourceMap(file, build=lines) if callable(lines) else SourceMap(file, lines)
     if not isinstance(data, (dict, list)):  # neither one record nor a list of them
         if isinstance(data, str) and "\uff1a" in data:
             raise InputError("a full-width colon '\uff1a' is used: type ':' (half-width) and a "
