@@ -286,3 +286,17 @@ def test_pdf_batch_through_libreoffice(tmp_path: Path, soffice: str, pdftotext: 
         text = "".join(text.split())  # LibreOffice spaces CJK from digits; compare without
         assert client in text and TITLES[loc] in text
         assert not [c for c, _ in names if c != client and c in text]
+
+
+def test_json_record_positions_without_the_full_line_map(tmp_path: Path) -> None:
+    from docgen.inputs import json_item_positions, read_data
+    text = '[\n  {"a": 1},\n\n  {"b": [1,\n 2]},   {"c": "x,]"}\n]\n'
+    assert json_item_positions(text) == {(): (1, 1), (0,): (2, 3), (1,): (4, 3), (2,): (5, 9)}
+    path = tmp_path / "l.json"
+    path.write_text(text, encoding="utf-8")
+    _, source = read_data(path)
+    assert source.build is not None                         # the full map is not built…
+    assert source.within(2).locate(()).line == 5
+    assert source.build is not None                         # …for a record's start
+    assert source.within(1).locate(("b", 1)).line == 5      # a problem inside builds it
+    assert source.build is None
