@@ -300,3 +300,26 @@ def test_json_record_positions_without_the_full_line_map(tmp_path: Path) -> None
     assert source.build is not None                         # …for a record's start
     assert source.within(1).locate(("b", 1)).line == 5      # a problem inside builds it
     assert source.build is None
+
+
+def test_bundled_batch_sample(tmp_path: Path) -> None:
+    """The README's batch example: four clients, each report in its client's language."""
+    for name in ("weekly_tasks.xlsx", "weekly_tasks.csv"):
+        result = run_batch(kind=WEEKLY, data=REPO / "samples" / "batch" / name,
+                           out_dir=tmp_path / name, group_by="고객사")
+        assert not result.problems
+        texts = {p.name.split("_")[1]: docx_text(p) for p in result.written}
+        assert "주간" in texts["한일식품"] and "周" in texts["上海华阳化妆品"]
+        assert "週" in texts["台北山嵐咖啡"] and "Week" in texts["Northline Sports Korea"]
+        assert "CTR 1.8%" in texts["Northline Sports Korea"] and "CTR" not in texts["한일식품"]
+
+
+def test_batch_sample_matches_its_builder(tmp_path: Path) -> None:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bbs", REPO / "tools" / "build_batch_sample.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([str(tmp_path)])
+    for name in ("weekly_tasks.xlsx", "weekly_tasks.csv"):
+        assert (tmp_path / name).read_bytes() == (REPO / "samples" / "batch" / name).read_bytes()
