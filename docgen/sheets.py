@@ -27,6 +27,7 @@ from .errors import InputError, Problem, SourceLocation
 from .inputs import PathKey, SourceMap, detect_legacy
 from .i18n.locale import DocLocale
 from .messages import N_, tr
+from .validation import subschema
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
 _TRUE = {"true", "yes", "y", "1", "예", "네", "o", "○", "是", "對", "对", "v", "✓", "✔"}
@@ -98,12 +99,8 @@ def header_index(schema: dict[str, Any]) -> dict[str, PathKey]:
 
 
 def _node(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
-    node = schema
-    for key in path:
-        if "anyOf" in node:
-            node = next((b for b in node["anyOf"] if b.get("type") == "object"), node)
-        node = node.get("items", {}) if key == "*" else node.get("properties", {}).get(key, {})
-    return node
+    """The schema of a column's field (``*``, a list's item, is any item)."""
+    return subschema(schema, tuple(0 if key == "*" else key for key in path))
 
 
 def convert(value: Any, node: dict[str, Any]) -> Any:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import sys
-import zipfile
 from pathlib import Path
 
 import openpyxl
 from openpyxl.styles import Font, PatternFill
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stable_zip import normalize_zip  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "samples" / "batch"
 HEADER = ["고객사", "언어", "week_start", "작성자", "요약", "업무 내용", "상태", "담당자", "진행률(%)", "기한", "비고"]
@@ -69,17 +70,7 @@ def build_xlsx() -> bytes:
     wb.properties.created = wb.properties.modified = dt.datetime(2026, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist()):
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            data = src.read(name)
-            if name == "docProps/core.xml":  # openpyxl stamps the save time: pin it
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
-            dst.writestr(info, data)
-    return out.getvalue()
+    return normalize_zip(buf.getvalue())
 
 
 def build_csv() -> bytes:

@@ -39,12 +39,14 @@ import datetime as dt
 import io
 import re
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stable_zip import normalize_zip  # noqa: E402
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -1031,25 +1033,6 @@ def build(kind: str) -> bytes:
     raw = io.BytesIO()
     wb.save(raw)
     return normalize_zip(raw.getvalue())
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite the zip with fixed timestamps and member order, for identical bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        names = src.namelist()
-        first = [n for n in names if n == "[Content_Types].xml"]
-        for name in first + sorted(n for n in names if n not in first):
-            blob = src.read(name)
-            if name == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
-                blob = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2026-01-01T00:00:00Z\g<2>", blob)
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, blob)
-    return out.getvalue()
 
 
 def main(argv: Sequence[str] = ()) -> int:

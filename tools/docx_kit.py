@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -34,6 +33,7 @@ from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
+from stable_zip import normalize_zip  # tools/ is on sys.path: builders put it there
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -737,21 +737,6 @@ def finish(doc: Document, kind: str, title: str) -> bytes:
     raw = io.BytesIO()
     doc.save(raw)
     return normalize_zip(raw.getvalue())
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite the zip with fixed timestamps and member order, for identical bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        names = src.namelist()
-        first = [n for n in names if n == "[Content_Types].xml"]
-        for name in first + sorted(n for n in names if n not in first):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
 
 
 def main(kind: str, build: Callable[[], bytes], argv: Sequence[str] = ()) -> int:
