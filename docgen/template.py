@@ -69,7 +69,8 @@ class Template:
     def _bind(self, locale: DocLocale) -> tuple[Formatter, Labels]:
         bound = self._bound.get(locale.code)
         if bound is None:
-            bound = self._bound[locale.code] = (Formatter(locale.primary), Labels(locale))
+            bound = self._bound[locale.code] = (Formatter(locale.primary),
+                                                  Labels(locale, marked=True))
         return bound
 
     def render(

@@ -40,13 +40,28 @@ def translations(domain: str, code: str) -> gettext.NullTranslations:
     return gettext.NullTranslations()
 
 
+# Private-use characters around the second language of a bilingual label, so the
+# Word engine can tag that text with its own language (LibreOffice picks Han glyph
+# forms by w:lang); every other output strips them.
+SECONDARY_OPEN, SECONDARY_CLOSE = "\ue010", "\ue011"
+
+
+def strip_language_marks(text: str) -> str:
+    if SECONDARY_OPEN in text:
+        return text.replace(SECONDARY_OPEN, "").replace(SECONDARY_CLOSE, "")
+    return text
+
+
 class Labels:
-    """gettext bound to a document locale; bilingual locales give ``A / B``."""
+    """gettext bound to a document locale; bilingual locales give ``A / B`` (B marked
+    as the second language)."""
 
     separator = " / "
 
-    def __init__(self, locale: DocLocale, domain: str = "labels") -> None:
+    def __init__(self, locale: DocLocale, domain: str = "labels", *, marked: bool = False) -> None:
+        """``marked``: wrap the second language in SECONDARY_OPEN/CLOSE (for renders)."""
         self.locale = locale
+        self._open, self._close = (SECONDARY_OPEN, SECONDARY_CLOSE) if marked else ("", "")
         self._primary = translations(domain, locale.primary)
         self._secondary = translations(domain, locale.secondary) if locale.secondary else None
         self._cache: dict[str, str] = {}
@@ -58,7 +73,7 @@ class Labels:
             if self._secondary is not None:
                 other = self._secondary.gettext(message)
                 if other != text:
-                    text = f"{text}{self.separator}{other}"
+                    text = f"{text}{self.separator}{self._open}{other}{self._close}"
             self._cache[message] = text
         return text.format(**params) if params else text
 
@@ -67,5 +82,5 @@ class Labels:
         if self._secondary is not None:
             other = self._secondary.ngettext(singular, plural, n)
             if other != text:
-                text = f"{text}{self.separator}{other}"
+                text = f"{text}{self.separator}{self._open}{other}{self._close}"
         return text.format(**params) if params else text

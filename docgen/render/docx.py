@@ -20,7 +20,7 @@ from .environment import (
     syntax_detail,
     undefined_detail,
 )
-from .fonts import localize_settings, localize_styles
+from .fonts import localize_settings, localize_styles, tag_secondary_language
 from .images import ImageSink, add_images, rel_ids_of, rels_name
 from .package import BadPackage, Member, make_member, read_package
 from .tables import fix_table_grids
@@ -238,7 +238,10 @@ class DocxTemplate:
                 if images is not None:
                     images.current_part = name
                     images.reserved_ids[name] = rel_ids_of(self._raw.get(rels_name(name)))
-                members.append(make_member(name, entry.render(context).encode("utf-8")))
+                xml = entry.render(context)
+                if entry.env is _WORD_ENV:  # bilingual labels: second language tagged
+                    xml = tag_secondary_language(xml, locale)
+                members.append(make_member(name, xml.encode("utf-8")))
             else:
                 members.append(self._localized_member(name, locale, fonts))
         if images is not None and images.rel_ids:  # pragma: no branch

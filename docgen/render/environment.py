@@ -24,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import Msg
+from ..i18n.catalog import strip_language_marks
 from ..messages import N_
 from .images import PlacedImage, drawing_wordml
 
@@ -37,6 +38,8 @@ def _xml_text(value: Any) -> str:
     if value is None:
         return ""
     s = value if type(value) is str else str(value)
+    # The secondary-language marks (i18n.catalog) are kept for Word; _FORBIDDEN-like
+    # cleanup happens below, the marks themselves are removed by the plain finalizer.
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
@@ -78,7 +81,7 @@ def finalize_plain(value: Any) -> str:
     """Printed value in plain XML text (core properties, shared strings)."""
     if isinstance(value, (RawXML, PlacedImage)):
         return str(value)
-    return _xml_text(_text_of(value))
+    return strip_language_marks(_xml_text(_text_of(value)))
 
 
 FORMAT_FILTERS = (

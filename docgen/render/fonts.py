@@ -95,3 +95,73 @@ def localize_settings(xml: bytes, locale: DocLocale) -> bytes:
         anchor.addprevious(tfl)
     tfl.set(W + "eastAsia", locale.lang_tag)
     return _serialize(root)
+
+
+def tag_secondary_language(xml: str, locale: Optional[DocLocale]) -> str:
+    """Split runs around the second language of bilingual labels (marked by
+    :mod:`docgen.i18n.catalog`) and tag those runs with that language, keeping each
+    run's formatting: LibreOffice draws Han characters in the glyph forms of the
+    run's ``w:lang``, so 会议纪要 in a Korean document needs ``zh-CN`` to look Chinese."""
+    from ..i18n.catalog import SECONDARY_CLOSE, SECONDARY_OPEN
+    from ..i18n.locale import LANG_TAGS
+
+    if SECONDARY_OPEN not in xml:
+        return xml
+    if locale is None or locale.secondary is None:
+        return xml.replace(SECONDARY_OPEN, "").replace(SECONDARY_CLOSE, "")
+    tag = LANG_TAGS[locale.secondary]
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(huge_tree=True))
+    for run in [r for r in root.iter(W + "r")
+                if any(SECONDARY_OPEN in (t.text or "") or SECONDARY_CLOSE in (t.text or "")
+                       for t in r.iter(W + "t"))]:
+        _split_run(run, tag, SECONDARY_OPEN, SECONDARY_CLOSE)
+    out: str = etree.tostring(root, encoding="unicode")
+    head = xml[:xml.find("<", 1)] if xml.startswith("<?xml") else ""
+    return head + out
+
+
+def _split_run(run: etree._Element, tag: str, open_mark: str, close_mark: str) -> None:
+    """Replace ``run`` by runs whose text is all first- or all second-language."""
+    import copy
+    import re
+
+    rpr = run.find(W + "rPr")
+    pieces: list[tuple[bool, Optional[etree._Element]]] = []  # (secondary?, child)
+    secondary = False
+    for child in list(run):
+        if child is rpr:
+            continue
+        if child.tag != W + "t" or not child.text:
+            pieces.append((secondary, child))
+            continue
+        for part in re.split(f"([{open_mark}{close_mark}])", child.text):
+            if part == open_mark:
+                secondary = True
+            elif part == close_mark:
+                secondary = False
+            elif part:
+                t = etree.Element(W + "t")
+                t.text = part
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                pieces.append((secondary, t))
+    parent = run.getparent()
+    assert parent is not None
+    position = parent.index(run)
+    parent.remove(run)
+    current: Optional[etree._Element] = None
+    current_lang: Optional[bool] = None
+    for is_secondary, child in pieces:
+        if current is None or is_secondary != current_lang:
+            current = etree.Element(W + "r", attrib=dict(run.attrib))
+            new_rpr = copy.deepcopy(rpr) if rpr is not None else None
+            if is_secondary:
+                if new_rpr is None:
+                    new_rpr = etree.Element(W + "rPr")
+                lang = _child(new_rpr, W + "lang", _RPR_ORDER)
+                lang.set(W + "eastAsia", tag)
+            if new_rpr is not None:
+                current.append(new_rpr)
+            parent.insert(position, current)
+            position += 1
+            current_lang = is_secondary
+        current.append(child)

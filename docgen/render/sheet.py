@@ -14,6 +14,7 @@ from jinja2 import Undefined
 from lxml import etree
 from markupsafe import Markup
 
+from ..i18n.catalog import strip_language_marks
 from ..errors import DocgenWarning, SourceLocation, TemplateError
 from . import formula as fx
 from .docx import template_line
@@ -42,8 +43,8 @@ def finalize_text(value: Any) -> str:
         value.sink.place(value)
         return ""
     if isinstance(value, Markup):
-        return str(value.unescape())
-    return value if type(value) is str else str(value)
+        return strip_language_marks(str(value.unescape()))
+    return strip_language_marks(value if type(value) is str else str(value))
 
 
 def _finalize_header(value: Any) -> str:
