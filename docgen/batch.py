@@ -33,17 +33,27 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from .enrich import build_context
 from .errors import (
-    InputError, OutputError, Problem, SourceLocation, UsageError, ValidationFailed,
+    InputError,
+    Problem,
+    SourceLocation,
+    UsageError,
+    ValidationFailed,
 )
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale, UnknownLocale
-from .inputs import PathKey, Record, SourceMap, format_path, read_data
+from .inputs import PathKey, Record, format_path, read_data
 from .kinds import Kind
 from .messages import N_, tr
-from .output import output_name, sanitize, write_atomic
+from .output import (
+    output_name,
+    output_paths,
+    refuse_any_existing,
+    sanitize,
+    write_atomic,
+)
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
-from .sheets import SHEET_SUFFIXES, TableSource, header_index, read_table
+from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
 from .template import Template
 
 # The list each kind's rows fold into with --group-by (DESIGN.md §7).
@@ -90,10 +100,7 @@ class BatchResult:
 def resolve_field(kind: Kind, name: str, option: str) -> PathKey:
     """A field given on the command line as a path (``client``, ``client.name``) or a
     label in any locale (``고객사``, ``客户``)."""
-    index = header_index(kind.schema)
-    from .sheets import _norm  # the same normalisation headers get
-
-    found = index.get(_norm(name))
+    found = find_field(header_index(kind.schema), name)
     if found is None:
         raise UsageError("{option}: '{name}' is not a field of {kind}", code="option",
                          params={"option": option, "name": name, "kind": kind.name})
@@ -321,9 +328,6 @@ def run_batch(
     out = Path(out_dir)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
-    if manifest_path.exists() and not force:
-        raise OutputError("file exists (use --force to overwrite)",
-                          SourceLocation(file=str(manifest_path)), code="exists")
     fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
     template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
     results = _execute(job_list, template_paths, fonts, out, list(formats), force,
@@ -332,15 +336,16 @@ def run_batch(
     manifest = _manifest(kind, data, valid, job_list, results, problems)
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
                  force)
-    return BatchResult(written, [p for p in problems], manifest_path)
+    return BatchResult(written, problems, manifest_path)
 
 
 def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats: Sequence[str],
           name: Optional[str], force: bool, profile: Profile) -> list[Job]:
-    """Contexts and unique, sanitised names; an existing file stops the run here."""
+    """Unique, sanitised names (each from its record's context, then dropped); an
+    existing file, or manifest.json, stops the run here."""
     jobs: list[Job] = []
     used: set[str] = set()
-    existing: list[Path] = []
+    targets: list[Path] = []
     for position, (src, loc) in enumerate(valid):
         rec = src.record
         context = build_context(rec.data, kind.schema, locale=loc, compute=kind.compute,
@@ -351,19 +356,10 @@ def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats:
             n += 1
             unique = sanitize(f"{stem}_{n}")
         used.add(unique.casefold())
-        for fmt in formats:
-            target = out / f"{unique}.{fmt}"
-            if target.resolve().parent != out.resolve():
-                raise OutputError("output name escapes the output folder",
-                                  SourceLocation(file=str(target)), code="path")
-            if target.exists() and not force:
-                existing.append(target)
+        targets.extend(output_paths(out, unique, formats))
         base = str(Path(rec.source.file).parent) if rec.source.file else "."
         jobs.append(Job(position, rec.data, rec.source.file, loc.code, unique, base))
-    if existing:
-        more = f" (+{len(existing) - 1})" if len(existing) > 1 else ""
-        raise OutputError("file exists (use --force to overwrite)",
-                          SourceLocation(file=str(existing[0]) + more), code="exists")
+    refuse_any_existing([*targets, out / MANIFEST], force)
     return jobs
 
 

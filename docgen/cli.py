@@ -133,6 +133,25 @@ def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite existing files.")(f)
 
 
+def output_options(f: F) -> F:
+    """-o DIR and -f FORMATS, shared by render and batch."""
+    f = click.option("-f", "--formats", default="docx", metavar="FORMATS",
+                     help="Comma list of docx, xlsx, pdf (default docx).")(f)
+    return click.option("-o", "--output", "out_dir", default=".", metavar="DIR",
+                        help="Output folder.")(f)
+
+
+def template_option(f: F) -> F:
+    return click.option("--template", type=click.Path(dir_okay=False), default=None,
+                        help="Use this .docx or .xlsx template instead of the built-in one.")(f)
+
+
+def name_option(f: F) -> F:
+    return click.option("--name", default=None, metavar="PATTERN",
+                        help="Output file name pattern over record fields, e.g. "
+                             "'{client}_{date}'.")(f)
+
+
 def config_option(f: F) -> F:
     return click.option("--config", default=None, metavar="FILE",
                         help="Company profile (default: ./docgen.toml if present).")(f)
@@ -215,14 +234,10 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 @main.command("render")
 @kind_argument
 @click.argument("file", metavar="FILE")
-@click.option("-o", "--output", "out_dir", default=".", metavar="DIR", help="Output folder.")
-@click.option("-f", "--formats", default="docx", metavar="FORMATS",
-              help="Comma list of docx, xlsx, pdf (default docx).")
+@output_options
 @locale_option
-@click.option("--template", type=click.Path(dir_okay=False), default=None,
-              help="Use this .docx or .xlsx template instead of the built-in one.")
-@click.option("--name", default=None, metavar="PATTERN",
-              help="Output file name pattern over record fields, e.g. '{client}_{date}'.")
+@template_option
+@name_option
 @config_option
 @force_option
 def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
@@ -241,24 +256,20 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
 @main.command("batch")
 @kind_argument
 @click.argument("data", metavar="DATA")
-@click.option("-o", "--output", "out_dir", default=".", metavar="DIR", help="Output folder.")
-@click.option("-f", "--formats", default="docx", metavar="FORMATS",
-              help="Comma list of docx, xlsx, pdf (default docx).")
+@output_options
 @locale_option
 @click.option("--locale-field", default=None, metavar="FIELD",
               help="Take each record's locale from FIELD (a path or a column label).")
 @click.option("--group-by", default=None, metavar="FIELD",
               help="One document per value of FIELD: rows sharing it become one record.")
-@click.option("--name", default=None, metavar="PATTERN",
-              help="Output file name pattern over record fields, e.g. '{client}_{week_start}'.")
+@name_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Worker processes (default: the number of CPU cores).")
 @click.option("--keep-going", is_flag=True, help="Write the valid records, report the rest.")
 @click.option("--sheet", default=None, metavar="NAME", help="Sheet of an .xlsx file.")
 @click.option("--encoding", default=None, metavar="ENC",
               help="Encoding of a .csv file (default: detected).")
-@click.option("--template", type=click.Path(dir_okay=False), default=None,
-              help="Use this .docx or .xlsx template instead of the built-in one.")
+@template_option
 @config_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @force_option

@@ -81,8 +81,7 @@ class DocgenError(Exception):
 
     def text(self, translate: Callable[[str], str]) -> str:
         """The message alone, translated with ``translate`` (a gettext)."""
-        return _fill(translate(self.template), self.params, fallback=self.message,
-                     translate=translate)
+        return _fill(translate(self.template), self.params, translate, self.template)
 
     def localized(self, translate: Callable[[str], str]) -> str:
         """The translated message with its location first."""
@@ -104,21 +103,26 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, translate: Callable[[str], str] = lambda s: s) -> str:
-        return _fill(translate(self.message), self.params, fallback=_fill(self.message, self.params))
+        return _fill(translate(self.message), self.params, translate, self.message)
 
     def __str__(self) -> str:
         return self.text()
 
 
-def _fill(template: str, params: dict[str, Any], fallback: Optional[str] = None,
-          translate: Callable[[str], str] = lambda s: s) -> str:
+def _fill(template: str, params: dict[str, Any],
+          translate: Callable[[str], str] = lambda s: s, original: Optional[str] = None) -> str:
+    """``template`` with ``params`` filled (nested :class:`Msg` translated too); a broken
+    translation must not crash: the ``original`` English template is used instead."""
     if not params:
         return template
     params = {k: v.text(translate) if isinstance(v, Msg) else v for k, v in params.items()}
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):  # a broken translation must not crash
-        return fallback if fallback is not None else template
+    for candidate in (template, original):
+        if candidate is not None:
+            try:
+                return candidate.format(**params)
+            except (KeyError, IndexError, ValueError):
+                continue
+    return template
 
 
 class DocgenWarning(UserWarning):
@@ -135,8 +139,7 @@ class DocgenWarning(UserWarning):
         super().__init__(_fill(message, params))
 
     def localized(self, translate: Callable[[str], str]) -> str:
-        text = _fill(translate(self.template), self.params, fallback=str(self),
-                     translate=translate)
+        text = _fill(translate(self.template), self.params, translate, self.template)
         return f"{self.location}: {text}" if self.location is not None else text
 
 

@@ -20,10 +20,4 @@ def N_(message: str) -> str:
 def tr(locale: Optional[DocLocale], message: str, /, **params: Any) -> str:
     """Translate ``message`` into the locale's primary language and fill placeholders."""
     code = locale.primary if locale is not None else "en"
-    gettext = translations("messages", code).gettext
-    text = gettext(message)
-    params = {k: v.text(gettext) if isinstance(v, Msg) else v for k, v in params.items()}
-    try:
-        return text.format(**params) if params else text
-    except (KeyError, IndexError, ValueError):  # a broken translation must not crash
-        return message.format(**params) if params else message
+    return Msg(message, params).text(translations("messages", code).gettext)

@@ -13,7 +13,7 @@ import string
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import OutputError, SourceLocation
 
@@ -67,8 +67,18 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def refuse_existing(path: Path, force: bool) -> None:
     """Raise the "file exists" error unless ``force`` or ``path`` is free."""
-    if not force and path.exists():
-        raise _exists(path)
+    refuse_any_existing([path], force)
+
+
+def refuse_any_existing(paths: list[Path], force: bool) -> None:
+    """Raise the "file exists" error, naming the first and counting the others,
+    unless ``force`` or all ``paths`` are free."""
+    if force:
+        return
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        more = f" (+{len(existing) - 1})" if len(existing) > 1 else ""
+        raise _exists(Path(str(existing[0]) + more))
 
 
 def _exists(path: Path) -> OutputError:
@@ -115,13 +125,19 @@ def _write_atomic(path: Path, data: bytes, force: bool, durable: bool = True) ->
             os.unlink(tmp)
 
 
-def plan_outputs(out_dir: Path, stem: str, formats: list[str], force: bool) -> list[Path]:
-    """The paths a render will write; fails before any work if one exists."""
+def output_paths(out_dir: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+    """The path of ``stem`` in each format; a name that would leave ``out_dir`` is refused."""
     paths = [out_dir / f"{stem}.{fmt}" for fmt in formats]
     resolved = out_dir.resolve()
     for p in paths:
         if p.resolve().parent != resolved:  # belt and braces: sanitize() already ran
             raise OutputError("output name escapes the output folder",
                               SourceLocation(file=str(p)), code="path")
-        refuse_existing(p, force)
+    return paths
+
+
+def plan_outputs(out_dir: Path, stem: str, formats: list[str], force: bool) -> list[Path]:
+    """The paths a render will write; fails before any work if one exists."""
+    paths = output_paths(out_dir, stem, formats)
+    refuse_any_existing(paths, force)
     return paths

@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 from .errors import InputError, Problem, SourceLocation
-from .inputs import PathKey, SourceMap, detect_legacy
 from .i18n.locale import DocLocale
+from .i18n.money import parse_grouped
+from .inputs import PathKey, SourceMap, detect_legacy
 from .messages import N_, tr
 from .validation import subschema
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
 _TRUE = {"true", "yes", "y", "1", "예", "네", "o", "○", "是", "對", "对", "v", "✓", "✔"}
 _FALSE = {"false", "no", "n", "0", "아니오", "아니요", "x", "×", "否", "不是", ""}
-_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 ENCODINGS = ("utf-8", "cp949", "euc-kr", "gbk", "gb18030", "big5")
 
 
@@ -67,6 +67,11 @@ class Column:
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     return re.sub(r"[\s*＊]", "", text)
+
+
+def find_field(index: dict[str, PathKey], name: str) -> Optional[PathKey]:
+    """The field a header (or a command-line option) names, from :func:`header_index`."""
+    return index.get(_norm(name))
 
 
 def header_index(schema: dict[str, Any]) -> dict[str, PathKey]:
@@ -118,8 +123,8 @@ def convert(value: Any, node: dict[str, Any]) -> Any:
     if kind in ("number", "integer"):
         if isinstance(value, float):
             return int(value) if value.is_integer() else Decimal(repr(value))
-        if isinstance(value, str) and _NUMBER.match(value.strip()):
-            number = Decimal(value.strip().replace(",", ""))
+        number = parse_grouped(value) if isinstance(value, str) else None
+        if number is not None:
             return int(number) if number == number.to_integral_value() else number
         return value
     if kind == "boolean" and isinstance(value, str):
@@ -175,7 +180,7 @@ def _header(cells: list[tuple[Any, SourceLocation]], index: dict[str, PathKey],
     columns = []
     for value, where in cells:
         text = "" if value is None else str(value).strip()
-        found = index.get(_norm(text)) if text else None
+        found = find_field(index, text) if text else None
         if text and found is None:
             close = difflib.get_close_matches(_norm(text), list(index), n=1, cutoff=0.75)
             if close:

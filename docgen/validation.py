@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import Problem
 from .i18n.locale import DocLocale
+from .i18n.money import GROUPED_NUMBER
 from .inputs import PathKey, SourceMap, format_path
 from .messages import N_, tr
 
@@ -94,7 +95,7 @@ def subschema(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
     return node
 
 
-_NUMBER_TEXT = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(%|[^\d\s.,%]{1,4})?\s*$")
+_NUMBER_TEXT = re.compile(rf"^\s*({GROUPED_NUMBER})\s*(%|[^\d\s.,%]{{1,4}})?\s*$")
 
 
 def _number_in_text(value: Any) -> Optional[str]:

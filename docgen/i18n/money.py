@@ -8,8 +8,10 @@ converted through ``str()`` so ``0.1`` stays ``0.1`` and not ``0.100000000000000
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Optional
 
 from babel.numbers import get_currency_precision, is_currency
 
@@ -19,6 +21,19 @@ DEFAULT_CURRENCY = {"ko": "KRW", "zh-CN": "CNY", "zh-TW": "TWD", "en": "USD"}
 # Minor digits on *documents*, where they differ from ISO 4217 / CLDR: TWD has
 # 2 decimals in CLDR, but Taiwanese invoices and cheques are whole NT$.
 _DOCUMENT_DIGITS = {"KRW": 0, "TWD": 0, "CNY": 2, "USD": 2}
+
+
+# A number as people type it in a sheet or a form: a sign, thousands separated by
+# commas, decimals ("1,500,000", "-12.5").
+GROUPED_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_GROUPED = re.compile(rf"^\s*{GROUPED_NUMBER}\s*$")
+
+
+def parse_grouped(text: str) -> Optional[Decimal]:
+    """The number in ``text`` written with optional thousands separators, or None."""
+    if not _GROUPED.match(text):
+        return None
+    return Decimal(text.strip().replace(",", ""))
 
 
 def to_decimal(value: object) -> Decimal:

@@ -7,7 +7,8 @@ import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Optional
+from types import ModuleType
+from typing import Any, Callable, Optional, cast
 
 import yaml
 
@@ -42,33 +43,34 @@ class Kind:
     @property
     def compute(self) -> Optional[Callable[..., None]]:
         """The kind's computed-field hook (``docgen/kinds/<kind>/compute.py``), if any."""
-        if not (KINDS_DIR / self.name / "compute.py").is_file():
-            return None
-        module = importlib.import_module(f"{__name__}.{self.name}.compute")
-        hook: Callable[..., None] = module.compute
-        return hook
+        module = _module(self.name, "compute")
+        return None if module is None else cast(Callable[..., None], module.compute)
 
     @property
     def rules(self) -> Optional[Callable[..., None]]:
         """The kind's cross-field rules (``docgen/kinds/<kind>/rules.py``), if any."""
-        if not (KINDS_DIR / self.name / "rules.py").is_file():
-            return None
-        module = importlib.import_module(f"{__name__}.{self.name}.rules")
-        hook: Callable[..., None] = module.check
-        return hook
+        module = _module(self.name, "rules")
+        return None if module is None else cast(Callable[..., None], module.check)
 
     def provided_names(self) -> set[str]:
         """Top-level names a template of this kind may read: the schema's fields, the
         kind's computed fields (``COMPUTED_FIELDS`` in compute.py) and ``company``."""
-        names = set(self.schema.get("properties", {})) | {"company"}
-        if self.compute is not None:
-            module = importlib.import_module(f"{__name__}.{self.name}.compute")
-            names |= set(getattr(module, "COMPUTED_FIELDS", ()))
-        return names
+        module = _module(self.name, "compute")
+        return (set(self.schema.get("properties", {})) | {"company"}
+                | set(getattr(module, "COMPUTED_FIELDS", ())))
 
     def label(self, locale_code: str) -> str:
         labels = self.schema.get("x-labels") or {}
         return str(labels.get(locale_code) or self.schema.get("title") or self.name)
+
+
+@lru_cache(maxsize=None)
+def _module(kind: str, name: str) -> Optional[ModuleType]:
+    """``docgen.kinds.<kind>.<name>`` if the kind has that file (looked up once: the
+    hooks are read for every record of a batch)."""
+    if not (KINDS_DIR / kind / f"{name}.py").is_file():
+        return None
+    return importlib.import_module(f"{__name__}.{kind}.{name}")
 
 
 _DEFAULT_NAMES = {

@@ -239,8 +239,8 @@ class DocxTemplate:
                     images.current_part = name
                     images.reserved_ids[name] = rel_ids_of(self._raw.get(rels_name(name)))
                 xml = entry.render(context)
-                if entry.env is _WORD_ENV:  # bilingual labels: second language tagged
-                    xml = tag_secondary_language(xml, locale)
+                if locale is not None and locale.secondary and entry.env is _WORD_ENV:
+                    xml = tag_secondary_language(xml, locale)  # bilingual labels
                 members.append(make_member(name, xml.encode("utf-8")))
             else:
                 members.append(self._localized_member(name, locale, fonts))

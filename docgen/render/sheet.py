@@ -14,19 +14,30 @@ from jinja2 import Undefined
 from lxml import etree
 from markupsafe import Markup
 
-from ..i18n.catalog import strip_language_marks
 from ..errors import DocgenWarning, SourceLocation, TemplateError
+from ..i18n.catalog import strip_language_marks
 from . import formula as fx
 from .docx import template_line
 from .environment import make_environment, syntax_detail
 from .images import ImageSink, PlacedImage
 from .rowmap import IterKey, RowMap
-from .sml import S, attr_esc, esc, serialize
+from .sml import S, attr_esc, esc, root_tag, serialize
 from .wordml import normalize_delimiters
 
 if TYPE_CHECKING:
     from .xlsx import XlsxTemplate
 
+# Worksheet children after sheetData, in schema order (CT_Worksheet): where a new
+# <drawing> element must go.
+SUFFIX_ORDER = (
+    "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
+    "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
+    "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
+    "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
+    "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+    "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+)
 MAX_CELL_CHARS = 32_767
 ARRAY = ' t="array"'
 _TR_TAG = re.compile(r"\{%-?\s*tr\s+(.*?)\s*-?%\}", re.DOTALL)
@@ -206,6 +217,7 @@ class SheetTemplate:
         if start < 0:
             raise book.error("broken worksheet (no sheetData)", name, None, "xml")
         self.prefix = raw[:start]
+        self.root_close = f"</{root_tag(self.prefix)}>"
         sheet_data = root.find(S + "sheetData")
         assert sheet_data is not None
         self.suffix: list[tuple[str, etree._Element]] = []
@@ -246,6 +258,10 @@ class SheetTemplate:
         self.drawing_rid: Optional[str] = None
         self.table_parts: list[str] = []
         self.has_legacy = any(local in ("legacyDrawing",) for local, _ in self.suffix)
+        rank = SUFFIX_ORDER.index("drawing")  # where image() inserts a new <drawing>
+        self.drawing_position = next(
+            (i for i, (local, _) in enumerate(self.suffix)
+             if local in SUFFIX_ORDER and SUFFIX_ORDER.index(local) > rank), len(self.suffix))
 
     # -- compiling -------------------------------------------------------------------
 

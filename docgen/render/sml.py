@@ -3,12 +3,9 @@ package plumbing (relationships, content types) an .xlsx is made of."""
 from __future__ import annotations
 
 import re
-import zlib
 from typing import Optional
 
 from lxml import etree
-
-from .package import Member
 
 S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 S = "{%s}" % S_NS
@@ -85,12 +82,6 @@ def add_override(xml: bytes, part: str, ctype: str) -> bytes:
         etree.SubElement(root, f"{{{ct}}}Override", PartName=part, ContentType=ctype)
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return out
-
-
-def inflate(member: Member) -> bytes:
-    if member.method == 0:
-        return member.deflated
-    return zlib.decompress(member.deflated, -15)
 
 
 def root_tag(prefix: str) -> str:

@@ -68,10 +68,8 @@ from .sml import (
     add_override,
     drop_rel,
     esc,
-    inflate,
     read_rels,
     resolve_target,
-    root_tag,
     si_text,
 )
 from .wordml import LoweringError, lower_plain_part, normalize_delimiters
@@ -79,15 +77,6 @@ from .xlsx_styles import Styles, localize_sheet_fonts
 
 _CORE_ENV = make_environment(finalize_plain)
 DIMENSION = re.compile(r'<dimension\b[^>]*/>')
-SUFFIX_ORDER = (
-    "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
-    "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
-    "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
-    "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
-    "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
-    "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-    "webPublishItems", "tableParts", "extLst",
-)
 
 
 class XlsxTemplate:
@@ -155,7 +144,9 @@ class XlsxTemplate:
             except TemplateError as exc:
                 self.report(exc)
         self.sst_xml = self._clean_shared_strings()
-        self.workbook_xml = self._workbook_static()
+        self._workbook_static()
+        self._workbook_bytes: bytes = etree.tostring(self.workbook, xml_declaration=True,
+                                              encoding="UTF-8", standalone=True)
         self._static: dict[str, Member] = {}
         self._styles_by_font: dict[str, Member] = {}
         dynamic = {s.part for s in self.sheets} | {"xl/workbook.xml", "docProps/core.xml"}
@@ -171,6 +162,7 @@ class XlsxTemplate:
                 blob = blob.replace(
                     b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
                     b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>', b"")
+                self._content_types = blob  # extended per render when images are added
             elif name == "xl/_rels/workbook.xml.rels":
                 blob = drop_rel(blob, "calcChain")
             self._static[name] = make_member(name, blob)
@@ -287,7 +279,7 @@ class XlsxTemplate:
         out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
         return out
 
-    def _workbook_static(self) -> etree._Element:
+    def _workbook_static(self) -> None:
         wb = self.workbook
         calc = wb.find(S + "calcPr")
         if calc is None:
@@ -302,7 +294,6 @@ class XlsxTemplate:
             else:
                 wb.append(calc)
         calc.set("fullCalcOnLoad", "1")  # cached values are docgen's; let Excel redo them
-        return wb
 
     # -- rendering ---------------------------------------------------------------------
 
@@ -328,7 +319,7 @@ class XlsxTemplate:
             return None
         member = self._styles_by_font.get(font)
         if member is None:
-            blob = inflate(self._static["xl/styles.xml"])
+            blob = self.styles.xml() if self.styles.changed else self.raw["xl/styles.xml"]
             member = make_member("xl/styles.xml", localize_sheet_fonts(blob, font))
             self._styles_by_font[font] = member
         return member
@@ -345,54 +336,29 @@ class XlsxTemplate:
             maps[sheet.name] = rowmap
         grid = Grid(expanded, maps)
         dynamic: dict[str, bytes] = {}
-        extra: list[Member] = []
         images_by_sheet: dict[str, list[tuple[int, int, PlacedImage]]] = {}
         for anchor, placed in sink.anchored:
             images_by_sheet.setdefault(anchor[0], []).append((anchor[1], anchor[2], placed))
         names = media_names(sink, "xl/media/docgen-image", set(self.order)) if sink.anchored else []
-        content_types = inflate(self._static["[Content_Types].xml"])
-        ct_changed = False
-        for sheet, rows, rowmap in expanded:
+        content_types: Optional[bytes] = None  # the template's, unless images extend it
+        for n, (sheet, rows, rowmap) in enumerate(expanded, start=1):
             sheet_images = images_by_sheet.get(sheet.name, [])
-            drawing_xml = None
-            taken = rel_ids_of(self.raw.get(rels_name(sheet.drawing_part))) \
-                if sheet.drawing_part else set()
-            image_rids: dict[int, str] = {}
-            for _, _, placed in sheet_images:
-                if placed.index not in image_rids:
-                    image_rids[placed.index] = free_id(f"rIdDocgenImg{placed.index + 1}",
-                                                       taken | set(image_rids.values()))
-            if sheet.drawing_part and (not rowmap.identity or sheet_images):
-                drawing_xml = move_anchors(self.raw[sheet.drawing_part], rowmap, sheet_images,
-                                            image_rids)
-            elif sheet_images:
-                drawing_xml = move_anchors(None, rowmap, sheet_images, image_rids)
-            add_drawing_rel = sheet_images and sheet.drawing_part is None
-            drawing_part = sheet.drawing_part or f"xl/drawings/docgen-drawing-{self.sheets.index(sheet) + 1}.xml"
+            new_drawing = bool(sheet_images) and sheet.drawing_part is None
             dynamic[sheet.part] = self._sheet_xml(sheet, rows, rowmap, grid, context,
-                                                  "rIdDocgenDrawing" if add_drawing_rel else None)
-            if drawing_xml is not None:
-                dynamic[drawing_part] = drawing_xml
-                if sheet_images:
-                    drels = rels_name(drawing_part)
-                    dynamic[drels] = add_relationships(
-                        self.raw.get(drels) if sheet.drawing_part else None,
-                        [(rid, IMAGE_REL, relative_target(drawing_part, names[i]))
-                         for i, rid in sorted(image_rids.items())])
-                if add_drawing_rel:
-                    srels = rels_name(sheet.part)
-                    dynamic[srels] = add_relationships(
-                        self.raw.get(srels), [("rIdDocgenDrawing", DRAWING_REL,
-                                               relative_target(sheet.part, drawing_part))])
-                    content_types = add_override(content_types, "/" + drawing_part, DRAWING_CT)
-                    ct_changed = True
-            for table in sheet.table_parts if not rowmap.identity else []:
-                dynamic[table] = move_table(self.raw[table], rowmap)
+                                                  "rIdDocgenDrawing" if new_drawing else None)
+            if sheet_images or (sheet.drawing_part and not rowmap.identity):
+                drawing_part = sheet.drawing_part or f"xl/drawings/docgen-drawing-{n}.xml"
+                self._drawing(sheet, drawing_part, rowmap, sheet_images, names, dynamic)
+                if new_drawing:
+                    content_types = add_override(content_types or self._content_types,
+                                                 "/" + drawing_part, DRAWING_CT)
+            if not rowmap.identity:
+                for table in sheet.table_parts:
+                    dynamic[table] = move_table(self.raw[table], rowmap)
         if sink.anchored:
             used_ext = {sink.images[p.index].ext: sink.images[p.index].content_type
                         for _, p in sink.anchored}
-            content_types = add_content_defaults(content_types, used_ext)
-            ct_changed = True
+            content_types = add_content_defaults(content_types or self._content_types, used_ext)
         dynamic["xl/workbook.xml"] = self._workbook_xml(maps)
         styles = self._localized_styles(locale, fonts)
         if self.core is not None:
@@ -401,7 +367,7 @@ class XlsxTemplate:
         for name in self.order:
             if name in dynamic:
                 members.append(make_member(name, dynamic.pop(name)))
-            elif name == "[Content_Types].xml" and ct_changed:
+            elif name == "[Content_Types].xml" and content_types is not None:
                 members.append(make_member(name, content_types))
             elif name == "xl/styles.xml" and styles is not None:
                 members.append(styles)
@@ -413,8 +379,33 @@ class XlsxTemplate:
             for i in sorted({p.index for _, p in sink.anchored}):
                 blob = sink.images[i].blob
                 members.append(Member(names[i], zlib.crc32(blob), len(blob), blob, method=0))
-        members.extend(extra)
         return members
+
+    def _drawing(self, sheet: SheetTemplate, part: str, rowmap: RowMap,
+                 images: list[tuple[int, int, PlacedImage]], names: list[str],
+                 dynamic: dict[str, bytes]) -> None:
+        """The sheet's drawing with anchors moved and ``image()`` pictures added, plus
+        the relationships those pictures (and a new drawing) need."""
+        rels = rels_name(part)
+        rids: dict[int, str] = {}
+        if images:
+            taken = rel_ids_of(self.raw.get(rels)) if sheet.drawing_part else set()
+            for _, _, placed in images:
+                if placed.index not in rids:
+                    rids[placed.index] = free_id(f"rIdDocgenImg{placed.index + 1}",
+                                                 taken | set(rids.values()))
+        template = self.raw[sheet.drawing_part] if sheet.drawing_part else None
+        dynamic[part] = move_anchors(template, rowmap, images, rids)
+        if not images:
+            return
+        dynamic[rels] = add_relationships(
+            self.raw.get(rels) if sheet.drawing_part else None,
+            [(rid, IMAGE_REL, relative_target(part, names[i])) for i, rid in sorted(rids.items())])
+        if sheet.drawing_part is None:
+            sheet_rels = rels_name(sheet.part)
+            dynamic[sheet_rels] = add_relationships(
+                self.raw.get(sheet_rels),
+                [("rIdDocgenDrawing", DRAWING_REL, relative_target(sheet.part, part))])
 
     def _sheet_xml(self, sheet: SheetTemplate, rows: list[OutRow], rowmap: RowMap,
                    grid: "Grid", context: Mapping[str, Any], drawing_rid: Optional[str]) -> bytes:
@@ -441,32 +432,26 @@ class XlsxTemplate:
         headers = sheet.header_texts(context) if sheet.header_templates else {}
         suffix = [suffix_xml(local, el, rowmap, headers) for local, el in sheet.suffix]
         if drawing_rid:
-            locals_ = [local for local, _ in sheet.suffix]
-            pos = len(locals_)
-            for i, local in enumerate(locals_):
-                if SUFFIX_ORDER.index(local) > SUFFIX_ORDER.index("drawing") \
-                        if local in SUFFIX_ORDER else False:
-                    pos = i
-                    break
-            suffix.insert(pos, f'<drawing xmlns:r="{R_NS}" r:id="{drawing_rid}"/>')
-        root_close = f"</{root_tag(sheet.prefix)}>"
-        xml = f'{prefix}<sheetData>{"".join(parts)}</sheetData>{"".join(suffix)}{root_close}'
+            suffix.insert(sheet.drawing_position,
+                          f'<drawing xmlns:r="{R_NS}" r:id="{drawing_rid}"/>')
+        xml = f'{prefix}<sheetData>{"".join(parts)}</sheetData>{"".join(suffix)}{sheet.root_close}'
         return xml.encode("utf-8")
 
     def _workbook_xml(self, maps: dict[str, RowMap]) -> bytes:
         wb = self.workbook
         names = wb.find(S + "definedNames")
+        if names is None or all(m.identity for m in maps.values()):
+            return self._workbook_bytes  # no row moved: the names stand as they are
         saved = []
-        if names is not None and not all(m.identity for m in maps.values()):
-            sheet_names = [s.name for s in self.sheets]
-            for dn in names:
-                saved.append((dn, dn.text))
-                if dn.text:
-                    local = dn.get("localSheetId")
-                    default_sheet = (sheet_names[int(local)] if local is not None
-                                     and int(local) < len(sheet_names) else None)
-                    dn.text = fx.translate(fx.tokenize(dn.text),
-                                           ref_mover(maps, default_sheet, (), expand=True))
+        sheet_names = [s.name for s in self.sheets]
+        for dn in names:
+            saved.append((dn, dn.text))
+            if dn.text:
+                local = dn.get("localSheetId")
+                default_sheet = (sheet_names[int(local)] if local is not None
+                                 and int(local) < len(sheet_names) else None)
+                dn.text = fx.translate(fx.tokenize(dn.text),
+                                       ref_mover(maps, default_sheet, (), expand=True))
         out: bytes = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
         for dn, text in saved:  # the compiled tree stays the template's
             dn.text = text
@@ -497,9 +482,7 @@ class Grid:
         _, value, error = self._evaluate(sh, out, oc)
         if error:
             raise fx.ExcelError(error)
-        if value is None and (sh.name, row, col) in self.results \
-                and self.results[(sh.name, row, col)][2] is None \
-                and self.results[(sh.name, row, col)][1] is None:
+        if value is None:
             raise fx.FormulaError("depends on a formula docgen cannot evaluate")
         return value
 
