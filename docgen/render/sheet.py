@@ -149,7 +149,8 @@ class RowProgram:
         return found
 
     def run(self, scope: Mapping[str, Any]) -> list[Any]:
-        module = self.template.make_module(dict(scope))
+        # Jinja copies the variables into the module's context itself: no copy here.
+        module = self.template.make_module(scope if isinstance(scope, dict) else dict(scope))
         return [getattr(module, n) for n in self.names]
 
 
@@ -419,9 +420,8 @@ class SheetTemplate:
             self._compile_formula(cell, c_el, f_el, r, col)
             return cell, []
         # Static cell: kept as written; its value feeds formula evaluation.
-        attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
-        inner = "".join(serialize(ch) for ch in c_el)
-        cell.static_xml = f'{attrs}>{inner}</c>' if inner else f'{attrs}/>'
+        cell.static_xml = _as_written(c_el)
+        inner = len(c_el) > 0
         v = c_el.findtext(S + "v")
         if ctype == "n" and v is not None:
             try:
@@ -481,8 +481,7 @@ class SheetTemplate:
                 m_tokens, lambda ref: fx.shift_ref(ref, d_row, d_col)))
         elif kind == "dataTable":
             cell.kind = "static"  # what-if tables stay exactly as Excel wrote them
-            attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
-            cell.static_xml = f'{attrs}>{"".join(serialize(ch) for ch in c_el)}</c>'
+            cell.static_xml = _as_written(c_el)
             return
         else:
             cell.tokens = fx.tokenize(text)
@@ -652,6 +651,13 @@ class SheetTemplate:
                 where, text = self.header_names[ident]
                 raise self.book.runtime_error(exc, self.name, where, text) from exc
         return out
+
+
+def _as_written(c_el: etree._Element) -> str:
+    """A cell's XML after ``r="…"``: its other attributes and children as they are."""
+    attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
+    inner = "".join(serialize(ch) for ch in c_el)
+    return f"{attrs}>{inner}</c>" if inner else f"{attrs}/>"
 
 
 def _split_loop_filter(text: str) -> tuple[str, Optional[str]]:
