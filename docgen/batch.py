@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
+from . import kinds as kinds_mod
 from .enrich import build_context
 from .errors import (
     InputError,
@@ -51,6 +52,7 @@ from .output import (
     sanitize,
     write_atomic,
 )
+from .pipeline import load_templates, validator
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
@@ -294,8 +296,6 @@ def run_batch(
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> BatchResult:
     """Render every record of ``data``; see the module docstring for the stages."""
-    from .pipeline import load_templates, validator
-
     profile = profile or Profile()
     default = profile.default_locale or os.environ.get("DOCGEN_LOCALE")
     message_locale = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
@@ -371,12 +371,10 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str,
                  formats: list[str], force: bool, kind_name: str, profile: Profile) -> None:
     """Each worker compiles the templates once and keeps only them between documents."""
-    from . import kinds
-
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
                    fonts=fonts, out=Path(out), formats=formats, force=force,
-                   kind=kinds.get(kind_name), profile=profile)
+                   kind=kinds_mod.get(kind_name), profile=profile)
 
 
 def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:

@@ -13,14 +13,17 @@ the render's base folder (the data file's folder).
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from jinja2 import TemplateRuntimeError, Undefined
+from lxml import etree
 
 from ..profile import ImagePath
+from .package import Member, make_member
 
 EMU_PER_MM = 36000
 _CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif",
@@ -251,7 +254,6 @@ def relative_target(part: str, target: str) -> str:
 
 def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]]) -> bytes:
     """Append ``(id, type, target)`` relationships to a ``.rels`` part (or a new one)."""
-    from lxml import etree
 
     root = (etree.fromstring(xml) if xml
             else etree.Element(f"{{{_PKG_RELS}}}Relationships", nsmap={None: _PKG_RELS}))
@@ -266,7 +268,6 @@ def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]]) ->
 
 def add_content_defaults(xml: bytes, types: dict[str, str]) -> bytes:
     """Make sure ``[Content_Types].xml`` has a ``Default`` for each extension."""
-    from lxml import etree
 
     root = etree.fromstring(xml)
     have = {(el.get("Extension") or "").lower() for el in root.iter(f"{{{_CT}}}Default")}
@@ -295,9 +296,6 @@ def media_names(sink: ImageSink, prefix: str, taken: set[str]) -> list[str]:
 def add_images(members: list[Any], raw: dict[str, bytes], sink: ImageSink,
                prefix: str) -> list[Any]:
     """Members plus the media, relationships and content types of ``sink``'s images."""
-    import zlib
-
-    from .package import Member, make_member
 
     taken = {m.name for m in members}
     names = media_names(sink, prefix, taken)

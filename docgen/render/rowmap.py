@@ -210,7 +210,6 @@ def move_anchors(xml: Optional[bytes], rowmap: RowMap,
                  images: list[tuple[int, int, PlacedImage]], rids: dict[int, str]) -> bytes:
     """Drawing anchors follow their rows (repeated with repeated rows); images placed
     by ``image()`` are added as one-cell anchors at their cells."""
-    import copy
     if xml is None:
         root = etree.Element(XDR + "wsDr", nsmap={
             "xdr": XDR_NS, "a": "http://schemas.openxmlformats.org/drawingml/2006/main"})
