@@ -198,10 +198,10 @@ def require() -> None:
         return
     import pytest
 
-    reason = f"ECMA-376 schemas not found at {SCHEMA_DIR} (../shared/ooxml-schemas): OOXML validation skipped"
+    missing = f"ECMA-376 schemas not found at {SCHEMA_DIR} (../shared/ooxml-schemas)"
     if os.environ.get("CI"):
-        pytest.fail(reason + "; they are required in CI")
-    pytest.skip(reason)
+        pytest.fail(f"{missing}: they are required in CI")
+    pytest.skip(f"{missing}: OOXML schema validation skipped")
 
 
 @functools.lru_cache(maxsize=1)

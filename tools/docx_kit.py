@@ -713,6 +713,12 @@ def new_document() -> Document:
     section.left_margin = section.right_margin = MARGIN_X
     section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
     section.header_distance = section.footer_distance = Mm(10)
+    # python-docx's stock settings say <w:zoom w:val="bestFit"/>, but CT_Zoom requires
+    # w:percent (ECMA-376 §17.15.1.94); Word itself writes the plain 100% view.
+    zoom = doc.settings.element.find(qn("w:zoom"))
+    if zoom is not None:
+        zoom.attrib.clear()
+        zoom.set(qn("w:percent"), "100")
     define_styles(doc)
     return doc
 
