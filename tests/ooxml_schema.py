@@ -8,7 +8,8 @@ API (all problems are strings ``"part:line: message"``; an empty list means vali
   endnotes, comments, worksheets, sharedStrings, workbook, tables, drawings, theme,
   core/app/custom properties, ``[Content_Types].xml`` and every ``.rels``. A part whose
   content type (from ``[Content_Types].xml``) names a known root but holds another is a
-  problem too. Parts in namespaces no schema covers (customXml data) are skipped.
+  problem too. Parts in namespaces no schema covers, and custom XML data parts (typed
+  only ``application/xml``, e.g. ``customXml/item1.xml``) are skipped.
 - ``validate_part(part_name, xml_bytes, content_type=None) -> list[str]`` — one part.
 - ``assert_valid(path_or_bytes)`` — raises ``AssertionError`` listing every problem.
 - ``SCHEMA_DIR`` (``REPO.parent / "shared" / "ooxml-schemas"``, or the env variable
@@ -175,6 +176,11 @@ _ROOTS: dict[str, tuple[str, str]] = {
 }
 
 
+# Parts typed only by these generic content types hold custom data, whatever its root
+# (Word keeps its bibliography there, with a Version attribute the schema lacks).
+_UNTYPED = {"application/xml", "text/xml"}
+
+
 class _Resolver(etree.Resolver):
     """Serves the Dublin Core stand-ins, wherever the schemas ask for them."""
 
@@ -337,6 +343,8 @@ def validate_package(path_or_bytes: Union[str, os.PathLike[str], bytes]) -> list
             elif content_type is None:
                 problems.append(f"{name}:0: no content type in [Content_Types].xml")
                 continue
+            if content_type in _UNTYPED:
+                continue  # custom XML data (customXml/item1.xml): no OOXML schema governs it
             if not (content_type is None or content_type.endswith("xml") or extension in ("xml", "rels", "vml")):
                 continue
             problems.extend(validate_part(name, archive.read(name), content_type))
