@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import copy
-from typing import Optional
+from typing import Iterable, Optional
 
 from lxml import etree
 
@@ -150,17 +150,21 @@ def move_sqref(sqref: str, rowmap: RowMap) -> str:
     return " ".join(out)
 
 
-def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int, str]) -> str:
+def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int, str],
+               as_written: str) -> str:
     """A worksheet element after ``sheetData``, with its row addresses moved (and the
-    rendered header/footer texts put in)."""
+    rendered header/footer texts put in); ``as_written`` is its template XML.
+
+    What a zero-times loop leaves pointing at no row is dropped, and so is a container
+    left empty (the schema wants at least one merge, validation or rule in each)."""
     if local == "headerFooter" and headers:
         el2 = copy.deepcopy(el)
         for i, sub in enumerate(el2):
             if i in headers:
                 sub.text = headers[i]
         return serialize(el2)
-    if rowmap.identity:
-        return serialize(el)
+    if rowmap.identity or local not in _MOVED:
+        return as_written
     el = copy.deepcopy(el)
     mapper = ref_mover({"": rowmap}, "", (), expand=True)
     if local == "mergeCells":
@@ -180,20 +184,35 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
                 if new not in seen:
                     seen.add(new)
                     etree.SubElement(el, S + "mergeCell", ref=new)
+        if not len(el):
+            return ""
         el.set("count", str(len(el)))
     elif local in ("conditionalFormatting", "dataValidations"):
         items = [el] if local == "conditionalFormatting" else list(el)
         for item in items:
             if item.get("sqref"):
-                item.set("sqref", move_sqref(item.get("sqref") or "", rowmap))
-            for f in item.iter(S + "formula", S + "formula1", S + "formula2"):
-                if f.text:
-                    f.text = fx.translate(fx.tokenize(f.text),
-                                          ref_mover({"": rowmap}, "", (), expand=False))
+                sqref = move_sqref(item.get("sqref") or "", rowmap)
+                if not sqref:  # every cell it applied to is gone
+                    if item is el:
+                        return ""
+                    el.remove(item)
+                    continue
+                item.set("sqref", sqref)
+            _move_formulas(item.iter(S + "formula", S + "formula1", S + "formula2"), rowmap)
+        if not len(el):
+            return ""
+        if el.get("count") is not None:
+            el.set("count", str(len(el)))
     elif local == "hyperlinks":
-        for h in el:
+        for h in list(el):
             if h.get("ref"):
-                h.set("ref", fx.translate(fx.tokenize(h.get("ref") or ""), mapper))
+                ref = fx.translate(fx.tokenize(h.get("ref") or ""), mapper)
+                if "#REF!" in ref:
+                    el.remove(h)
+                else:
+                    h.set("ref", ref)
+        if not len(el):
+            return ""
     elif local == "autoFilter" and el.get("ref"):
         el.set("ref", fx.translate(fx.tokenize(el.get("ref") or ""), mapper))
     elif local == "rowBreaks":
@@ -202,8 +221,47 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
             if n is not None:
                 brk.set("id", str(n))
     elif local == "extLst":
-        pass  # x14 extensions (sparklines, x14 validations) keep template addresses
+        _move_x14(el, rowmap)
+        if not len(el):
+            return ""
     return serialize(el)
+
+
+# Worksheet children that hold row addresses.
+_MOVED = frozenset(("mergeCells", "conditionalFormatting", "dataValidations", "hyperlinks",
+                    "autoFilter", "rowBreaks", "extLst"))
+X14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
+XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
+
+
+def _move_formulas(formulas: Iterable[etree._Element], rowmap: RowMap) -> None:
+    mover = ref_mover({"": rowmap}, "", (), expand=False)
+    for f in formulas:
+        if f.text:
+            f.text = fx.translate(fx.tokenize(f.text), mover)
+
+
+def _move_x14(ext_lst: etree._Element, rowmap: RowMap) -> None:
+    """Excel 2010 conditional formats and validations (data bars, icon sets, lists
+    from another sheet) follow their rows like the main ones. Sparklines and other
+    extensions keep their template addresses."""
+    for holder_name, item_name in (("conditionalFormattings", "conditionalFormatting"),
+                                   ("dataValidations", "dataValidation")):
+        for holder in list(ext_lst.iter(X14 + holder_name)):
+            for item in holder.findall(X14 + item_name):
+                sq = item.find(XM + "sqref")
+                if sq is not None and sq.text:
+                    sq.text = move_sqref(sq.text, rowmap)
+                    if not sq.text:
+                        holder.remove(item)
+                        continue
+                _move_formulas(item.iter(XM + "f"), rowmap)
+            if holder.get("count") is not None:
+                holder.set("count", str(len(holder.findall(X14 + item_name))))
+            if holder.find(X14 + item_name) is None:  # nothing left: the whole extension goes
+                ext = holder.getparent()
+                if ext is not None and ext.getparent() is ext_lst:
+                    ext_lst.remove(ext)
 
 
 def move_anchors(xml: Optional[bytes], rowmap: RowMap,

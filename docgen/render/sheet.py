@@ -21,7 +21,7 @@ from .docx import template_line
 from .environment import make_environment, syntax_detail
 from .images import ImageSink, PlacedImage
 from .rowmap import IterKey, RowMap
-from .sml import S, attr_esc, esc, root_tag, serialize
+from .sml import S, S_NS, esc, qualified_attrs, root_tag, serialize
 from .wordml import normalize_delimiters
 
 if TYPE_CHECKING:
@@ -44,6 +44,14 @@ _TR_TAG = re.compile(r"\{%-?\s*tr\s+(.*?)\s*-?%\}", re.DOTALL)
 _ONLY_EXPR = re.compile(r"^\s*\{\{-?\s*(.*?)\s*-?\}\}\s*$", re.DOTALL)
 ANY_TAG = re.compile(r"\{\{|\{%|\{#")
 _FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+)$", re.DOTALL)
+_SHEET_DATA = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?sheetData\b")
+_ROW_SKIP = frozenset(("r", "spans"))
+_CELL_SKIP = frozenset(("r",))
+# A rewritten cell gets a new type and value: what described the old value goes
+# (vm: its rich value; cm: its metadata, kept for formulas, e.g. dynamic arrays).
+_FORMULA_SKIP = frozenset(("r", "s", "t", "vm"))
+_TAGGED_SKIP = frozenset(("r", "s", "t", "vm", "cm"))
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 
 def finalize_text(value: Any) -> str:
@@ -84,6 +92,7 @@ class Cell:
     date_style: Optional[str] = None
     datetime_style: Optional[str] = None
     where: str = ""  # A1 address in the template
+    extra: str = ""  # attributes kept for a rewritten cell (ph, cm, extension ones)
     source: str = ""  # the cell's Jinja text (tagged cells)
     expr_source: str = ""  # the expression of an expr cell
 
@@ -214,11 +223,14 @@ class SheetTemplate:
         self.book = book
         self.name = name
         self.part = part
-        start = raw.find("<sheetData")
-        if start < 0:
+        found = _SHEET_DATA.search(raw)
+        if found is None:
             raise book.error("broken worksheet (no sheetData)", name, None, "xml")
-        self.prefix = raw[:start]
+        self.prefix = raw[:found.start()]
         self.root_close = f"</{root_tag(self.prefix)}>"
+        # Rows are written unprefixed: when the root does not make SpreadsheetML the
+        # default namespace (x:worksheet…), <sheetData> does.
+        self.main_decl = "" if root.nsmap.get(None) == S_NS else f' xmlns="{S_NS}"'
         sheet_data = root.find(S + "sheetData")
         assert sheet_data is not None
         self.suffix: list[tuple[str, etree._Element]] = []
@@ -227,7 +239,8 @@ class SheetTemplate:
             if child is sheet_data:
                 after = True
             elif after and isinstance(child.tag, str):
-                self.suffix.append((etree.QName(child).localname, child))
+                self.suffix.append((_suffix_name(child), child))
+        self.suffix_written = [serialize(el) for _, el in self.suffix]
         self.sources: list[str] = []  # Jinja source of every tag, for fields()
         self.source_cells: list[str] = []  # where each of ``sources`` is (A1, oddHeader…)
         self.header_templates: dict[int, jinja2.Template] = {}  # child index -> template
@@ -291,8 +304,10 @@ class SheetTemplate:
                 self.book.report(self.book.error("rows without numbers are not supported",
                                                  self.name, None, "xml"))
                 continue
-            attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in row_el.attrib.items()
-                            if k not in ("r", "spans"))
+            # Every row written for this one carries its attributes (height, style,
+            # x14ac:dyDescent…). ``spans`` is only a hint for the 16-row block a row
+            # sits in, which moved rows leave: dropped, Excel does without it.
+            attrs = qualified_attrs(row_el, _ROW_SKIP)
             cells: list[Cell] = []
             openers: list[tuple[str, str]] = []
             closers: list[tuple[str, str]] = []
@@ -414,9 +429,11 @@ class SheetTemplate:
             tr_tags = [m.group(1) for m in _TR_TAG.finditer(text)]
             rest = _TR_TAG.sub("", text)
             cell.source = rest
+            cell.extra = qualified_attrs(c_el, _TAGGED_SKIP)
             self._compile_tagged(cell, rest)
             return cell, tr_tags
         if f_el is not None:
+            cell.extra = qualified_attrs(c_el, _FORMULA_SKIP)
             self._compile_formula(cell, c_el, f_el, r, col)
             return cell, []
         # Static cell: kept as written; its value feeds formula evaluation.
@@ -482,6 +499,7 @@ class SheetTemplate:
         elif kind == "dataTable":
             cell.kind = "static"  # what-if tables stay exactly as Excel wrote them
             cell.static_xml = _as_written(c_el)
+            cell.extra = ""
             return
         else:
             cell.tokens = fx.tokenize(text)
@@ -655,9 +673,24 @@ class SheetTemplate:
 
 def _as_written(c_el: etree._Element) -> str:
     """A cell's XML after ``r="…"``: its other attributes and children as they are."""
-    attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in c_el.attrib.items() if k != "r")
+    attrs = qualified_attrs(c_el, _CELL_SKIP)
     inner = "".join(serialize(ch) for ch in c_el)
     return f"{attrs}>{inner}</c>" if inner else f"{attrs}/>"
+
+
+def _suffix_name(el: etree._Element) -> str:
+    """A worksheet child's name for ordering: ``mc:AlternateContent`` (Excel wraps
+    form controls and OLE objects in one) counts as the element its first choice holds."""
+    qname = etree.QName(el)
+    if qname.namespace == MC_NS and qname.localname == "AlternateContent":
+        for choice in el:
+            for inner in choice if isinstance(choice.tag, str) else ():
+                if isinstance(inner.tag, str):
+                    name: str = etree.QName(inner).localname
+                    return name
+        return "AlternateContent"
+    local: str = qname.localname
+    return local
 
 
 def _split_loop_filter(text: str) -> tuple[str, Optional[str]]:

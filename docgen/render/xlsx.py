@@ -66,6 +66,7 @@ from .sml import (
     R_NS,
     S,
     add_override,
+    drop_override,
     drop_rel,
     esc,
     read_rels,
@@ -76,7 +77,7 @@ from .wordml import LoweringError, lower_plain_part, normalize_delimiters
 from .xlsx_styles import Styles, localize_sheet_fonts
 
 _CORE_ENV = make_environment(finalize_plain)
-DIMENSION = re.compile(r'<dimension\b[^>]*/>')
+DIMENSION = re.compile(r'<([A-Za-z_][\w.-]*:)?dimension\b[^>]*/>')
 
 
 class XlsxTemplate:
@@ -159,9 +160,7 @@ class XlsxTemplate:
             elif name == "xl/styles.xml" and self.styles.changed:
                 blob = self.styles.xml()
             elif name == "[Content_Types].xml":
-                blob = blob.replace(
-                    b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
-                    b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>', b"")
+                blob = drop_override(blob, "/xl/calcChain.xml")
                 self._content_types = blob  # extended per render when images are added
             elif name == "xl/_rels/workbook.xml.rels":
                 blob = drop_rel(blob, "calcChain")
@@ -417,24 +416,27 @@ class XlsxTemplate:
             for oc in out.cells:
                 ref = f"{oc.cell.letters}{out.number}"
                 if oc.cell.kind == "formula":
-                    cells.append(f'<c r="{ref}"{grid.formula_xml(sheet, out, oc)}')
+                    cells.append(f'<c r="{ref}"{oc.cell.extra}{grid.formula_xml(sheet, out, oc)}')
                 elif oc.cell.kind == "empty" and not oc.cell.style:
                     continue
                 else:
-                    cells.append(f'<c r="{ref}"{oc.xml}')
+                    cells.append(f'<c r="{ref}"{oc.cell.extra}{oc.xml}')
             parts.append(f'<row r="{out.number}"{out.row.attrs}>{"".join(cells)}</row>'
                          if cells or out.row.attrs else "")
             last_row = max(last_row, out.number)
         prefix = sheet.prefix
         if not rowmap.identity:
             dim = f"A1:{fx.col_letters(max_col)}{max(last_row, 1)}"
-            prefix = DIMENSION.sub(f'<dimension ref="{dim}"/>', prefix, count=1)
+            prefix = DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dim}"/>',
+                                   prefix, count=1)
         headers = sheet.header_texts(context) if sheet.header_templates else {}
-        suffix = [suffix_xml(local, el, rowmap, headers) for local, el in sheet.suffix]
+        suffix = [suffix_xml(local, el, rowmap, headers, written)
+                  for (local, el), written in zip(sheet.suffix, sheet.suffix_written)]
         if drawing_rid:
             suffix.insert(sheet.drawing_position,
-                          f'<drawing xmlns:r="{R_NS}" r:id="{drawing_rid}"/>')
-        xml = f'{prefix}<sheetData>{"".join(parts)}</sheetData>{"".join(suffix)}{sheet.root_close}'
+                          f'<drawing{sheet.main_decl} xmlns:r="{R_NS}" r:id="{drawing_rid}"/>')
+        xml = (f'{prefix}<sheetData{sheet.main_decl}>{"".join(parts)}</sheetData>'
+               f'{"".join(suffix)}{sheet.root_close}')
         return xml.encode("utf-8")
 
     def _workbook_xml(self, maps: dict[str, RowMap]) -> bytes:
