@@ -12,14 +12,17 @@ Seoul office writing to Chinese clients::
 """
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from .errors import InputError, SourceLocation
-from .i18n.locale import DocLocale, UnknownLocale
+from .errors import InputError, Msg, SourceLocation
+from .i18n.locale import SUPPORTED, DocLocale, UnknownLocale
+from .messages import N_
+from .tomlmap import SourceMap, syntax_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,90 +90,224 @@ def find_config(explicit: Optional[Union[str, Path]] = None,
 
 
 def load_profile(path: Optional[Union[str, Path]]) -> Profile:
-    """Read and check a profile; ``None`` gives the empty profile."""
+    """Read and check a profile; ``None`` gives the empty profile.
+
+    Every problem is reported at once (:class:`ProfileInvalid`), each at its line:
+    unknown sections and keys (with "did you mean"), wrong types, a missing logo,
+    unknown locale codes and a broken ``job_number_pattern``. A TOML syntax error
+    stops reading, so it is reported alone, at tomllib's line and column."""
     if path is None:
         return Profile()
     path = Path(path)
-    where = SourceLocation(file=str(path))
+    file = str(path)
+    where = SourceLocation(file=file)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError("cannot read the configuration: {detail}", where, code="config",
                          params={"detail": exc.strerror}) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("the configuration is not UTF-8 text", where, code="config") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError("broken TOML: {detail}", where, code="config",
-                         params={"detail": str(exc)}) from None
-    unknown = sorted(set(data) - _TOP_TABLES)
-    if unknown:
-        raise InputError("unknown section [{name}] (use [company], [defaults], [fonts])",
-                         where, code="config", params={"name": unknown[0]})
-    company = dict(_table(data, "company", where))
-    bank = dict(_table(company, "bank", where)) if "bank" in company else {}
-    company.pop("bank", None)
-    logo_text = company.pop("logo", None)
-    for key, value in company.items():
-        if key not in COMPANY_FIELDS:
-            raise InputError("unknown field company.{name}", where, code="config",
-                             params={"name": key})
-        _check_text(value, f"company.{key}", where)
-    for key, value in bank.items():
-        if key not in BANK_FIELDS:
-            raise InputError("unknown field company.bank.{name}", where, code="config",
-                             params={"name": key})
-        _check_text(value, f"company.bank.{key}", where)
-    logo = None
-    if logo_text is not None:
-        if not isinstance(logo_text, str) or not logo_text:
-            raise InputError("company.logo must be a file path", where, code="config")
-        logo = (path.parent / logo_text).resolve()
-        if not logo.is_file():
-            raise InputError("logo image not found: {path}", where, code="config",
-                             params={"path": str(logo)})
-    defaults = _table(data, "defaults", where)
-    default_locale = defaults.get("locale")
-    if default_locale is not None:
+        raise ProfileInvalid([syntax_error(exc, text, file)]) from None
+    check = _Checker(file, SourceMap(text))
+    profile = check.profile(data, path)
+    if check.problems:
+        raise ProfileInvalid(check.problems)
+    return profile
+
+
+class ProfileInvalid(InputError):
+    """``docgen.toml`` has problems (exit 1); ``problems`` holds each, located."""
+
+    def __init__(self, problems: Sequence[InputError]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location or SourceLocation()).sort_key())
+        first = self.problems[0]
+        if len(self.problems) == 1:
+            super().__init__(first.template, first.location, code=first.code,
+                             params=first.params)
+        else:
+            super().__init__(N_("{count} problems in the configuration:"),
+                             SourceLocation(file=first.location.file if first.location else None),
+                             code="config", params={"count": len(self.problems)})
+
+    def text(self, translate: Callable[[str], str]) -> str:
+        if len(self.problems) == 1:
+            return super().text(translate)
+        return "\n".join([super().text(translate),
+                          *(f"  {p.localized(translate)}" for p in self.problems)])
+
+    def __str__(self) -> str:
+        return self.localized(lambda s: s)
+
+
+_FOUND = {bool: N_("true or false"), int: N_("a number"), float: N_("a number"),
+          list: N_("a list"), dict: N_("a table"), str: N_("text")}
+
+
+def _found(value: Any) -> Msg:
+    for kind, name in _FOUND.items():
+        if isinstance(value, kind):
+            return Msg(name)
+    return Msg(N_("a date or time"))
+
+
+_LOCALE_HINTS = {"kr": "ko", "cn": "zh-CN", "tw": "zh-TW", "hk": "zh-TW", "us": "en"}
+
+
+class _Checker:
+    """Collects every problem of one parsed profile, each at its key's line."""
+
+    def __init__(self, file: str, places: SourceMap) -> None:
+        self.file = file
+        self.places = places
+        self.problems: list[InputError] = []
+
+    def problem(self, path: tuple[str, ...], message: str, /, **params: Any) -> None:
+        self.problems.append(InputError(message, self.places.locate(self.file, path),
+                                        code="config", params=params))
+
+    def unknown(self, path: tuple[str, ...], known: Sequence[str]) -> None:
+        close = difflib.get_close_matches(path[-1].lower(), known, n=1, cutoff=0.6)
+        name = ".".join(path)
+        if close:
+            self.problem(path, N_("unknown field {name} (did you mean '{suggestion}'?)"),
+                         name=name, suggestion=close[0])
+        else:
+            self.problem(path, N_("unknown field {name} (known fields: {known})"),
+                         name=name, known=", ".join(known))
+
+    def table(self, data: Mapping[str, Any], key: str, path: tuple[str, ...]) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if isinstance(value, Mapping):
+            return value
+        self.problem(path, N_("[{name}] must be a table"), name=".".join(path))
+        return {}
+
+    def locale_code(self, path: tuple[str, ...], text: str, *, bilingual: bool) -> Optional[DocLocale]:
         try:
-            default_locale = DocLocale.parse(str(default_locale)).code
+            loc = DocLocale.parse(text)
+            if bilingual or loc.secondary is None:
+                return loc
         except UnknownLocale:
-            raise InputError("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)",
-                             where, code="config", params={"locale": default_locale}) from None
-    pattern = defaults.get("job_number_pattern")
-    if pattern is not None:
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            raise InputError("defaults.job_number_pattern is not a valid regular expression: "
-                             "{detail}", where, code="config", params={"detail": str(exc)}) from None
-    fonts: dict[str, str] = {}
-    for key, value in _table(data, "fonts", where).items():
-        try:
-            code = DocLocale.parse(key).primary
-        except UnknownLocale:
-            raise InputError("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)",
-                             where, code="config", params={"locale": key}) from None
-        if not isinstance(value, str):
-            raise InputError("fonts.{name} must be a font name", where, code="config",
-                             params={"name": key})
-        fonts[code] = value
-    return Profile(path=path, company=company, bank=bank, logo=logo,
-                   default_locale=default_locale, fonts=fonts,
-                   job_number_pattern=str(pattern) if pattern else None)
+            pass
+        close = _LOCALE_HINTS.get(text.strip().lower()) or next(iter(difflib.get_close_matches(
+            text.strip(), SUPPORTED, n=1, cutoff=0.5)), None)
+        if close:
+            self.problem(path, N_("unknown locale '{locale}' (did you mean '{suggestion}'?)"),
+                         locale=text, suggestion=close)
+        elif bilingual:
+            self.problem(path, N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)"),
+                         locale=text)
+        else:
+            self.problem(path, N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en)"),
+                         locale=text)
+        return None
+
+    def texts(self, fields: Mapping[str, Any], known: Sequence[str],
+              path: tuple[str, ...]) -> dict[str, Any]:
+        """Text fields: one string, or a table per locale (keys normalised: zh_CN → zh-CN)."""
+        out: dict[str, Any] = {}
+        for key, value in fields.items():
+            here = path + (key,)
+            if key not in known:
+                self.unknown(here, known)
+            elif isinstance(value, str):
+                out[key] = value
+            elif isinstance(value, Mapping):
+                per_locale: dict[str, str] = {}
+                for code, text in value.items():
+                    loc = self.locale_code(here + (code,), code, bilingual=False)
+                    if not isinstance(text, str):
+                        self.problem(here + (code,), N_("{name} must be text, not {found}"),
+                                     name=".".join(here + (code,)), found=_found(text))
+                    elif loc is not None:
+                        per_locale[loc.primary] = text
+                out[key] = per_locale
+            else:
+                self.problem(here, N_("{name} must be text or a table of texts per locale, "
+                                      "not {found}"), name=".".join(here), found=_found(value))
+        return out
+
+    def profile(self, data: Mapping[str, Any], path: Path) -> Profile:
+        for key, value in data.items():
+            if key in _TOP_TABLES:
+                continue
+            if not isinstance(value, Mapping):  # a key before any [section]
+                section = next((t for t, names in _SECTION_KEYS.items() if key in names), None)
+                if section:
+                    self.problem((key,), N_("'{name}' belongs in a section: put it under "
+                                            "[{section}]"), name=key, section=section)
+                else:
+                    self.problem((key,), N_("'{name}' is not in a section (use [company], "
+                                            "[defaults], [fonts])"), name=key)
+                continue
+            close = difflib.get_close_matches(key.lower(), sorted(_TOP_TABLES), n=1, cutoff=0.6)
+            if close:
+                self.problem((key,), N_("unknown section [{name}] (did you mean "
+                                        "[{suggestion}]?)"), name=key, suggestion=close[0])
+            else:
+                self.problem((key,), N_("unknown section [{name}] (use [company], [defaults], "
+                                        "[fonts])"), name=key)
+        company_raw = dict(self.table(data, "company", ("company",)))
+        bank_raw = self.table(company_raw, "bank", ("company", "bank")) if "bank" in company_raw else {}
+        company_raw.pop("bank", None)
+        logo_text = company_raw.pop("logo", None)
+        company = self.texts(company_raw, COMPANY_FIELDS + ("logo", "bank"), ("company",))
+        bank = self.texts(bank_raw, BANK_FIELDS, ("company", "bank"))
+        logo = None
+        if logo_text is not None:
+            if not isinstance(logo_text, str) or not logo_text.strip():
+                self.problem(("company", "logo"), N_("company.logo must be a file path"))
+            else:
+                logo = (path.parent / logo_text).resolve()
+                if not logo.is_file():
+                    self.problem(("company", "logo"), N_("logo image not found: {path}"),
+                                 path=str(logo))
+                    logo = None
+        defaults = self.table(data, "defaults", ("defaults",))
+        for key in defaults:
+            if key not in _DEFAULTS_KEYS:
+                self.unknown(("defaults", key), _DEFAULTS_KEYS)
+        default_locale = None
+        value = defaults.get("locale")
+        if value is not None:
+            if not isinstance(value, str):
+                self.problem(("defaults", "locale"), N_("{name} must be text, not {found}"),
+                             name="defaults.locale", found=_found(value))
+            else:
+                loc = self.locale_code(("defaults", "locale"), value, bilingual=True)
+                default_locale = loc.code if loc is not None else None
+        pattern = defaults.get("job_number_pattern")
+        if pattern is not None:
+            if not isinstance(pattern, str):
+                self.problem(("defaults", "job_number_pattern"),
+                             N_("{name} must be text, not {found}"),
+                             name="defaults.job_number_pattern", found=_found(pattern))
+                pattern = None
+            else:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.problem(("defaults", "job_number_pattern"),
+                                 N_("defaults.job_number_pattern is not a valid regular "
+                                    "expression: {detail}"), detail=str(exc))
+                    pattern = None
+        fonts: dict[str, str] = {}
+        for key, value in self.table(data, "fonts", ("fonts",)).items():
+            loc = self.locale_code(("fonts", key), key, bilingual=False)
+            if not isinstance(value, str):
+                self.problem(("fonts", key), N_("fonts.{name} must be a font name"), name=key)
+            elif loc is not None:
+                fonts[loc.primary] = value
+        return Profile(path=path, company=company, bank=bank, logo=logo,
+                       default_locale=default_locale, fonts=fonts,
+                       job_number_pattern=pattern or None)
 
 
-def _table(data: Mapping[str, Any], key: str, where: SourceLocation) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        raise InputError("[{name}] must be a table", where, code="config", params={"name": key})
-    return value
-
-
-def _check_text(value: Any, name: str, where: SourceLocation) -> None:
-    ok = isinstance(value, str) or (
-        isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()))
-    if not ok:
-        raise InputError("{name} must be text or a table of texts per locale", where,
-                         code="config", params={"name": name})
+_DEFAULTS_KEYS = ("locale", "job_number_pattern")
+_SECTION_KEYS = {"company": COMPANY_FIELDS + ("logo", "bank"), "defaults": _DEFAULTS_KEYS}

@@ -12,7 +12,7 @@ import pytest
 
 from docgen.errors import InputError
 from docgen.i18n.locale import DocLocale
-from docgen.profile import Profile, find_config, load_profile
+from docgen.profile import Profile, ProfileInvalid, find_config, load_profile
 from docgen.template import Template
 from tests.support import REPO
 
@@ -48,7 +48,7 @@ def test_config_is_found_in_the_working_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("[company\nname = 'x'", "broken TOML"),
+    ("[company\nname = 'x'", "section header must end with ']'"),
     ("[compnay]\nname = 'x'", "unknown section"),
     ("[company]\nnmae = 'x'", "unknown field"),
     ("[company]\nname = 3", "must be text"),
@@ -137,3 +137,127 @@ def test_bad_config_option_exits_1(tmp_path: Path, runner) -> None:
     assert result.exit_code == 1
     assert "none.toml" in result.stderr
     assert not list(tmp_path.glob("*.docx"))
+
+
+BROKEN = """# header comment
+[company]
+nmae = "Hanbit"
+name = { ko = "한빛", kr = "x", zh_CN = "韩光", en = 3 }
+phone = 8225550100
+logo = "nowhere.png"
+
+[company.bank]
+acount = "1"
+
+[defautls]
+locale = "ko"
+
+[defaults]
+locale = "fr"
+job_number_pattern = "[A-Z"
+colour = 1
+
+[fonts]
+ko = 3
+cn = "微软雅黑"
+"""
+
+
+def _problems(tmp_path: Path, text: str) -> list[tuple[int, str]]:
+    path = tmp_path / "docgen.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileInvalid) as err:
+        load_profile(path)
+    assert err.value.exit_code == 1
+    out = []
+    for p in err.value.problems:
+        assert p.location is not None and p.location.file == str(path)
+        assert p.location.line is not None
+        out.append((p.location.line, p.text(str)))
+    return out
+
+
+def test_every_problem_is_reported_at_once_each_at_its_line(tmp_path: Path) -> None:
+    found = _problems(tmp_path, BROKEN)
+    assert found == [
+        (3, "unknown field company.nmae (did you mean 'name'?)"),
+        (4, "unknown locale 'kr' (did you mean 'ko'?)"),
+        (4, "company.name.en must be text, not a number"),
+        (5, "company.phone must be text or a table of texts per locale, not a number"),
+        (6, f"logo image not found: {(tmp_path / 'nowhere.png').resolve()}"),
+        (9, "unknown field company.bank.acount (did you mean 'account'?)"),
+        (11, "unknown section [defautls] (did you mean [defaults]?)"),
+        (15, "unknown locale 'fr' (use ko, zh-CN, zh-TW, en, or A+B)"),
+        (16, "defaults.job_number_pattern is not a valid regular expression: "
+             "unterminated character set at position 0"),
+        (17, "unknown field defaults.colour (known fields: locale, job_number_pattern)"),
+        (20, "fonts.ko must be a font name"),
+        (21, "unknown locale 'cn' (did you mean 'zh-CN'?)"),
+    ]
+
+
+def test_inline_table_keys_have_their_own_column(tmp_path: Path) -> None:
+    path = tmp_path / "docgen.toml"
+    path.write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(ProfileInvalid) as err:
+        load_profile(path)
+    kr = next(p for p in err.value.problems if "'kr'" in p.text(str))
+    assert kr.location is not None and (kr.location.line, kr.location.column) == (4, 21)
+    assert str(kr.location).endswith("docgen.toml:4:21")
+
+
+@pytest.mark.parametrize("text, line, column, fragment", [
+    ("[company]\nname = 한빛애드\n", 2, 8, "put text in double quotes"),
+    ('[company]\nlogo = "C:\\logos\\a.png"\n', 2, 13, "backslash"),
+    ('[company]\nname = "a"\ntax_id = "1"\nname = "b"\n', 4, 1, "'company.name' is given twice"),
+    ('[fonts]\nko = "a"\n\n[fonts]\nen = "b"\n', 4, 1, "'fonts' is given twice"),
+    ('[company]\nname = "a" "b"\n', 2, 12, "something follows the value"),
+    ('[company]\nname = { ko = "a", en = "b"\n', 2, 28, "not closed"),
+    ('[company]\nname = "abc\n', 2, 12, "closing quote"),
+])
+def test_toml_syntax_errors_are_located_and_say_what_to_change(
+        tmp_path: Path, text: str, line: int, column: int, fragment: str) -> None:
+    path = tmp_path / "docgen.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileInvalid) as err:
+        load_profile(path)
+    (problem,) = err.value.problems
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.column) == (line, column)
+    assert fragment in err.value.text(str)
+
+
+def test_a_key_outside_any_section_says_where_it_belongs(tmp_path: Path) -> None:
+    assert _problems(tmp_path, 'name = "Hanbit"\n[company]\ntax_id = "1"\n') == [
+        (1, "'name' belongs in a section: put it under [company]")]
+
+
+def test_locale_keys_of_text_tables_are_normalised(tmp_path: Path) -> None:
+    path = tmp_path / "docgen.toml"
+    path.write_text('[company]\nname = { ko_KR = "한빛", zh_CN = "韩光", EN = "Hanbit" }\n'
+                    '[fonts]\nzh_cn = "SimSun"\n', encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.context(DocLocale.parse("zh-CN"))["name"] == "韩光"
+    assert profile.context(DocLocale.parse("ko"))["name"] == "한빛"
+    assert profile.fonts == {"zh-CN": "SimSun"}
+
+
+def test_broken_profile_in_the_users_language_exits_1_writes_nothing(tmp_path: Path, runner) -> None:
+    from docgen.cli import main
+    config = tmp_path / "docgen.toml"
+    config.write_text(BROKEN, encoding="utf-8")
+    sample = REPO / "samples" / "minutes" / "ko.yaml"
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["render", "minutes", str(sample), "-o", str(out),
+                                  "-l", "ko", "--config", str(config)])
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "설정 파일에 문제가 12개 있습니다" in err
+    assert f"{config}:3:1: 알 수 없는 항목 company.nmae ('name'을(를) 뜻하셨나요?)" in err
+    assert f"{config}:15:1: 알 수 없는 언어 'fr'" in err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+    zh = runner.invoke(main, ["validate", "minutes", str(REPO / "samples" / "minutes" / "zh-CN.yaml"),
+                              "-l", "zh-CN", "--config", str(config)])
+    assert zh.exit_code == 1
+    assert "配置文件中有 12 个问题" in zh.stderr and "未知的节 [defautls]" in zh.stderr
