@@ -29,7 +29,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar, Union
 
 from . import kinds as kinds_mod
 from .enrich import build_context
@@ -193,11 +193,12 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
     for row in rows:
         value = _get(row.record.data, key_path)
         if value in (None, ""):
+            row_source = row.record.source
             problems.append(Problem(
                 path=format_path(key_path), code="group_key", record=row.record.index,
-                location=row.origin, message=tr(locale, N_(
+                location=row_source.locate(key_path), message=tr(locale, N_(
                     "{field}: empty, so this row belongs to no group (--group-by)"),
-                    field=format_path(key_path))))
+                    field=row_source.header(key_path) or format_path(key_path))))
             continue
         groups.setdefault(str(value), []).append(row)
     out = []
@@ -206,9 +207,13 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
         data = copy.deepcopy({k: v for k, v in first.record.data.items() if k != list_field})
         first_source = first.record.source
         assert isinstance(first_source, TableSource)
+        def record_level(mapping: dict[PathKey, Any]) -> dict[PathKey, Any]:
+            return {k: v for k, v in mapping.items() if not k or k[0] != list_field}
+
         source = TableSource(first_source.file, row_location=first.origin,
-                             cells={k: v for k, v in first_source.cells.items()
-                                    if not k or k[0] != list_field})
+                             cells=record_level(first_source.cells),
+                             blanks=record_level(first_source.blanks),
+                             headers=record_level(first_source.headers))
         items: list[Any] = []
         for row in members:
             row_source = row.record.source
@@ -218,6 +223,8 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
                 if held is None:
                     _set(data, path, copy.deepcopy(value))
                     source.cells[path] = row_source.cells.get(path, row.origin)
+                    if row_source.header(path):
+                        source.headers[path] = row_source.headers[path]
                 elif held != value:
                     problems.append(Problem(
                         path=format_path(path), code="group_conflict", record=n,
@@ -225,18 +232,31 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
                         message=tr(locale, N_(
                             "{path}: '{value}' differs from '{first}' in an earlier row of "
                             "the same group ({key}); a group's rows must agree"),
-                            path=format_path(path), value=value, first=held, key=key)))
+                            path=row_source.header(path) or format_path(path), value=value,
+                            first=held, key=key)))
             entries = row.record.data.get(list_field)
             if isinstance(entries, list) and entries:
                 i = len(items)
                 items.append(copy.deepcopy(entries[0]))
-                for cell_path, where in row_source.cells.items():
-                    if cell_path[:2] == (list_field, 0):
-                        source.cells[(list_field, i, *cell_path[2:])] = where
+                # Each item points at its own row: a problem in the second row of a group
+                # is at that row's cell, even for a value missing there.
+                source.cells[(list_field, i)] = row.origin
+                source.cells.update(_item_entries(row_source.cells, list_field, i))
+                source.blanks.update(_item_entries(row_source.blanks, list_field, i))
+                source.headers.update(_item_entries(row_source.headers, list_field, i))
         if list_field:
             data[list_field] = items
         out.append(Source(Record(data, source, n), first.origin, key))
     return out, problems
+
+
+T = TypeVar("T")
+
+
+def _item_entries(mapping: dict[PathKey, T], list_field: str, i: int) -> dict[PathKey, T]:
+    """A row's entries for its one list item, moved to item ``i`` of the group."""
+    return {(list_field, i, *path[2:]): value for path, value in mapping.items()
+            if path[:2] == (list_field, 0) and len(path) > 2}
 
 
 def _get(data: Any, path: PathKey) -> Any:
@@ -276,6 +296,78 @@ def record_locale(source: Source, option: Optional[DocLocale], field_path: Optio
     return (DocLocale.parse(default) if default else DocLocale("ko")), None
 
 
+@dataclass
+class Checked:
+    """The records of an input that can be rendered, each with its document locale,
+    and every problem of the input (reading and validation), sorted by place."""
+
+    valid: list[tuple[Source, DocLocale]]
+    problems: list[Problem]
+
+
+def check_data(kind: Kind, data: Union[str, Path], *, locale: Optional[DocLocale] = None,
+               locale_field: Optional[str] = None, group_by: Optional[str] = None,
+               sheet: Optional[str] = None, encoding: Optional[str] = None,
+               profile: Optional[Profile] = None) -> Checked:
+    """Read and validate ``data`` as ``docgen batch`` does; ``docgen validate`` calls
+    this too, so both say the same about the same input and options. Messages are for
+    the person running the command: one language (``-l``, else the profile's or
+    $DOCGEN_LOCALE, else Korean) for all records."""
+    profile = profile or Profile()
+    default = profile.default_locale or os.environ.get("DOCGEN_LOCALE")
+    message_locale = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
+    sources, problems = read_sources(kind, data, sheet=sheet, encoding=encoding,
+                                     group_by=group_by, locale=message_locale)
+    field_path = resolve_field(kind, locale_field, "--locale-field") if locale_field else None
+    valid: list[tuple[Source, DocLocale]] = []
+    bad_records = {p.record for p in problems if p.is_error}
+    for src in sources:
+        loc, issue = record_locale(src, locale, field_path, default, message_locale)
+        found = validator(kind, message_locale, profile).validate(
+            src.record.data, src.record.source, src.record.index)
+        if issue is not None and issue.path != "locale":  # the rules report 'locale' itself
+            found.insert(0, issue)
+        problems.extend(found)
+        if any(p.is_error for p in found) or src.record.index in bad_records:
+            continue
+        valid.append((src, loc))
+    if Path(data).suffix.lower() in SHEET_SUFFIXES:  # in the order of the sheet's cells
+        problems.sort(key=lambda p: p.location.sort_key())
+    return Checked(valid, problems)
+
+
+def validate_inputs(kind: Kind, files: Sequence[Union[str, Path]], *,
+                    locale: Optional[DocLocale] = None, locale_field: Optional[str] = None,
+                    group_by: Optional[str] = None, sheet: Optional[str] = None,
+                    encoding: Optional[str] = None,
+                    profile: Optional[Profile] = None) -> list[Problem]:
+    """``docgen validate``: every problem of every file. Sheets, and any file given with
+    a batch option, go through :func:`check_data` (what batch will say); a plain
+    YAML/JSON record file is validated in its own locale as ``docgen render`` does.
+    A file that cannot be read is one problem; the other files are still checked."""
+    from .pipeline import validate_files
+
+    batch_options = any(o is not None for o in (locale_field, group_by, sheet, encoding))
+    problems: list[Problem] = []
+    for f in files:
+        if Path(f).suffix.lower() not in SHEET_SUFFIXES and not batch_options:
+            problems.extend(validate_files(kind.name, [f], locale, profile))
+            continue
+        try:
+            problems.extend(check_data(kind, f, locale=locale, locale_field=locale_field,
+                                       group_by=group_by, sheet=sheet, encoding=encoding,
+                                       profile=profile).problems)
+        except InputError as exc:
+            if isinstance(exc, ValidationFailed):
+                raise
+            default = (profile.default_locale if profile else None) or os.environ.get(
+                "DOCGEN_LOCALE")
+            shown = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
+            problems.append(Problem(path="", code=exc.code, message=exc.text(_gettext(shown)),
+                                    location=exc.location or SourceLocation(file=str(f))))
+    return problems
+
+
 def run_batch(
     *,
     kind: Kind,
@@ -297,28 +389,13 @@ def run_batch(
 ) -> BatchResult:
     """Render every record of ``data``; see the module docstring for the stages."""
     profile = profile or Profile()
-    default = profile.default_locale or os.environ.get("DOCGEN_LOCALE")
-    message_locale = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
-    sources, problems = read_sources(kind, data, sheet=sheet, encoding=encoding,
-                                     group_by=group_by, locale=message_locale)
-    field_path = resolve_field(kind, locale_field, "--locale-field") if locale_field else None
+    checked = check_data(kind, data, locale=locale, locale_field=locale_field,
+                         group_by=group_by, sheet=sheet, encoding=encoding, profile=profile)
+    valid, problems = checked.valid, checked.problems
     templates = load_templates(kind, formats, template)  # a broken template stops here
     if "pdf" in formats:
         from .convert import require_soffice
         require_soffice()  # no LibreOffice: stop before any file is written
-    valid: list[tuple[Source, DocLocale]] = []
-    bad_records = {p.record for p in problems if p.is_error}
-    for src in sources:
-        loc, issue = record_locale(src, locale, field_path, default, message_locale)
-        # Messages are for the person running the batch: one language for all records.
-        found = validator(kind, message_locale, profile).validate(
-            src.record.data, src.record.source, src.record.index)
-        if issue is not None and issue.path != "locale":  # the rules report 'locale' itself
-            found.insert(0, issue)
-        problems.extend(found)
-        if any(p.is_error for p in found) or src.record.index in bad_records:
-            continue
-        valid.append((src, loc))
     errors = [p for p in problems if p.is_error]
     if errors and not keep_going:
         raise ValidationFailed(problems)

@@ -70,7 +70,8 @@ def _fail(exc: DocgenError, locale: DocLocale) -> NoReturn:
 
 def _print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
     for p in problems:
-        prefix = tr(locale, N_("warning")) + ": " if not p.is_error else ""
+        prefix = "" if p.is_error else tr(locale, N_("note") if p.severity == "note"
+                                          else N_("warning")) + ": "
         click.echo(f"{p.location}: {prefix}{p.message}", err=True)
 
 
@@ -196,23 +197,44 @@ def sample_cmd(kind: str, locale: Optional[DocLocale]) -> None:
     click.echo(_run(loc, lambda: pipeline.sample_text(kind, locale)), nl=False)
 
 
+def input_options(f: F) -> F:
+    """How batch input is read, shared by batch and validate (validate says what batch
+    will say): --locale-field, --group-by, --sheet, --encoding."""
+    f = click.option("--encoding", default=None, metavar="ENC",
+                     help="Encoding of a .csv file (default: detected).")(f)
+    f = click.option("--sheet", default=None, metavar="NAME", help="Sheet of an .xlsx file.")(f)
+    f = click.option("--group-by", default=None, metavar="FIELD",
+                     help="One document per value of FIELD: rows sharing it become one "
+                          "record.")(f)
+    return click.option("--locale-field", default=None, metavar="FIELD",
+                        help="Take each record's locale from FIELD (a path or a column "
+                             "label).")(f)
+
+
 @main.command("validate")
 @kind_argument
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @locale_option
+@input_options
 @click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list on stdout.")
 @config_option
-def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale], as_json: bool,
-                 config: Optional[str]) -> None:
-    """Check input files; report every problem at once. Exit 1 on errors."""
+def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale],
+                 locale_field: Optional[str], group_by: Optional[str], sheet: Optional[str],
+                 encoding: Optional[str], as_json: bool, config: Optional[str]) -> None:
+    """Check input files; report every problem at once. Exit 1 on errors. Sheets and
+    the input options are read exactly as batch reads them."""
+    from .batch import validate_inputs
+
     loc = _message_locale(locale, files[0] if len(files) == 1 else None)
-    problems: list[Problem] = _run(loc, lambda: pipeline.validate_files(
-        kind, files, locale, profile=load_profile(find_config(config))))
+    problems: list[Problem] = _run(loc, lambda: validate_inputs(
+        pipeline.get_kind(kind), files, locale=locale, locale_field=locale_field,
+        group_by=group_by, sheet=sheet, encoding=encoding,
+        profile=load_profile(find_config(config))))
     if as_json:
         click.echo(json.dumps([_problem_json(p) for p in problems], ensure_ascii=False, indent=2))
     else:
         _print_problems(problems, loc)
-        if not problems:
+        if all(p.severity == "note" for p in problems):
             click.echo(tr(loc, N_("{count} file(s) valid."), count=len(files)), err=True)
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 

@@ -61,6 +61,11 @@ class SourceMap:
                 return SourceLocation(file=self.file, line=pos[0], column=pos[1])
         return SourceLocation(file=self.file)
 
+    def header(self, path: PathKey) -> Optional[str]:
+        """The sheet header (as typed) of the column ``path`` came from; None here: a
+        YAML/JSON record has no columns."""
+        return None
+
     def within(self, index: int) -> "SourceMap":
         """The map of list element ``index``, with paths relative to that element (a
         view: thousands of records share their file's one map)."""
@@ -546,6 +551,36 @@ def json_item_positions(text: str) -> dict[PathKey, tuple[int, int]]:
     return out
 
 
+# --- files saved in a format docgen does not read ------------------------------------
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 (.xls, .doc), encrypted OOXML
+_OLD_WORKBOOK = N_("this is an Excel 97-2003 workbook (.xls), which docgen cannot read: open it "
+                   "in Excel and save it as an Excel Workbook (.xlsx)")
+_OLD_DOCUMENT = N_("this is a Word 97-2003 document (.doc), which docgen cannot read: open it in "
+                   "Word and save it as a Word Document (.docx)")
+_ENCRYPTED = N_("the file is protected with a password (encrypted), so docgen cannot read it: "
+                "open it, remove the password (File > Info) and save it again")
+
+
+def legacy_office(data: bytes, suffix: str) -> Optional[str]:
+    """The message for an Office file docgen cannot read (an Excel 97-2003 workbook or
+    Word 97-2003 document, also when renamed to .xlsx/.docx, or a password-protected
+    file), or None. ``data`` is the file's bytes (the start is enough for the magic)."""
+    suffix = suffix.lower()
+    if data.startswith(OLE2_MAGIC):
+        # The compound file's directory names its streams in UTF-16.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return _ENCRYPTED
+        if "WordDocument".encode("utf-16-le") in data or suffix in (".doc", ".docx", ".dot"):
+            return _OLD_DOCUMENT
+        return _OLD_WORKBOOK
+    if suffix in (".xls", ".xlsb"):  # also Excel's XML 2003 and HTML "xls" files
+        return _OLD_WORKBOOK
+    if suffix == ".doc":
+        return _OLD_DOCUMENT
+    return None
+
+
 READERS: dict[str, Callable[[str, str], tuple[Any, Any]]] = {
     ".yaml": parse_yaml, ".yml": parse_yaml, ".json": parse_json}
 
@@ -555,6 +590,18 @@ def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
     p = Path(path)
     file = str(path)
     reader = READERS.get(p.suffix.lower())
+    if reader is None and p.suffix.lower() in (".xls", ".xlsb", ".doc"):
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(1 << 16)
+        except FileNotFoundError:
+            raise InputError("file not found", SourceLocation(file=file),
+                             code="not_found") from None
+        except OSError:
+            head = b""
+        old = legacy_office(head, p.suffix)
+        if old is not None:
+            raise InputError(old, SourceLocation(file=file), code="file_type")
     if reader is None:
         raise InputError(
             "unsupported file type '{suffix}': use .yaml, .yml or .json",

@@ -24,7 +24,7 @@ from .output import output_name, plan_outputs, refuse_existing, write_atomic
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .rules import RuleOptions
-from .sheets import SHEET_SUFFIXES, read_table
+from .sheets import SHEET_SUFFIXES
 from .template import Template
 from .validation import Validator
 
@@ -108,16 +108,9 @@ def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
     kind = get_kind(kind_name)
     problems: list[Problem] = []
     for f in files:
-        if Path(f).suffix.lower() in SHEET_SUFFIXES:  # one record per row
-            try:
-                table = read_table(f, kind.schema, locale=locale)
-            except InputError as exc:
-                problems.append(Problem(path="", code=exc.code, message=_localized(exc, locale),
-                                        location=exc.location or SourceLocation(file=str(f))))
-                continue
-            problems.extend(table.problems)
-            rows = [Record(data, source, i) for i, (data, source) in enumerate(table.records)]
-            problems.extend(validate_records(kind, rows, locale, profile))
+        if Path(f).suffix.lower() in SHEET_SUFFIXES:  # one record per row, as batch reads it
+            from .batch import validate_inputs
+            problems.extend(validate_inputs(kind, [f], locale=locale, profile=profile))
             continue
         try:
             data, source = read_data(f)

@@ -30,6 +30,9 @@ class RuleOptions:
     """Settings rules read (from the company profile)."""
 
     job_number: Pattern[str] = re.compile(DEFAULT_JOB_NUMBER)
+    # "Today" as an input (tests freeze it): the year assumed for a date typed without
+    # one (11/3) when the record has no other date; None reads the clock.
+    today: Optional[dt.date] = None
 
     @classmethod
     def from_pattern(cls, pattern: Optional[str]) -> "RuleOptions":

@@ -1,55 +1,75 @@
 """Records from spreadsheets: ``.csv`` and ``.xlsx``, one record per row.
 
-AEs keep their data in Excel. A sheet's header row names the fields, either as field
-paths (``client``, ``client.tax_id``, ``items.quantity``) or as the labels the
-kind's schema gives in any language (``고객사``, ``客户``, ``Tax ID``), so a sheet
-made for Korean colleagues works as it is. Each value is located by row (CSV) or by
-``Sheet!cell`` (Excel), so a problem points at the cell to fix.
+AEs keep their data in Excel, the way Excel invites: a title row above the header,
+blank rows between clients, a client name merged down over its rows, a 합계 / 合计 /
+Total row at the bottom. The header is the first row that names enough known columns,
+either as field paths (``client``, ``client.tax_id``, ``items.quantity``) or as the
+labels the kind's schema gives in any language (``고객사``, ``客户``, ``Tax ID``,
+``진행률`` for ``진행률(%)``); rows above it are titles, blank rows are skipped, and total
+rows are skipped with a note. Each value is located by row (CSV) or by ``Sheet!cell``
+(Excel), and remembers its column's header as typed, so a problem names both.
 
 Values are read by the type the schema expects: numbers written with separators
-(``1,500,000``) become numbers, ``예``/``是``/``yes`` booleans, Excel dates dates;
+(``1,500,000``) become numbers, ``예``/``是``/``yes`` booleans, Excel dates dates,
+percentages shown as ``40%`` 40 for a 0-100 field, enum labels (``완료``) their code;
 anything that does not fit is passed on unchanged for validation to report.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
 from .errors import InputError, Problem, SourceLocation
 from .i18n.locale import DocLocale
 from .i18n.money import parse_grouped
-from .inputs import PathKey, SourceMap, detect_legacy
+from .inputs import PathKey, SourceMap
 from .messages import N_, tr
-from .validation import subschema
+from .sheetio import ENCODINGS, Cell, Row, csv_rows, decode_csv, lost_characters, xlsx_rows
+from .validation import enum_code, subschema
+
+__all__ = ["ENCODINGS", "SHEET_SUFFIXES", "Table", "TableSource", "convert", "decode_csv",
+           "find_field", "header_index", "read_table"]
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
 _TRUE = {"true", "yes", "y", "1", "예", "네", "o", "○", "是", "對", "对", "v", "✓", "✔"}
 _FALSE = {"false", "no", "n", "0", "아니오", "아니요", "x", "×", "否", "不是", ""}
-ENCODINGS = ("utf-8", "cp949", "euc-kr", "gbk", "gb18030", "big5")
+# What a total row says in its first cell (compared without spaces, case or ':').
+TOTAL_WORDS = frozenset({"합계", "총계", "소계", "총합계", "합", "계", "누계", "合计", "合計", "总计",
+                         "總計", "小计", "小計", "共计", "共計", "总额", "總額", "total", "totals",
+                         "subtotal", "grandtotal", "sum"})
+HEADER_SEARCH_ROWS = 30  # a title block above the header is a few rows, not pages
 
 
 @dataclass
 class TableSource(SourceMap):
-    """Where each value of one record came from: a row (CSV) or a cell (Excel)."""
+    """Where each value of one record came from: a row (CSV) or a cell (Excel); the
+    empty cells of known columns (a required value missing there is reported at its
+    cell); and each column's header as the user typed it."""
 
     cells: dict[PathKey, SourceLocation] = field(default_factory=dict)
     row_location: Optional[SourceLocation] = None
+    blanks: dict[PathKey, SourceLocation] = field(default_factory=dict)
+    headers: dict[PathKey, str] = field(default_factory=dict)
     is_table = True  # messages say "column", not "line"
 
     def locate(self, path: PathKey) -> SourceLocation:
-        for n in range(len(path), 0, -1):
+        exact = self.cells.get(tuple(path)) or self.blanks.get(tuple(path))
+        if exact is not None:
+            return exact
+        for n in range(len(path) - 1, 0, -1):
             found = self.cells.get(tuple(path[:n]))
             if found is not None:
                 return found
         return self.row_location or SourceLocation(file=self.file)
+
+    def header(self, path: PathKey) -> Optional[str]:
+        return self.headers.get(tuple(path))
 
     def within(self, index: int) -> "SourceMap":  # a table record has no nested records
         return self
@@ -69,23 +89,32 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s*＊]", "", text)
 
 
+def _bare(text: str) -> str:
+    """A header without its unit in parentheses: ``진행률(%)`` → ``진행률``."""
+    return re.sub(r"\([^()]*\)", "", unicodedata.normalize("NFKC", str(text))).strip()
+
+
 def find_field(index: dict[str, PathKey], name: str) -> Optional[PathKey]:
-    """The field a header (or a command-line option) names, from :func:`header_index`."""
-    return index.get(_norm(name))
+    """The field a header (or a command-line option) names, from :func:`header_index`;
+    a unit in parentheses may be added or left out (``금액(원)``, ``진행률``)."""
+    return index.get(_norm(name)) or (index.get(_norm(_bare(name))) if _bare(name) else None)
 
 
-def header_index(schema: dict[str, Any]) -> dict[str, PathKey]:
-    """Every name a header may use for a field: its dotted path, title and labels."""
-    index: dict[str, PathKey] = {}
+def header_names(schema: dict[str, Any]) -> dict[str, tuple[PathKey, str]]:
+    """Every name a header may use for a field (its dotted path, title, labels and
+    aliases, also without a unit in parentheses), normalised, with the field and the
+    name as the schema spells it."""
+    index: dict[str, tuple[PathKey, str]] = {}
 
     def add(node: dict[str, Any], path: PathKey) -> None:
         dotted = ".".join(str(p) for p in path if p != "*")
         names = [dotted, node.get("title", "")]
         names += list((node.get("x-labels") or {}).values())
         names += list(node.get("x-aliases") or [])  # other words users put in headers
+        names += [_bare(name) for name in names if name and _bare(name) != name]
         for name in names:
             if name:
-                index.setdefault(_norm(name), path)
+                index.setdefault(_norm(name), (path, str(name)))
 
     def walk(node: dict[str, Any], path: PathKey) -> None:
         for branch in node.get("anyOf", []):
@@ -103,13 +132,27 @@ def header_index(schema: dict[str, Any]) -> dict[str, PathKey]:
     return index
 
 
+def header_index(schema: dict[str, Any]) -> dict[str, PathKey]:
+    """Every name a header may use for a field, normalised (see :func:`find_field`)."""
+    return {name: path for name, (path, _) in header_names(schema).items()}
+
+
 def _node(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
     """The schema of a column's field (``*``, a list's item, is any item)."""
     return subschema(schema, tuple(0 if key == "*" else key for key in path))
 
 
-def convert(value: Any, node: dict[str, Any]) -> Any:
-    """A cell value as the schema's type wants it; unchanged when it does not fit."""
+def convert(value: Any, node: dict[str, Any], percent: bool = False) -> Any:
+    """A cell value as the schema's type wants it; unchanged when it does not fit.
+    ``percent``: the cell shows a percentage (0.4 as 40%), which a 0-100 field wants
+    as 40."""
+    if percent and node.get("maximum") == 100 and isinstance(value, (int, float)):
+        value = Decimal(repr(float(value))) * 100
+        return int(value) if value == value.to_integral_value() else value.normalize()
+    if "enum" in node and value not in node["enum"]:
+        code = enum_code(value.strip() if isinstance(value, str) else value, node)
+        if code is not None:  # 완료, 已完成, Done: the code they name
+            return code
     kind = node.get("type")
     if "anyOf" in node:
         kind = "string" if any(b.get("type") == "string" for b in node["anyOf"]) else kind
@@ -143,7 +186,8 @@ def convert(value: Any, node: dict[str, Any]) -> Any:
 
 @dataclass
 class Table:
-    """Records read from a sheet, with problems found in its header."""
+    """Records read from a sheet, with problems found around them: unknown columns,
+    total rows skipped, text lost in a CSV export."""
 
     records: list[tuple[dict[str, Any], TableSource]]
     problems: list[Problem]
@@ -151,66 +195,118 @@ class Table:
 
 def read_table(path: Union[str, Path], schema: dict[str, Any], *, sheet: Optional[str] = None,
                encoding: Optional[str] = None, locale: Optional[DocLocale] = None) -> Table:
-    """One record per row of ``path`` (.csv or .xlsx), fields named by the header row."""
+    """One record per data row of ``path`` (.csv or .xlsx), fields named by the header
+    row (see the module docstring for the rows that are not records)."""
     p = Path(path)
     file = str(path)
-    if p.suffix.lower() == ".csv":
-        rows = _csv_rows(p, file, encoding)
-    else:
-        rows = _xlsx_rows(p, file, sheet)
-    index = header_index(schema)
-    header: Optional[list[Column]] = None
-    records: list[tuple[dict[str, Any], TableSource]] = []
     problems: list[Problem] = []
-    for cells in rows:
-        if all(value in (None, "") for value, _ in cells):
-            continue
-        if header is None:
-            header = _header(cells, index, problems, locale)
-            continue
-        records.append(_record(cells, header, schema, file))
-    if header is None:
+    if p.suffix.lower() == ".csv":
+        rows, _ = csv_rows(p, file, encoding)
+        lost = lost_characters(rows, locale)
+        if lost is not None:
+            problems.append(lost)
+    else:
+        rows = xlsx_rows(p, file, sheet)
+    names = header_names(schema)
+    index = {name: path for name, (path, _) in names.items()}
+    at = _header_row(rows, index)
+    if at is None:
         raise InputError("the sheet has no header row (a row of field names or labels)",
                          SourceLocation(file=file), code="empty")
+    header = _header(rows[at], names, index, problems, locale)
+    records: list[tuple[dict[str, Any], TableSource]] = []
+    for cells in rows[at + 1:]:
+        own = [c for c in cells if not c.merged and c.value not in (None, "")
+               and not (isinstance(c.value, str) and not c.value.strip())]
+        if not own:
+            continue  # blank (what a merge above gives it is not the row's own data)
+        first = own[0]
+        if isinstance(first.value, str) and _total_word(first.value):
+            problems.append(Problem(path="", code="total_row", severity="note",
+                                    location=first.where, message=tr(locale, N_(
+                                        "row {row} is a total row ('{text}'): it is skipped, "
+                                        "not read as a record"),
+                                        row=first.where.row, text=first.value.strip())))
+            continue
+        records.append(_record(cells, header, schema, file))
     return Table(records, problems)
 
 
-def _header(cells: list[tuple[Any, SourceLocation]], index: dict[str, PathKey],
+def _total_word(text: str) -> bool:
+    return re.sub(r"[\s:：.]", "", unicodedata.normalize("NFKC", text)).casefold() in TOTAL_WORDS
+
+
+def _known(row: Row, index: dict[str, PathKey]) -> int:
+    return sum(1 for c in row if isinstance(c.value, str) and c.value.strip()
+               and find_field(index, c.value.strip()) is not None)
+
+
+def _header_row(rows: list[Row], index: dict[str, PathKey]) -> Optional[int]:
+    """The header: the first row naming as many known columns as any row near the top
+    does, at least two (one for a one-column sheet) — a title row names none; with no
+    known column anywhere, the first non-blank row (its columns are then reported)."""
+    filled = [i for i, row in enumerate(rows) if any(c.value not in (None, "") for c in row)]
+    if not filled:
+        return None
+    near = filled[:HEADER_SEARCH_ROWS]
+    counts = {i: _known(rows[i], index) for i in near}
+    best = max(counts.values())
+    if best == 0:
+        return filled[0]
+    enough = min(best, 2)
+    return next(i for i in near if counts[i] >= enough)
+
+
+def _header(cells: Row, names: dict[str, tuple[PathKey, str]], index: dict[str, PathKey],
             problems: list[Problem], locale: Optional[DocLocale]) -> list[Column]:
     columns = []
-    for value, where in cells:
-        text = "" if value is None else str(value).strip()
+    for cell in cells:
+        text = "" if cell.value is None else str(cell.value).strip()
         found = find_field(index, text) if text else None
         if text and found is None:
-            close = difflib.get_close_matches(_norm(text), list(index), n=1, cutoff=0.75)
-            if close:
-                message = N_("unknown column '{name}' (did you mean '{suggestion}'?); it is "
-                             "ignored")
-                params = {"name": text, "suggestion": ".".join(
-                    str(k) for k in index[close[0]] if k != "*")}
-            else:
-                message, params = N_("unknown column '{name}'; it is ignored"), {"name": text}
-            problems.append(Problem(path="", code="unknown_column",
-                                    message=tr(locale, message, **params), severity="warning",
-                                    location=where))
-        columns.append(Column(text, found, where))
+            problems.append(_unknown_column(text, cell.where, names, locale))
+        columns.append(Column(text, found, cell.where))
     return columns
 
 
-def _record(cells: list[tuple[Any, SourceLocation]], header: list[Column],
-            schema: dict[str, Any], file: str) -> tuple[dict[str, Any], TableSource]:
+def _unknown_column(text: str, where: SourceLocation, names: dict[str, tuple[PathKey, str]],
+                    locale: Optional[DocLocale]) -> Problem:
+    """A warning naming the column, with the closest known name (진행율 → 진행률)."""
+    key = _norm(_bare(text) or text)
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    if close:
+        path, spelled = names[close[0]]
+        dotted = ".".join(str(k) for k in path if k != "*")
+        if _norm(spelled) == _norm(dotted):
+            message = N_("unknown column '{name}' (did you mean '{suggestion}'?); it is ignored")
+            params = {"name": text, "suggestion": dotted}
+        else:
+            message = N_("unknown column '{name}' (did you mean '{suggestion}', the field "
+                         "{field}?); it is ignored")
+            params = {"name": text, "suggestion": spelled, "field": dotted}
+    else:
+        message, params = N_("unknown column '{name}'; it is ignored"), {"name": text}
+    return Problem(path="", code="unknown_column", message=tr(locale, message, **params),
+                   severity="warning", location=where)
+
+
+def _record(cells: Row, header: list[Column], schema: dict[str, Any],
+            file: str) -> tuple[dict[str, Any], TableSource]:
     data: dict[str, Any] = {}
-    source = TableSource(file, row_location=cells[0][1] if cells else None)
-    for (value, where), column in zip(cells, header):
-        if column.path is None or value is None:
+    source = TableSource(file, row_location=cells[0].where if cells else None)
+    for cell, column in zip(cells, header):
+        if column.path is None:
             continue
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                continue
-        keys = _put(data, column.path, convert(value, _node(schema, column.path)))
+        value = cell.value.strip() if isinstance(cell.value, str) else cell.value
+        concrete = tuple(0 if k == "*" else k for k in column.path)
+        if value is None or value == "":
+            source.blanks.setdefault(concrete, cell.where)
+            source.headers.setdefault(concrete, column.header)
+            continue
+        keys = _put(data, column.path, convert(value, _node(schema, column.path), cell.percent))
         if keys is not None:
-            source.cells[keys] = where
+            source.cells[keys] = cell.where
+            source.headers[keys] = column.header
     return data, source
 
 
@@ -240,140 +336,3 @@ def _put(data: dict[str, Any], path: PathKey, value: Any) -> Optional[PathKey]:
     else:
         target[last] = value
     return keys + (last,)
-
-
-def _csv_rows(p: Path, file: str, encoding: Optional[str]) -> Iterator[list[tuple[Any, SourceLocation]]]:
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError("cannot read the file: {detail}", SourceLocation(file=file),
-                         code="read", params={"detail": exc.strerror}) from None
-    text = decode_csv(raw, file, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    line = 1
-    for row in reader:
-        where = SourceLocation(file=file, row=line)
-        line = reader.line_num + 1
-        yield [(value, where) for value in row]
-
-
-def decode_csv(raw: bytes, file: str, encoding: Optional[str] = None) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), CP949/EUC-KR, GBK/GB18030 or Big5
-    detected, or the ``encoding`` given."""
-    if encoding:
-        try:
-            return raw.decode(encoding)
-        except LookupError:
-            raise InputError("unknown encoding '{encoding}' (use e.g. utf-8, cp949, gb18030, big5)",
-                             SourceLocation(file=file), code="encoding",
-                             params={"encoding": encoding}) from None
-        except UnicodeDecodeError as exc:
-            raise InputError("the file cannot be read as {encoding} (byte {position})",
-                             SourceLocation(file=file), code="encoding",
-                             params={"encoding": encoding, "position": exc.start}) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        found = detect_legacy(raw)
-        if found is None:
-            raise InputError("cannot tell the file's encoding; give it with --encoding "
-                             "(e.g. cp949, gb18030, big5)", SourceLocation(file=file),
-                             code="encoding") from None
-        return raw.decode(found[0])
-
-
-def _xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> Iterator[list[tuple[Any, SourceLocation]]]:
-    """Rows of one sheet, read straight from the SpreadsheetML (several times faster
-    than openpyxl for big task sheets): shared strings, numbers, booleans, and dates
-    where the cell's number format shows a date."""
-    import zipfile
-
-    from lxml import etree
-
-    from .render import formula as fx
-    from .render.sml import PARSER, R_NS, S, read_rels, resolve_target, si_text
-    from .render.xlsx_styles import Styles
-
-    def fail(exc: Exception) -> InputError:
-        return InputError("not a readable .xlsx file ({detail})", SourceLocation(file=file),
-                          code="read", params={"detail": type(exc).__name__})
-
-    try:
-        zf = zipfile.ZipFile(p)
-    except FileNotFoundError:
-        raise InputError("file not found", SourceLocation(file=file), code="not_found") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise fail(exc) from None
-    with zf:
-        try:
-            names = set(zf.namelist())
-            book = etree.fromstring(zf.read("xl/workbook.xml"), PARSER)
-            rels = read_rels(zf.read("xl/_rels/workbook.xml.rels"))
-            sheets = [(el.get("name") or "", resolve_target(
-                "xl/workbook.xml", rels[el.get(f"{{{R_NS}}}id") or ""][1]))
-                for el in book.iter(S + "sheet")]
-            strings = ([si_text(si) for si in etree.fromstring(
-                zf.read("xl/sharedStrings.xml"), PARSER).iter(S + "si")]
-                if "xl/sharedStrings.xml" in names else [])
-            styles = Styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names else None)
-        except (KeyError, etree.XMLSyntaxError) as exc:
-            raise fail(exc) from None
-        if sheet is not None and sheet not in [n for n, _ in sheets]:
-            raise InputError("there is no sheet '{sheet}' (sheets: {sheets})",
-                             SourceLocation(file=file), code="sheet",
-                             params={"sheet": sheet, "sheets": ", ".join(n for n, _ in sheets)})
-        title, part = next((s for s in sheets if sheet is None or s[0] == sheet), ("", ""))
-        date_styles: dict[Optional[str], bool] = {}
-        try:
-            stream = zf.open(part)
-        except KeyError as exc:
-            raise fail(exc) from None
-        with stream:
-            try:
-                for _, row in etree.iterparse(stream, events=("end",), tag=S + "row",
-                                              resolve_entities=False, huge_tree=True):
-                    r = int(row.get("r") or 0)
-                    cells: list[tuple[Any, SourceLocation]] = []
-                    for c in row.iter(S + "c"):
-                        ref = c.get("r") or ""
-                        col = fx.parse_cell(ref)[1] if ref else len(cells) + 1
-                        while len(cells) < col - 1:  # empty cells are not written
-                            gap = fx.col_letters(len(cells) + 1)
-                            cells.append((None, SourceLocation(file=file, sheet=title,
-                                                               cell=f"{gap}{r}")))
-                        style = c.get("s")
-                        if style not in date_styles:
-                            date_styles[style] = styles.is_date(style)
-                        cells.append((_cell_value(c, strings, date_styles[style], S, si_text),
-                                      SourceLocation(file=file, sheet=title, cell=ref)))
-                    row.clear()
-                    yield cells
-            except etree.XMLSyntaxError as exc:
-                raise fail(exc) from None
-
-
-def _cell_value(c: Any, strings: list[str], is_date: bool, S: str, si_text: Any) -> Any:
-    kind = c.get("t", "n")
-    if kind == "inlineStr":
-        node = c.find(S + "is")
-        return si_text(node) if node is not None else None
-    v = c.findtext(S + "v")
-    if v is None:
-        return None
-    if kind == "s":
-        try:
-            return strings[int(v)]
-        except (ValueError, IndexError):
-            return None
-    if kind == "b":
-        return v == "1"
-    if kind in ("str", "e"):
-        return v
-    try:
-        number = float(v)
-    except ValueError:
-        return v
-    if is_date:
-        stamp = dt.datetime(1899, 12, 30) + dt.timedelta(days=number)
-        return stamp.replace(microsecond=0)
-    return int(number) if number.is_integer() and "." not in v and "E" not in v.upper() else number

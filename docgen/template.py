@@ -22,14 +22,20 @@ Source = Union[str, "os.PathLike[str]", bytes]
 def read_source(source: Source, name: Optional[str] = None) -> tuple[bytes, str]:
     """The bytes of a template and the name to report it by."""
     if isinstance(source, bytes):
-        return source, name or "<template>"
-    path = Path(source)
-    shown = name or str(path)
-    try:
-        return path.read_bytes(), shown
-    except OSError as exc:
-        raise TemplateError("cannot read the template: {detail}", SourceLocation(file=shown),
-                            code="read", params={"detail": exc.strerror}) from None
+        data, shown = source, name or "<template>"
+    else:
+        path = Path(source)
+        shown = name or str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise TemplateError("cannot read the template: {detail}", SourceLocation(file=shown),
+                                code="read", params={"detail": exc.strerror}) from None
+    from .inputs import legacy_office  # .xls/.doc, also renamed: "save it as .xlsx/.docx"
+    old = legacy_office(data, Path(shown).suffix)
+    if old is not None:
+        raise TemplateError(old, SourceLocation(file=shown), code="file_type")
+    return data, shown
 
 
 def sniff_format(data: bytes) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from .errors import Problem
+from .hints import code_alias, date_fix, money_number
 from .i18n.locale import DocLocale
 from .i18n.money import GROUPED_NUMBER
 from .inputs import PathKey, SourceMap, format_path
@@ -108,6 +110,61 @@ def _number_in_text(value: Any) -> Optional[str]:
     return m.group(1).replace(",", "")
 
 
+def _enum_key(text: str) -> str:
+    return re.sub(r"[\s_\-·・]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def enum_code(value: Any, schema: dict[str, Any]) -> Optional[Any]:
+    """The code ``value`` names in an enum: the code in another case (``Done``), or
+    the code's label in any locale (``예정``, ``进行中``, ``In progress``); None when it
+    names no code, or more than one."""
+    if not isinstance(value, str) or not _enum_key(value):
+        return None
+    key = _enum_key(value)
+    labels = schema.get("x-enum-labels") or {}
+    found = {code for code in schema["enum"] if _enum_key(str(code)) == key}
+    found |= {code for code in schema["enum"]
+              for text in (labels.get(code) or {}).values() if _enum_key(str(text)) == key}
+    return found.pop() if len(found) == 1 else None
+
+
+def canonicalize(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` with every enum label replaced by its code, in place for mappings and
+    lists (the record then carries the code: templates, rules and names see ``done``)."""
+    if "anyOf" in schema:
+        for branch in schema["anyOf"]:
+            if _is_type(value, branch.get("type", "")):
+                return canonicalize(value, branch)
+        return value
+    if "enum" in schema:
+        if value in schema["enum"]:
+            return value
+        code = enum_code(value, schema)
+        return value if code is None else code
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        for key, item in value.items():
+            if key in props:
+                value[key] = canonicalize(item, props[key])
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            value[i] = canonicalize(item, schema["items"])
+    return value
+
+
+def _dates_in(value: Any) -> Iterator[dt.date]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _dates_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _dates_in(item)
+    else:
+        found = parse_date(value)
+        if found is not None:
+            yield found
+
+
 def _is_type(value: Any, expected: str) -> bool:
     if expected == "string":
         return isinstance(value, (str, dt.date, dt.time))  # YAML turns dates into dates
@@ -133,6 +190,10 @@ def label_of(schema: dict[str, Any], locale: Optional[DocLocale]) -> str:
     return str(schema.get("title", ""))
 
 
+def _norm_label(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
 class Validator:
     """Validates records of one kind's schema; messages in one locale."""
 
@@ -143,10 +204,16 @@ class Validator:
         self.locale = locale
         self.rules = rules  # the kind's cross-field rules (docgen/kinds/<kind>/rules.py)
         self.options = options
+        self._dates: list[dt.date] = []
 
     def validate(self, data: Any, source: SourceMap, record: Optional[int] = None) -> list[Problem]:
-        """Every problem of one record: schema first, then the rules, sorted by place."""
+        """Every problem of one record: schema first, then the rules, sorted by place.
+
+        Enum values given as a label (``완료``, ``已完成``, ``Done``) are replaced in
+        ``data`` by their code first: a label is accepted, and the record carries the code."""
         problems: list[Problem] = []
+        data = canonicalize(data, self.schema)
+        self._dates = list(_dates_in(data))  # the year of a date typed without one
         self._check(data, self.schema, (), source, record, problems)
         if isinstance(data, dict):
             self._run_rules(data, source, record, problems)
@@ -172,8 +239,9 @@ class Validator:
                  severity: str = "error", **params: Any) -> None:
         text = tr(self.locale, message, **params)
         label = label_of(schema, self.locale)
-        shown = format_path(path) or "(record)"
-        if label and label != shown:
+        header = source.header(path)  # a sheet: the column as the user typed its header
+        shown = header or format_path(path) or "(record)"
+        if label and _norm_label(label) != _norm_label(shown):
             shown = f"{shown} ({label})"
         problems.append(Problem(
             path=format_path(path), code=code, message=f"{shown}: {text}", severity=severity,
@@ -242,19 +310,43 @@ class Validator:
     def _check_format(self, value: Any, fmt: str, schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
         if fmt == "date" and parse_date(value) is None:
-            self._problem(problems, path, schema, "date",
-                          N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
-                          source, record, value=value)
+            fix = date_fix(value, self._dates, self._today())
+            if fix is None:
+                self._problem(problems, path, schema, "date",
+                              N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
+                              source, record, value=value)
+            elif fix[1] is None:
+                self._problem(problems, path, schema, "date",
+                              N_("'{value}' is not a valid date: write it as YYYY-MM-DD, "
+                                 "here {suggestion}"), source, record, value=value,
+                              suggestion=fix[0])
+            elif fix[2]:
+                self._problem(problems, path, schema, "date",
+                              N_("'{value}' has no year: write it as YYYY-MM-DD, here "
+                                 "{suggestion} (the year {year} is taken from the record's "
+                                 "other dates)"), source, record, value=value,
+                              suggestion=fix[0], year=fix[1])
+            else:
+                self._problem(problems, path, schema, "date",
+                              N_("'{value}' has no year: write it as YYYY-MM-DD, e.g. "
+                                 "{suggestion} if the year is {year}"), source, record,
+                              value=value, suggestion=fix[0], year=fix[1])
         elif fmt == "time" and parse_time(value) is None:
             self._problem(problems, path, schema, "time",
                           N_("'{value}' is not a valid time (use HH:MM, e.g. 14:30)"),
                           source, record, value=value)
 
+    def _today(self) -> dt.date:
+        return self.options.today if self.options is not None and self.options.today \
+            else dt.date.today()
+
     def _type_problem(self, value: Any, expected: str, schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
         """A wrong type, with the fix when the mistake is a common one."""
-        number = _number_in_text(value) if expected in ("number", "integer") else None
-        if number is not None:  # "1,500,000", "80%", "30일"
+        number = None
+        if expected in ("number", "integer"):  # "150만원" first: it is 1500000, not 150
+            number = money_number(value) or _number_in_text(value)
+        if number is not None:  # "1,500,000", "₩1,500,000", "150만원", "80%", "30일"
             self._problem(problems, path, schema, "type",
                           N_("'{value}' must be a plain number: write {number}"), source, record,
                           value=value, number=number)
@@ -282,6 +374,8 @@ class Validator:
         if suggestion is None:
             suggestion = next((c for c in codes for text in (labels.get(c) or {}).values()
                                if str(text).strip().casefold() == typed), None)
+        if suggestion is None:
+            suggestion = code_alias(value, codes)  # RMB → CNY
         if suggestion is not None:
             self._problem(problems, path, schema, "enum",
                           N_("'{value}' is not one of: {choices} (did you mean '{suggestion}'?)"),
@@ -312,7 +406,8 @@ class Validator:
                 sub = props.get(name, {})
                 self._problem(problems, path + (name,), sub, "required",
                               N_("required but empty: fill in the column '{label}'"), source,
-                              record, label=label_of(sub, self.locale) or name)
+                              record, label=source.header(path + (name,))
+                              or label_of(sub, self.locale) or name)
             elif name not in value:
                 self._problem(problems, path + (name,), props.get(name, {}), "required",
                               N_("required but missing: add a line '{name}: …'"), source,

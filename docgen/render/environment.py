@@ -32,6 +32,13 @@ from .images import PlacedImage, drawing_wordml
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+# docxtpl's escapes: \f is a page break in the run; \a ends the paragraph, which only
+# the post-render pass (render.breaks) can do: it is marked after a line break, so a
+# place that cannot take a new paragraph keeps the line break.
+_PAGE_BREAK = '</w:t><w:br w:type="page"/><w:t xml:space="preserve">'
+_NEW_PARAGRAPH = '</w:t><w:br/><?docgen-para?><w:t xml:space="preserve">'
+_VALUE_BREAKS = {"\a": _NEW_PARAGRAPH, "\f": _PAGE_BREAK}
+_VALUE_BREAK_RE = re.compile("([\a\f])")
 
 
 def _xml_text(value: Any) -> str:
@@ -62,14 +69,19 @@ def _text_of(value: Any) -> Any:
 
 
 def finalize_wordml(value: Any) -> str:
-    """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``;
-    an ``image()`` becomes an inline picture in the same run."""
+    """Printed value inside ``w:t``: escaped, newlines → ``w:br``, tabs → ``w:tab``,
+    ``\f`` → page break, ``\a`` → new paragraph (see render.breaks); an ``image()``
+    becomes an inline picture in the same run."""
     if isinstance(value, RawXML):
         return str(value)
     if isinstance(value, PlacedImage):
         return ('</w:t>' + drawing_wordml(value, value.sink.next_drawing_id())
                 + '<w:t xml:space="preserve">')
-    s = _xml_text(_text_of(value))
+    value = _text_of(value)
+    if type(value) is str and ("\a" in value or "\f" in value):
+        return "".join(_VALUE_BREAKS.get(piece) or finalize_wordml(piece)
+                       for piece in _VALUE_BREAK_RE.split(value))
+    s = _xml_text(value)
     if "\n" in s or "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _BREAK)
     if "\t" in s:
