@@ -20,6 +20,7 @@ from .environment import (
     syntax_detail,
     undefined_detail,
 )
+from .breaks import NEW_PARAGRAPH, split_paragraphs
 from .fonts import localize_settings, localize_styles, tag_secondary_language
 from .images import ImageSink, add_images, rel_ids_of, rels_name
 from .package import BadPackage, Member, make_member, read_package
@@ -39,6 +40,37 @@ STYLES_PART = "word/styles.xml"
 SETTINGS_PART = "word/settings.xml"
 
 _WORD_ENV = make_environment(finalize_wordml)
+_HEX_COLOR = re.compile(r"#?([0-9A-Fa-f]{6})")
+
+
+def _colspan(value: Any) -> str:
+    """``{% colspan n %}``: a whole number of columns, at least 1 (w:gridSpan)."""
+    try:
+        span = int(value)
+    except (TypeError, ValueError):
+        span = 0
+    if span < 1 or span != value and not isinstance(value, str):
+        raise jinja2.TemplateRuntimeError(
+            f"colspan needs a whole number of columns (1 or more), not {value!r}")
+    return str(span)
+
+
+def _cellbg(value: Any) -> str:
+    """``{% cellbg color %}``: a hex RGB colour (``FF0000``, ``#ff0000``) or ``auto``."""
+    text = str(value).strip()
+    m = _HEX_COLOR.fullmatch(text)
+    if m:
+        return m.group(1).upper()
+    if text.lower() == "auto":
+        return "auto"
+    raise jinja2.TemplateRuntimeError(
+        f"cellbg needs a colour like FF0000 or auto, not {value!r}")
+
+
+# Values printed into attributes (the lowered colspan/cellbg tags) are checked and
+# printed bare: markup or a quote there would break the XML.
+_WORD_ENV.filters["_docgen_colspan"] = _colspan
+_WORD_ENV.filters["_docgen_cellbg"] = _cellbg
 _PLAIN_ENV = make_environment(finalize_plain)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
@@ -77,6 +109,8 @@ class CompiledPart:
             xml = self.template.render(context)
         except Exception as exc:  # a template is data: any failure is the template's
             raise self._runtime_error(exc) from exc
+        if NEW_PARAGRAPH in xml:  # a value held \a
+            xml = split_paragraphs(xml)
         return fix_table_grids(xml) if self.lowered.has_cell_loops else xml
 
     def _runtime_error(self, exc: Exception) -> TemplateError:

@@ -24,33 +24,44 @@ from typing import Callable, Optional
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = "{%s}" % W_NS
-W_P, W_R, W_T, W_TR, W_TC = W + "p", W + "r", W + "t", W + "tr", W + "tc"
-W_PPR, W_RPR, W_TCPR = W + "pPr", W + "rPr", W + "tcPr"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+from .heal import (
+    CLOSERS,
+    OPENER_RE,
+    SPLIT_OVER_PARAGRAPHS,
+    TAG_RE,
+    W_P,
+    W_PPR,
+    W_R,
+    W_RPR,
+    W_T,
+    can_join,
+    has_unclosed_opener,
+    heal_paragraph,
+    join_paragraphs,
+    next_paragraph,
+    own_texts,
+    straddling_tag,
+)
+from .heal import W as W
+from .heal import W_TC as W_TC
+from .heal import W_TCPR as W_TCPR
+from .heal import W_TR as W_TR
+from .heal import normalize_delimiters as normalize_delimiters
+from .heal import preserve_space as _preserve_space
 
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 # {%p …%}, {{r …}}, {#tr …#}: a letter code right after the opening delimiter.
 _LEVEL_RE = re.compile(r"^(\{%|\{\{|\{#)(p|tr|tc|r)\s")
 _CELL_FLAG_RE = re.compile(r"^\{%\s*(vm|hm)\s*%\}$")
 _CELL_EXPR_RE = re.compile(r"^\{%\s*(colspan|cellbg)\s+(.*?)\s*%\}$", re.DOTALL)
 _LEVEL_TAGS = {"p": W_P, "tr": W_TR, "tc": W_TC, "r": W_R}
 
-# A CJK input method types full-width delimiters; accept them as tags rather than
-# leaving "｛｛ name ｝｝" in a client's document.
-_FULLWIDTH_DELIMS = re.compile(r"[{｛][{｛%％#＃]|[}｝%％#＃][}｝]")
-_FULLWIDTH_MAP = str.maketrans("｛｝％＃", "{}%#")
-# Word's autocorrect turns quotes curly; inside a tag they must be ASCII for Jinja.
-_TAG_CHAR_MAP = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u3000": " "})
 # docxtpl's escapes for literal delimiters in document text.
 _LITERALS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
 _LITERAL_RE = re.compile("|".join(re.escape(k) for k in _LITERALS))
 
 _PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"
+_RUN_CUT = "\ue002"  # where a run-level tag is cut out of its run's text
 _LITERAL_DELIM_RE = re.compile(r"\{(?=[{%#])")
-_OPENER_RE = re.compile(r"\{\{|\{%|\{#")
-_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _PLACEHOLDER_RE = re.compile(
     "\ue000(\\d+)\ue001|<\\?docgen (\\d+)\\?>|<\\?docgen-p (\\d+)\\?>"
 )
@@ -60,13 +71,6 @@ _TCPR_ORDER = [W + n for n in (
     "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers", "cellIns",
     "cellDel", "cellMerge", "tcPrChange",
 )]
-
-
-def normalize_delimiters(text: str) -> str:
-    """Turn full-width tag delimiters (｛｛ ％｝ …) into ASCII, leaving other text alone."""
-    if "｛" not in text and "｝" not in text:
-        return text
-    return _FULLWIDTH_DELIMS.sub(lambda m: m.group(0).translate(_FULLWIDTH_MAP), text)
 
 
 @dataclass
@@ -94,22 +98,6 @@ class _Chunks:
         return etree.ProcessingInstruction("docgen", str(len(self.items) - 1))
 
 
-_REMOVED = (W + "del", W + "moveFrom")
-
-
-def _own_texts(p: etree._Element) -> list[etree._Element]:
-    """The live ``w:t`` of paragraph ``p``: not in nested text-box paragraphs, not
-    in tracked deletions (deleted text is history, never part of a tag)."""
-    result = []
-    for t in p.iter(W_T):
-        anc = t.getparent()
-        while anc is not None and anc.tag != W_P and anc.tag not in _REMOVED:
-            anc = anc.getparent()
-        if anc is p:
-            result.append(t)
-    return result
-
-
 class LoweringError(ValueError):
     """A tag problem found while lowering, with the paragraph it is in."""
 
@@ -119,43 +107,6 @@ class LoweringError(ValueError):
         self.paragraph = paragraph
         self.params = params
         self.excerpt: Optional[str] = None  # the paragraph's text, once known
-
-
-def heal_paragraph(texts: list[etree._Element]) -> str:
-    """Move every tag of a paragraph into the ``w:t`` where it starts; return the text.
-
-    Each character is given an owner ``w:t``; characters inside a tag take the owner
-    of the tag's first character. Rebuilding each ``w:t`` from the characters it owns
-    keeps all text in order and leaves every tag whole in one element.
-    """
-    raw = [t.text or "" for t in texts]
-    full = normalize_delimiters("".join(raw))
-    if "{" not in full:
-        return full
-    owner: list[int] = []
-    for i, s in enumerate(raw):
-        owner.extend([i] * len(s))
-    chars = list(full)
-    for m in TAG_RE.finditer(full):
-        first = owner[m.start()]
-        for k in range(m.start(), m.end()):
-            owner[k] = first
-        if any(c in m.group(0) for c in "“”‘’\u3000"):
-            chars[m.start():m.end()] = list(m.group(0).translate(_TAG_CHAR_MAP))
-    rebuilt = [""] * len(texts)
-    buckets: list[list[str]] = [[] for _ in texts]
-    for c, o in zip(chars, owner):
-        buckets[o].append(c)
-    for i, t in enumerate(texts):
-        rebuilt[i] = "".join(buckets[i])
-        if rebuilt[i] != raw[i]:
-            t.text = rebuilt[i]
-            _preserve_space(t)
-    return "".join(rebuilt)
-
-
-def _preserve_space(t: etree._Element) -> None:
-    t.set(XML_SPACE, "preserve")
 
 
 def _ancestor(el: etree._Element, tag: str) -> Optional[etree._Element]:
@@ -226,12 +177,28 @@ def lower_word_part(root: etree._Element,
     result = Lowered(source="")
     level_tags: list[_LevelTag] = []
     paragraphs = list(root.iter(W_P))
-    for number, p in enumerate(paragraphs, start=1):
+    for index, p in enumerate(paragraphs):
+        number = index + 1
+        if p.getparent() is None:
+            continue  # joined into the paragraph before it (a tag ran over both)
         p.insert(0, etree.ProcessingInstruction("docgen-p", str(number)))
-        texts = _own_texts(p)
+        texts = own_texts(p)
         if not texts:
             continue
         text = heal_paragraph(texts)
+        split_reported = False
+        while has_unclosed_opener(text):
+            joined = _join_split_tag(paragraphs, index, text, number)
+            if joined is None:
+                break
+            if isinstance(joined, LoweringError):
+                if errors is None:
+                    raise joined
+                errors.append(joined)
+                split_reported = True
+                break
+            texts = own_texts(p)
+            text = heal_paragraph(texts)
         result.paragraphs[number] = text
         if "{" not in text and "%_}" not in text and "}_}" not in text:
             continue
@@ -243,7 +210,8 @@ def lower_word_part(root: etree._Element,
                     exc.excerpt = text
                     if errors is None:
                         raise
-                    errors.append(exc)
+                    if not split_reported:  # the same tag, already reported
+                        errors.append(exc)
     for level in ("tr", "tc", "p", "r"):
         for lt in level_tags:
             if lt.level == level:
@@ -254,6 +222,34 @@ def lower_word_part(root: etree._Element,
     return result_with_source(root, chunks, result)
 
 
+def _join_split_tag(paragraphs: list[etree._Element], index: int, text: str,
+                    number: int) -> "Optional[bool | LoweringError]":
+    """A tag that opens in ``paragraphs[index]`` and closes in the next paragraph:
+    join the two when that is safe (True), else the error to report. None: the
+    open tag does not close in the next paragraph (it is just not closed).
+
+    Joining, as docxtpl does, treats the paragraph mark typed inside the tag as part
+    of the tag; it is done only where the tag reads the same without the mark and
+    nothing else changes (see :mod:`.heal`), so it never gives a document other than
+    the one the user meant; anywhere else the user is asked to retype the tag.
+    """
+    p = paragraphs[index]
+    q = next_paragraph(paragraphs, index)
+    if q is None:
+        return None
+    next_text = "".join(t.text or "" for t in own_texts(q))
+    straddling = straddling_tag(text, next_text)
+    if straddling is None:
+        return None
+    tag, glue = straddling
+    if glue is None or not can_join(p, q):
+        exc = LoweringError(SPLIT_OVER_PARAGRAPHS, number, tag=tag)
+        exc.excerpt = f"{text}\n    {next_text}"
+        return exc
+    join_paragraphs(p, q, glue)
+    return True
+
+
 def _lower_text(
     t: etree._Element, number: int, chunks: _Chunks, level_tags: list[_LevelTag]
 ) -> None:
@@ -261,6 +257,7 @@ def _lower_text(
     pieces: list[str] = []
     wrap_first = False
     holds_level_tag = False
+    run_cuts: list[_LevelTag] = []
     pos = 0
     for m in TAG_RE.finditer(text):
         pieces.append(_literals(text[pos:m.start()], chunks))
@@ -270,8 +267,14 @@ def _lower_text(
         if level and not (level.group(1) == "{#" and level.group(2) == "r"):
             opener = level.group(1)
             body = opener + tag[len(opener) + len(level.group(2)):]
-            level_tags.append(_LevelTag(level.group(2), opener, body, t, number))
-            holds_level_tag = True  # its element is replaced later: keep the run attached
+            lt = _LevelTag(level.group(2), opener, body, t, number)
+            level_tags.append(lt)
+            if lt.level == "r" and _parent_tag(t) == W_R:
+                # The tag becomes a run of its own; the run's other text stays.
+                pieces.append(_RUN_CUT)
+                run_cuts.append(lt)
+            else:
+                holds_level_tag = True  # its element is replaced later: keep it attached
             continue
         flag = _CELL_FLAG_RE.match(tag)
         expr = _CELL_EXPR_RE.match(tag)
@@ -288,23 +291,23 @@ def _lower_text(
             name, value = expr.group(1), expr.group(2)
             if name == "colspan":
                 el = etree.Element(W + "gridSpan")
-                el.set(W + "val", chunks.text_ref("{{ %s }}" % value))
+                el.set(W + "val", chunks.text_ref("{{ (%s)|_docgen_colspan }}" % value))
             else:
                 el = etree.Element(W + "shd")
                 el.set(W + "val", "clear")
                 el.set(W + "color", "auto")
-                el.set(W + "fill", chunks.text_ref("{{ %s }}" % value))
+                el.set(W + "fill", chunks.text_ref("{{ (%s)|_docgen_cellbg }}" % value))
             _set_tcpr_child(tc, el)
         else:
             pieces.append(chunks.text_ref(tag))
     pieces.append(_literals(text[pos:], chunks))
     rest = TAG_RE.sub("", text)
-    opener = _OPENER_RE.search(rest)
+    opener = OPENER_RE.search(rest)
     unclosed = None
     if opener:
         unclosed = LoweringError("a tag is not closed: '{tag}' has no matching '{closer}'",
                                  number, tag=rest[opener.start():opener.start() + 20],
-                                 closer=_CLOSERS[opener.group(0)])
+                                 closer=CLOSERS[opener.group(0)])
     new = "".join(pieces)
     if wrap_first:
         # As docxtpl does: text from the cell's first w:t through the one holding
@@ -317,13 +320,58 @@ def _lower_text(
             first.text = opener + (first.text or "")
             _preserve_space(first)
         new += chunks.text_ref("{% endif %}")
-    if new != text:
+    if run_cuts:
+        _cut_run(t, new.split(_RUN_CUT), run_cuts)
+        if not t.text and not holds_level_tag:
+            _drop_if_empty_run(t)
+    elif new != text:
         t.text = new
         _preserve_space(t)
         if not new and not holds_level_tag:
             _drop_if_empty_run(t)
     if unclosed is not None:  # raised last: the text stays consistent (left literal)
         raise unclosed
+
+
+def _parent_tag(el: etree._Element) -> object:
+    parent = el.getparent()
+    return None if parent is None else parent.tag
+
+
+def _cut_run(t: etree._Element, segments: list[str], cuts: list[_LevelTag]) -> None:
+    """Split ``t``'s run around its run-level tags: the text before each tag, the tag
+    in a run of its own (which the tag then replaces), the text after; every piece
+    keeps the run's formatting, and what followed ``t`` in the run follows the last
+    piece. ``segments`` is ``t``'s new text cut at the tags (one more than ``cuts``)."""
+    run = t.getparent()
+    rpr = run.find(W_RPR)
+    after = list(t.itersiblings())
+    t.text = segments[0]
+    _preserve_space(t)
+    anchor = run
+    for i, (lt, text) in enumerate(zip(cuts, segments[1:])):
+        tag_run = _new_run(rpr, "")
+        lt.t = tag_run[-1]
+        anchor.addnext(tag_run)
+        anchor = tag_run
+        last = i == len(cuts) - 1
+        if text or (last and after):
+            piece = _new_run(rpr, text if text else None)
+            anchor.addnext(piece)
+            anchor = piece
+    for child in after:
+        anchor.append(child)
+
+
+def _new_run(rpr: Optional[etree._Element], text: Optional[str]) -> etree._Element:
+    run = etree.Element(W_R)
+    if rpr is not None:
+        run.append(_copy(rpr))
+    if text is not None:
+        t = etree.SubElement(run, W_T)
+        t.text = text
+        _preserve_space(t)
+    return run
 
 
 def _literals(text: str, chunks: _Chunks) -> str:

@@ -34,7 +34,8 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 
-_NSDECL = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+_NSDECL = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}" xmlns:w14="{W14_NS}"'
 
 Fragment = str  # an XML fragment (run, paragraph, table …) without namespace declarations
 
@@ -64,9 +65,12 @@ def _t(text: str, preserve: bool = True) -> str:
 
 def run(text: str, *, bold: bool = False, italic: bool = False, underline: bool = False,
         color: Optional[str] = None, size: Optional[int] = None,
-        preserve: bool = True) -> Fragment:
-    """One ``w:r`` with one ``w:t`` (text is XML-escaped here)."""
-    return f"<w:r>{_rpr(bold, italic, underline, color, size)}{_t(text, preserve)}</w:r>"
+        preserve: bool = True, rsid: Optional[str] = None) -> Fragment:
+    """One ``w:r`` with one ``w:t`` (text is XML-escaped here); ``rsid`` adds the
+    revision-session attributes Word writes on every run."""
+    attrs = f' w:rsidR="{rsid}" w:rsidRPr="{rsid}"' if rsid else ""
+    return (f"<w:r{attrs}>{_rpr(bold, italic, underline, color, size)}"
+            f"{_t(text, preserve)}</w:r>")
 
 
 def run_multi_t(*texts: str, bold: bool = False) -> Fragment:
@@ -125,14 +129,24 @@ def _as_run(x: Fragment) -> Fragment:
 
 # --------------------------------------------------------------- paragraphs, tables
 
-def p(*children: Fragment, style: Optional[str] = None, jc: Optional[str] = None) -> Fragment:
-    """A paragraph; plain strings become plain runs, XML fragments are used as is."""
+def p(*children: Fragment, style: Optional[str] = None, jc: Optional[str] = None,
+      para_id: Optional[str] = None, rsid: Optional[str] = None,
+      ppr_extra: str = "") -> Fragment:
+    """A paragraph; plain strings become plain runs, XML fragments are used as is.
+    ``para_id``/``rsid`` add the ``w14:paraId``/``w14:textId`` and ``w:rsidR…``
+    attributes Word 2010+ writes; ``ppr_extra`` is raw XML appended to ``w:pPr``
+    (e.g. a paragraph mark's ``w:rPr`` or a ``w:sectPr``)."""
     ppr = ""
-    if style or jc:
+    if style or jc or ppr_extra:
         inner = (f'<w:pStyle w:val="{style}"/>' if style else "") + \
-                (f'<w:jc w:val="{jc}"/>' if jc else "")
+                (f'<w:jc w:val="{jc}"/>' if jc else "") + ppr_extra
         ppr = f"<w:pPr>{inner}</w:pPr>"
-    return f"<w:p>{ppr}{''.join(_as_run(c) for c in children)}</w:p>"
+    attrs = ""
+    if para_id:
+        attrs += f' w14:paraId="{para_id}" w14:textId="77777777"'
+    if rsid:
+        attrs += f' w:rsidR="{rsid}" w:rsidRDefault="{rsid}" w:rsidP="{rsid}"'
+    return f"<w:p{attrs}>{ppr}{''.join(_as_run(c) for c in children)}</w:p>"
 
 
 Cell = Union[str, Sequence[Fragment]]
