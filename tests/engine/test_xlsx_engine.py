@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import openpyxl
 import pytest
@@ -21,9 +21,29 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+import docgen.template
 from docgen.errors import DocgenWarning as RenderWarning
 from docgen.errors import TemplateError
 from docgen.template import Template
+from tests import ooxml_schema
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _every_output_validates() -> Iterator[None]:
+    """Every workbook these tests render validates against ECMA-376."""
+    if not ooxml_schema.available():
+        yield
+        return
+    write = docgen.template.write_package
+
+    def checked(members: Any) -> bytes:
+        data = write(members)
+        ooxml_schema.assert_valid(data)
+        return data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docgen.template, "write_package", checked)
+        yield
 
 
 def save(wb: openpyxl.Workbook) -> bytes:
