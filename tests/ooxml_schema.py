@@ -16,6 +16,14 @@ API (all problems are strings ``"part:line: message"``; an empty list means vali
   ``DOCGEN_OOXML_SCHEMAS``), ``available() -> bool`` and ``require()`` — ``require()``
   skips the calling test when the schemas are absent, and fails it when ``CI`` is set.
 
+In a test::
+
+    from tests import ooxml_schema
+
+    def test_output_is_valid_ooxml() -> None:
+        ooxml_schema.require()
+        ooxml_schema.assert_valid(Template(path).render(context, "ko"))
+
 Before validating, Markup Compatibility is applied as Office does (README of the schema
 folder): elements and attributes whose namespace is listed in ``mc:Ignorable`` are
 removed, each ``mc:AlternateContent`` is replaced by the children of its ``mc:Fallback``,
