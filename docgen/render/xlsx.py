@@ -16,7 +16,10 @@ rewritten:
   merged cells, conditional formats, data validations, hyperlinks, defined names
   and the print area, page breaks, drawing anchors, table ranges, the dimension;
 * formula cells get cached values computed by :mod:`.formula`, and the workbook
-  asks for a full recalculation on open; ``calcChain.xml`` is dropped.
+  asks for a full recalculation on open; ``calcChain.xml`` is dropped;
+* what Excel 2010+ adds is written back as the template had it: prefixed
+  attributes (``x14ac:dyDescent``, ``xr:uid``), the root's namespace declarations
+  (which ``mc:Ignorable`` names), ``mc:AlternateContent`` and extension lists.
 
 Values never become formulas: rendered text is written as an inline string, so
 ``=HYPERLINK(…)`` typed into a client name stays text.

@@ -10,17 +10,15 @@ declaration included), so a test can change one part; :func:`package` zips them.
 
 The sheet ``Invoice`` (the template tags are in shared strings):
 
-=====  ==========================  =========  ==========  ===========  ======================
-row    A                           B          C           D            E
-=====  ==========================  =========  ==========  ===========  ======================
-1      Invoice for {{ client }}    (merged A1:D1; rich text, the tag split across runs)
-2      Date                        {{ issued }} (date format)
-3      Item                        Qty        Price       Amount       (table ``Items`` A3:D4)
-4      {%tr for it in items %}…    {{it.qty}} {{it.price}} =B4*C4      {{ loop.index }}{%tr endfor %}
-5                                             Total       =SUM(D4:D4)
-6      Note: {{ note }}
-7      42                          Signature (merged B7:D7)
-=====  ==========================  =========  ==========  ===========  ======================
+1. ``Invoice for {{ client }}`` in A1, merged A1:D1, rich text with the tag split
+   across two runs;
+2. ``Date`` | ``{{ issued }}`` (a date format);
+3. ``Item`` | ``Qty`` | ``Price`` | ``Amount``: the header of table ``Items`` (A3:D4);
+4. ``{%tr for it in items %}{{ it.name }}`` | ``{{ it.qty }}`` | ``{{ it.price }}`` |
+   ``=B4*C4`` | ``{{ loop.index }}{%tr endfor %}``, a taller row;
+5. C5 ``Total``, D5 ``=SUM(D4:D4)``;
+6. ``Note: {{ note }}``;
+7. ``42`` | ``Signature`` (merged B7:D7), a row with a style.
 
 Conditional formats: D4 > 1000 (dxf 0), a data bar on B4 with its x14 twin in the
 extLst; an x14 list validation on E4 from ``Lists!$A$1:$A$3``. Defined names: the

@@ -269,3 +269,42 @@ def test_libreoffice_shows_the_cells(rendered: bytes, soffice: str, tmp_path: Pa
     assert rows[6][2:4] == ["Total", "9,003.00"]  # recomputed by LibreOffice, formatted
     assert re.fullmatch(r"11/27/(20)?26|2026-11-27|27\.11\.(20)?26", rows[1][1]), rows[1]
     assert rows[7][0] == "Note: thanks" and rows[8][:2] == ["42", "Signature"]
+
+
+def test_cell_attributes_that_still_hold_are_kept() -> None:
+    """``ph`` (show furigana) stays on a rewritten cell, ``cm`` (cell metadata: dynamic
+    arrays) on a formula; ``vm`` described the template's value and goes."""
+    members = xl.parts()
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        '<c r="A6" t="s">', '<c r="A6" t="s" ph="1" vm="1">').replace(
+        '<c r="D5" s="2">', '<c r="D5" s="2" cm="1">')
+    cells = {c.get("r"): c for c in xml(render(members), "xl/worksheets/sheet1.xml").iter(S + "c")}
+    assert cells["A8"].get("ph") == "1" and cells["A8"].get("vm") is None
+    assert cells["A8"].get("t") == "inlineStr"
+    assert cells["D7"].get("cm") == "1" and cells["D7"].findtext(S + "f") == "SUM(D4:D6)"
+
+
+def test_a_picture_goes_before_the_form_controls(tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(_png())
+    members = xl.parts()
+    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(
+        "<si><t>Paid</t></si>", "<si><t>{{ image('logo.png', 20) }}</t></si>")
+    data = Template(xl.package(members)).render(CONTEXT, "ko", base_dir=tmp_path)
+    sheet = xml(data, "xl/worksheets/sheet2.xml")
+    names = [etree.QName(el).localname for el in sheet]
+    assert names[names.index("sheetData") + 1:] == [
+        "pageMargins", "drawing", "legacyDrawing", "AlternateContent"]
+    assert not schema_problems(data)
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    raw = b"".join(b"\x00" + b"\x1e\x64\xc8" * 8 for _ in range(8))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
