@@ -52,7 +52,7 @@ from .output import (
     sanitize,
     write_atomic,
 )
-from .pipeline import load_templates, validator
+from .pipeline import check_name, load_templates, validator
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
@@ -386,8 +386,11 @@ def run_batch(
     sheet: Optional[str] = None,
     encoding: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    missing: str = "error",
 ) -> BatchResult:
     """Render every record of ``data``; see the module docstring for the stages."""
+    if name:
+        check_name(kind, name)  # a bad --name is a usage error before anything is read
     profile = profile or Profile()
     checked = check_data(kind, data, locale=locale, locale_field=locale_field,
                          group_by=group_by, sheet=sheet, encoding=encoding, profile=profile)
@@ -408,7 +411,7 @@ def run_batch(
     fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
     template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
     results = _execute(job_list, template_paths, fonts, out, list(formats), force,
-                       jobs or os.cpu_count() or 1, progress, kind, profile)
+                       jobs or os.cpu_count() or 1, progress, kind, profile, missing)
     written = [Path(p) for i in sorted(results) for p, _ in results[i]]
     manifest = _manifest(kind, data, valid, job_list, results, problems)
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
@@ -446,12 +449,13 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str,
-                 formats: list[str], force: bool, kind_name: str, profile: Profile) -> None:
+                 formats: list[str], force: bool, kind_name: str, profile: Profile,
+                 missing: str = "error") -> None:
     """Each worker compiles the templates once and keeps only them between documents."""
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
                    fonts=fonts, out=Path(out), formats=formats, force=force,
-                   kind=kinds_mod.get(kind_name), profile=profile)
+                   kind=kinds_mod.get(kind_name), profile=profile, missing=missing)
 
 
 def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -470,7 +474,8 @@ def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
                                     profile=_WORKER["profile"], data_file=job.data_file)
             files: list[tuple[str, str]] = []
             for fmt, tpl in templates.items():
-                data = tpl.render(context, locale, fonts=_WORKER["fonts"], base_dir=job.base_dir)
+                data = tpl.render(context, locale, fonts=_WORKER["fonts"], base_dir=job.base_dir,
+                                  missing=_WORKER["missing"])
                 if fmt in formats:
                     target = out / f"{job.stem}.{fmt}"
                     write_atomic(target, data, force, durable=False)
@@ -495,14 +500,14 @@ def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
 def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, str], out: Path,
              formats: list[str], force: bool, workers: int,
              progress: Optional[Callable[[int, int], None]], kind: Kind,
-             profile: Profile) -> dict[int, list[tuple[str, str]]]:
+             profile: Profile, missing: str = "error") -> dict[int, list[tuple[str, str]]]:
     total = len(jobs)
     workers = max(1, min(workers, total))
     pdf = "pdf" in formats
     # PDF: one share per worker, so each runs one LibreOffice process for all its files.
     size = -(-total // workers) if pdf else max(1, min(25, -(-total // (workers * 4))))
     chunks = [jobs[i:i + size] for i in range(0, total, size)]
-    args = (template_paths, fonts, str(out), formats, force, kind.name, profile)
+    args = (template_paths, fonts, str(out), formats, force, kind.name, profile, missing)
     results: dict[int, list[tuple[str, str]]] = {}
     finished = 0
     pool = None

@@ -150,7 +150,16 @@ def template_option(f: F) -> F:
 def name_option(f: F) -> F:
     return click.option("--name", default=None, metavar="PATTERN",
                         help="Output file name pattern over record fields, e.g. "
-                             "'{client}_{date}'.")(f)
+                             "'{client}_{date}' (only field paths in braces; an unknown "
+                             "field is a usage error, exit 2).")(f)
+
+
+def missing_option(f: F) -> F:
+    return click.option("--missing", type=click.Choice(["error", "blank"]), default="error",
+                        show_default=True,
+                        help="Values the template reads that the data lacks: 'error' lists "
+                             "them all (exit 3, nothing written); 'blank' leaves them empty "
+                             "with a warning each (drafts).")(f)
 
 
 def config_option(f: F) -> F:
@@ -260,17 +269,18 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 @locale_option
 @template_option
 @name_option
+@missing_option
 @config_option
 @force_option
 def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
-               template: Optional[str], name: Optional[str], config: Optional[str],
-               force: bool) -> None:
+               template: Optional[str], name: Optional[str], missing: str,
+               config: Optional[str], force: bool) -> None:
     """Render one record FILE of KIND; print each written path."""
     loc = _message_locale(locale, file)
     paths = _run(loc, lambda: pipeline.render_file(
         kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
         locale=locale, template=template, name=name, force=force,
-        profile=load_profile(find_config(config))))
+        profile=load_profile(find_config(config)), missing=missing))
     for p in paths:
         click.echo(str(p))
 
@@ -292,13 +302,15 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
 @click.option("--encoding", default=None, metavar="ENC",
               help="Encoding of a .csv file (default: detected).")
 @template_option
+@missing_option
 @config_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @force_option
 def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional[DocLocale],
               locale_field: Optional[str], group_by: Optional[str], name: Optional[str],
               jobs: Optional[int], keep_going: bool, sheet: Optional[str], encoding: Optional[str],
-              template: Optional[str], config: Optional[str], quiet: bool, force: bool) -> None:
+              template: Optional[str], missing: str, config: Optional[str], quiet: bool,
+              force: bool) -> None:
     """One document per record (or per --group-by value) of DATA: a .xlsx/.csv sheet, a
     JSON/YAML list of records, or a folder of record files."""
     from .batch import run_batch
@@ -322,7 +334,7 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
                 formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
                 group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
                 template=template, profile=load_profile(find_config(config)), sheet=sheet,
-                encoding=encoding, progress=progress)
+                encoding=encoding, progress=progress, missing=missing)
         finally:
             if bar:
                 bar[0].__exit__(None, None, None)
@@ -347,13 +359,14 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
 @click.argument("data", metavar="DATA")
 @click.option("-o", "--output", "outfile", default=None, metavar="OUTFILE")
 @locale_option
+@missing_option
 @force_option
 def fill_cmd(template: str, data: str, outfile: Optional[str], locale: Optional[DocLocale],
-             force: bool) -> None:
+             missing: str, force: bool) -> None:
     """Fill any .docx or .xlsx TEMPLATE with any YAML/JSON DATA (no kind, no schema)."""
     loc = _message_locale(locale, data)
     path = _run(loc, lambda: pipeline.fill(template=template, data_file=data, outfile=outfile,
-                                           locale=locale, force=force))
+                                           locale=locale, force=force, missing=missing))
     click.echo(str(path))
 
 
@@ -399,7 +412,9 @@ def _template_problem_json(p: TemplateProblem, locale: DocLocale) -> dict[str, A
 @click.argument("template", metavar="TEMPLATE")
 @locale_option
 def template_fields_cmd(template: str, locale: Optional[DocLocale]) -> None:
-    """List the variables TEMPLATE uses (exit 3, with every problem, if it is broken)."""
+    """List the variables TEMPLATE uses, one per line (exit 3, with every problem, if it
+    is broken). Names docgen provides (locale, image, _…) are listed too, with a note
+    after a tab: data of the same name replaces them."""
     loc = _message_locale(locale)
     report: TemplateReport = _run(loc, lambda: _inspect_template(template, None))
     _print_template_problems([p for p in report.problems if p.is_error], loc)
@@ -407,6 +422,9 @@ def template_fields_cmd(template: str, locale: Optional[DocLocale]) -> None:
         sys.exit(TemplateError.exit_code)
     for name in sorted(report.fields):
         click.echo(name)
+    note = tr(loc, N_("provided by docgen unless the data has it"))
+    for name in sorted(report.provided):
+        click.echo(f"{name}\t{note}")
 
 
 @template_group.command("check")

@@ -97,8 +97,14 @@ class TemplateReport:
 
     @property
     def fields(self) -> set[str]:
-        """Top-level variables the template reads (those a render must provide)."""
-        return set(self.uses)
+        """Top-level variables the template reads that the data must provide."""
+        return set(self.uses) - PROVIDED_NAMES
+
+    @property
+    def provided(self) -> set[str]:
+        """Names the template reads that docgen provides when the data does not
+        (``locale``, ``image``, ``_``…)."""
+        return set(self.uses) & PROVIDED_NAMES
 
     @property
     def has_errors(self) -> bool:
@@ -127,7 +133,7 @@ def unknown_variables(report: TemplateReport, kind: "Kind") -> list[TemplateProb
     """A problem for each variable ``report`` reads that ``kind`` does not provide."""
     provided = kind.provided_names()
     out = []
-    for var in sorted(set(report.uses) - provided):
+    for var in sorted(report.fields - provided):
         use = report.uses[var]
         close = difflib.get_close_matches(var, sorted(provided), n=1, cutoff=0.7)
         if close:
@@ -175,8 +181,6 @@ def _inspect(source: Source, name: Optional[str]) -> TemplateReport:
                 w.message.params, severity="warning"))
         else:  # not ours: pass it on
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    for var in PROVIDED_NAMES:
-        report.uses.pop(var, None)
     report.problems = _unique(report.problems)
     report.problems.sort(key=lambda p: _order(p.location, report))
     return report
@@ -194,10 +198,13 @@ def _unique(problems: Iterable[TemplateProblem]) -> list[TemplateProblem]:
 
 
 def _order(loc: SourceLocation, report: TemplateReport) -> tuple[Any, ...]:
+    return reading_order(loc, report.sheets)
+
+
+def reading_order(loc: SourceLocation, sheets: Sequence[str]) -> tuple[Any, ...]:
     """Reading order: Word parts body first, then paragraphs; Excel sheets in workbook
-    order, then rows and columns."""
+    order (``sheets``), then rows and columns."""
     if loc.sheet is not None:
-        sheets = report.sheets
         rank = sheets.index(loc.sheet) if loc.sheet in sheets else len(sheets)
         m = _CELL.match(loc.cell or "")
         cell = (0, int(m.group(2)), len(m.group(1)), m.group(1)) if m else (1, 0, 0, loc.cell or "")

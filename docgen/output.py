@@ -7,15 +7,17 @@ place only when complete, and an existing file is never replaced silently.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
+import secrets
+import stat
 import string
-import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Optional, Sequence
 
-from .errors import OutputError, SourceLocation
+from .errors import InputError, OutputError, SourceLocation, UsageError
 
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -36,29 +38,95 @@ def sanitize(name: str) -> str:
     return name.rstrip(" .") or "_"
 
 
-class _Fields(string.Formatter):
-    def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        value = kwargs.get(key, "")
-        if isinstance(value, dict):  # {client} names the client, not its dict
-            value = value.get("name", "")
-        if isinstance(value, (dt.date, dt.datetime)):
-            value = value.isoformat()
-        return "" if value is None else value
+_FIELD_PATH = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")  # client, client.tax_id, 고객사
+_NAME_OPTION = "--name"
+
+
+def name_fields(pattern: str) -> list[str]:
+    """The field paths ``pattern`` names (``{client}_{week_label}`` → client,
+    week_label). Only plain field paths may stand in braces: no indexing, attribute
+    tricks, conversions or format specs — anything else is a usage error."""
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:  # "Single '}' encountered", "expected '}'"
+        raise UsageError("{option}: cannot read the pattern '{pattern}' ({detail}); write "
+                         "fields in braces, e.g. '{{client}}_{{date}}'", code="name",
+                         params={"option": _NAME_OPTION, "pattern": pattern,
+                                 "detail": str(exc)}) from None
+    fields = []
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not _FIELD_PATH.match(field) or spec or conversion:
+            typed = field + ("!" + conversion if conversion else "") + (":" + spec if spec else "")
+            raise UsageError("{option}: '{{{field}}}' is not a field name; only field paths "
+                             "may stand in braces (e.g. '{{client}}', '{{client.tax_id}}')",
+                             code="name", params={"option": _NAME_OPTION, "field": typed})
+        fields.append(field)
+    return fields
+
+
+def check_name_pattern(pattern: str, available: Collection[str],
+                       suggest: Optional[Callable[[str], Optional[str]]] = None) -> None:
+    """Refuse a pattern that names a field not in ``available`` (a typo, or a sheet
+    header instead of the field), naming it, a likely meant field (``suggest`` gives
+    the field a label stands for) and the fields there are."""
+    for field in name_fields(pattern):
+        if field in available:
+            continue
+        meant = suggest(field) if suggest is not None else None
+        if meant is None or meant == field:  # a list field names itself: no help
+            meant = None
+            close = difflib.get_close_matches(field, sorted(available), n=1, cutoff=0.6)
+            meant = close[0] if close else None
+        params = {"option": _NAME_OPTION, "name": field,
+                  "available": ", ".join(sorted(available))}
+        if meant is not None:
+            raise UsageError("{option}: '{name}' is not a field (did you mean '{suggestion}'?); "
+                             "fields: {available}", code="name",
+                             params={**params, "suggestion": meant})
+        raise UsageError("{option}: '{name}' is not a field; fields: {available}",
+                         code="name", params=params)
 
 
 def output_name(pattern: str, record: Mapping[str, Any]) -> str:
-    """Fill ``pattern`` (``{client}_{date}``; dotted paths allowed) and sanitize it."""
-    try:
-        raw = _Fields().format(pattern, **_flatten(record))
-    except (ValueError, IndexError, AttributeError) as exc:
-        raise OutputError("bad --name pattern '{pattern}': {detail}", code="name",
-                          params={"pattern": pattern, "detail": str(exc)}) from None
-    return sanitize(raw)
+    """Fill ``pattern`` (``{client}_{date}``; dotted paths allowed) and sanitize it.
+
+    A field the record does not have is a usage error (:func:`check_name_pattern`);
+    a field without a value gives an empty part, but a name made of no field's value
+    at all is refused rather than written as ``_``."""
+    flat = _flatten(record)
+    fields = name_fields(pattern)
+    check_name_pattern(pattern, flat)
+    parts = []
+    filled = False
+    for literal, field, _, _ in string.Formatter().parse(pattern):
+        parts.append(literal)
+        if field is not None:
+            text = _name_text(flat[field])
+            filled = filled or bool(text.strip())
+            parts.append(text)
+    if fields and not filled:
+        raise InputError("{option} '{pattern}' gives this record no name: {fields} "
+                         "has no value", code="name",
+                         params={"option": _NAME_OPTION, "pattern": pattern,
+                                 "fields": ", ".join(fields)})
+    return sanitize("".join(parts))
+
+
+def _name_text(value: Any) -> str:
+    if isinstance(value, dict):  # {client} names the client, not its dict
+        value = value.get("name", "")
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    return "" if value is None else str(value)
 
 
 def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in record.items():
+        if not isinstance(key, str):
+            continue
         flat[prefix + key] = value
         if isinstance(value, dict):
             flat.update(_flatten(value, prefix + key + "."))
@@ -99,10 +167,29 @@ def write_atomic(path: Path, data: bytes, force: bool = False, *, durable: bool 
                           code="write", params={"detail": exc.strerror or str(exc)}) from None
 
 
+def _temp_file(folder: Path) -> tuple[int, str]:
+    """A new temporary file in ``folder`` created with mode 0666, so the umask decides
+    who may read the result, as for any program (``tempfile.mkstemp`` makes 0600 files:
+    colleagues on a shared drive could not open the documents)."""
+    for _ in range(100):
+        tmp = str(folder / f".docgen-{secrets.token_hex(6)}.part")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(str(folder / ".docgen-*.part"))  # pragma: no cover
+
+
 def _write_atomic(path: Path, data: bytes, force: bool, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     refuse_existing(path, force)
-    fd, tmp = tempfile.mkstemp(prefix=".docgen-", suffix=".part", dir=path.parent)
+    fd, tmp = _temp_file(path.parent)
+    if force:
+        try:  # a replaced file keeps its permissions
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -20,11 +20,17 @@ from .i18n.locale import DocLocale, UnknownLocale, resolve
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
 from .messages import N_, tr
-from .output import output_name, plan_outputs, refuse_existing, write_atomic
+from .output import (
+    check_name_pattern,
+    output_name,
+    plan_outputs,
+    refuse_existing,
+    write_atomic,
+)
 from .profile import Profile
 from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .rules import RuleOptions
-from .sheets import SHEET_SUFFIXES
+from .sheets import SHEET_SUFFIXES, find_field, header_index
 from .template import Template
 from .validation import Validator
 
@@ -151,15 +157,20 @@ def render_file(
     name: Optional[str] = None,
     force: bool = False,
     profile: Optional[Profile] = None,
+    missing: str = "error",
 ) -> list[Path]:
     """Render one record file of ``kind_name``; return the written paths.
 
     ``template`` replaces the built-in template of its own format (a .xlsx given
     with ``-f docx,xlsx`` replaces the Excel one); PDF is made from the Word file.
     Nothing is written when the input is invalid or a template fails, and if any
-    output cannot be written, none is left behind.
+    output cannot be written, none is left behind. ``name`` is checked against the
+    kind's fields first; ``missing="blank"`` renders values the template reads but
+    the data lacks as empty (with a warning each) instead of failing.
     """
     kind = get_kind(kind_name)
+    if name:
+        check_name(kind, name)
     profile = profile or Profile()
     record = read_record(file)
     problems = validator(kind, locale or _locale_or_default(record, profile), profile).validate(
@@ -177,7 +188,7 @@ def render_file(
     paths = plan_outputs(out, stem, wanted, force)
     fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
     base = Path(record.source.file).parent
-    rendered = {fmt: tpl.render(context, loc, fonts=fonts, base_dir=base)
+    rendered = {fmt: tpl.render(context, loc, fonts=fonts, base_dir=base, missing=missing)
                 for fmt, tpl in templates.items()}
     written: list[Path] = []
     try:
@@ -193,6 +204,38 @@ def render_file(
             p.unlink(missing_ok=True)
         raise
     return [p for p in paths if p in written]
+
+
+def name_fields_of(kind: Kind) -> set[str]:
+    """The fields a ``--name`` pattern of ``kind`` may use: the schema's fields that
+    are not lists (objects by their dotted paths too), the computed ones, ``locale``."""
+    out = {n for n in kind.provided_names() if n != "company"} | {"locale"}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        branches = [node, *[b for b in node.get("anyOf", []) if b.get("type") == "object"]]
+        for branch in branches:
+            for field, sub in (branch.get("properties") or {}).items():
+                if sub.get("type") == "array":
+                    out.discard(prefix + field)
+                    continue
+                out.add(prefix + field)
+                walk(sub, prefix + field + ".")
+
+    walk(kind.schema, "")
+    return out
+
+
+def check_name(kind: Kind, pattern: str) -> None:
+    """A ``--name`` pattern naming anything but ``kind``'s fields is a usage error
+    (exit 2), before any input is read; a column label (``고객사``) is answered with
+    the field it stands for."""
+    index = header_index(kind.schema)
+
+    def suggest(label: str) -> Optional[str]:
+        path = find_field(index, label)
+        return ".".join(str(p) for p in path) if path and "*" not in path else None
+
+    check_name_pattern(pattern, name_fields_of(kind), suggest)
 
 
 def load_templates(kind: Kind, formats: Sequence[str],
@@ -235,14 +278,16 @@ def fill(
     outfile: Optional[Union[str, Path]] = None,
     locale: Optional[DocLocale] = None,
     force: bool = False,
+    missing: str = "error",
 ) -> Path:
-    """Fill any template with any YAML/JSON mapping (no kind, no schema)."""
+    """Fill any template with any YAML/JSON mapping (no kind, no schema);
+    ``missing="blank"`` leaves values the data lacks empty (with a warning each)."""
     record = read_record(data_file)
     loc = record_locale(record, locale) if (locale or record.data.get("locale")) else None
     tpl = Template(template)
     target = Path(outfile) if outfile else Path(Path(data_file).stem + Path(template).suffix)
     refuse_existing(target, force)  # before rendering: fail fast, render nothing
-    data = tpl.render(record.data, loc)
+    data = tpl.render(record.data, loc, missing=missing)
     write_atomic(target, data, force)
     return target
 

@@ -1,9 +1,10 @@
 """The one place where Jinja policy lives: sandbox, strict undefined, escaping, filters.
 
 Templates and data are untrusted. The sandbox blocks attribute tricks
-(``''.__class__``); ``StrictUndefined`` turns a misspelt variable into an error
-instead of a silent blank in a client's document; ``finalize`` escapes every
-printed value for XML, so data can never inject markup.
+(``''.__class__``); :class:`~.missing.MissingValue` turns a misspelt variable into an
+error instead of a silent blank in a client's document (every one of a render at
+once, see :mod:`.missing`); ``finalize`` escapes every printed value for XML, so data
+can never inject markup.
 """
 from __future__ import annotations
 
@@ -11,13 +12,7 @@ import difflib
 import re
 from typing import Any, Callable
 
-from jinja2 import (
-    StrictUndefined,
-    TemplateRuntimeError,
-    TemplateSyntaxError,
-    Undefined,
-    pass_context,
-)
+from jinja2 import TemplateRuntimeError, TemplateSyntaxError, pass_context
 from jinja2.ext import i18n as I18nExtension
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -27,6 +22,7 @@ from ..errors import Msg
 from ..i18n.catalog import strip_language_marks
 from ..messages import N_
 from .images import PlacedImage, drawing_wordml
+from .missing import MissingValue, use_missing
 
 # XML 1.0 forbids these characters even as references; Word refuses such files.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -101,17 +97,20 @@ FORMAT_FILTERS = (
     "daterange",
 )
 
-# Names every render supplies; not "fields" a user must provide.
-PROVIDED_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "_docgen", "image",
-                            "docgen_at"})
+# Names every render supplies; not "fields" a user must provide. Data of the same
+# name wins (docgen's helpers stay reachable as ``docgen.image``…), except for the
+# internal RESERVED_NAMES, which data may not use (docgen.template says so clearly).
+HELPER_NAMES = frozenset({"_", "gettext", "ngettext", "locale", "image", "docgen"})
+RESERVED_NAMES = frozenset({"_docgen", "docgen_at"})
+PROVIDED_NAMES = HELPER_NAMES | RESERVED_NAMES
 
 
 def _format_filter(name: str) -> Callable[..., str]:
     @pass_context
     def apply(ctx: Context, value: Any, *args: Any, **kwargs: Any) -> str:
-        for arg in (value, *args, *kwargs.values()):
-            if isinstance(arg, Undefined):  # report the missing name, not "not a number"
-                arg._fail_with_undefined_error()
+        # A missing value: report its name, not "not a number"; a draft leaves it empty.
+        if any([use_missing(arg) for arg in (value, *args, *kwargs.values())]):
+            return ""
         formatter = ctx.get("_docgen")
         if formatter is None:  # pragma: no cover - every render supplies one
             raise RuntimeError("no formatter bound to this render")
@@ -128,7 +127,7 @@ def _format_filter(name: str) -> Callable[..., str]:
 def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
     """A sandboxed Jinja environment with docgen's filters; shared by all templates."""
     env = ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined,
+        undefined=MissingValue,
         finalize=finalize,
         autoescape=False,
         keep_trailing_newline=True,
