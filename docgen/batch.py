@@ -125,9 +125,9 @@ def read_sources(kind: Kind, data: Union[str, Path], *, sheet: Optional[str] = N
         group_path = resolve_field(kind, group_by, "--group-by")
         grouped, problems = group_rows(kind, rows, group_path, locale)
         return grouped, [*table.problems, *problems]
+    data_value, source = read_data(path)  # an .xls is "save it as .xlsx", even so
     if group_by is not None:
         raise UsageError("--group-by needs a .csv or .xlsx sheet", code="option")
-    data_value, source = read_data(path)
     items = data_value if isinstance(data_value, list) else [data_value]
     out, problems = [], []
     for i, item in enumerate(items):

@@ -191,7 +191,9 @@ def label_of(schema: dict[str, Any], locale: Optional[DocLocale]) -> str:
 
 
 def _norm_label(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+    """A label compared with a header: ``진행률(%)`` names what ``진행률`` names."""
+    text = re.sub(r"\([^()]*\)", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", text.casefold())
 
 
 class Validator:
