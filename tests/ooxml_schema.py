@@ -281,7 +281,10 @@ def _apply_markup_compatibility(root: etree._Element) -> None:
                 for offset, item in enumerate(replacement):
                     el.insert(index + offset, item)
                     walk(item, ignorable)
-            elif ns in ignorable:
+            elif ns in ignorable and etree.QName(el).localname != "ext":
+                # An extension's content is validated laxly (CT_Extension: xsd:any), and
+                # removing it would leave an <ext> without its required child: Excel's
+                # own workbooks (x15:workbookPr in an ignorable namespace) would fail.
                 el.remove(child)
             else:
                 walk(child, ignorable)

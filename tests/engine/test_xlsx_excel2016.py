@@ -61,12 +61,8 @@ def xml(data: bytes, name: str) -> etree._Element:
 
 
 def schema_problems(data: bytes) -> list[str]:
-    """Schema problems, less one the validator reports for Excel's own files: the
-    workbook's x15 extension is ignorable, so after Markup Compatibility its <ext> is
-    empty, which CT_Extension forbids (Excel writes it so; the template has it too)."""
     ooxml_schema.require()
-    return [p for p in ooxml_schema.validate_package(data)
-            if not (p.startswith("xl/workbook.xml:") and "'x:ext': Missing child" in p)]
+    return ooxml_schema.validate_package(data)
 
 
 # -- openpyxl: values, loop rows, formulas, types -------------------------------------------
