@@ -13,7 +13,7 @@ retype.
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 from lxml import etree
 
@@ -49,6 +49,17 @@ SPLIT_OVER_PARAGRAPHS = N_(
     "the tag '{tag}' starts in this paragraph and ends in the next one (¶ marks the "
     "paragraph break) and docgen cannot join the two paragraphs safely here; retype "
     "the tag within one paragraph")
+
+
+class LoweringError(ValueError):
+    """A tag problem found while lowering, with the paragraph it is in."""
+
+    def __init__(self, message: str, paragraph: int, **params: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.paragraph = paragraph
+        self.params = params
+        self.excerpt: Optional[str] = None  # the paragraph's text, once known
 
 
 def normalize_delimiters(text: str) -> str:
@@ -196,3 +207,31 @@ def join_paragraphs(p: etree._Element, q: etree._Element, glue: str = "") -> Non
     parent = q.getparent()
     if parent is not None:
         parent.remove(q)
+
+
+def join_split_tag(paragraphs: list[etree._Element], index: int, text: str,
+                    number: int) -> Optional[Union[bool, LoweringError]]:
+    """A tag that opens in ``paragraphs[index]`` and closes in the next paragraph:
+    join the two when that is safe (True), else the error to report. None: the
+    open tag does not close in the next paragraph (it is just not closed).
+
+    Joining, as docxtpl does, treats the paragraph mark typed inside the tag as part
+    of the tag; it is done only where the tag reads the same without the mark and
+    nothing else changes (see :mod:`.heal`), so it never gives a document other than
+    the one the user meant; anywhere else the user is asked to retype the tag.
+    """
+    p = paragraphs[index]
+    q = next_paragraph(paragraphs, index)
+    if q is None:
+        return None
+    next_text = "".join(t.text or "" for t in own_texts(q))
+    straddling = straddling_tag(text, next_text)
+    if straddling is None:
+        return None
+    tag, glue = straddling
+    if glue is None or not can_join(p, q):
+        exc = LoweringError(SPLIT_OVER_PARAGRAPHS, number, tag=tag)
+        exc.excerpt = f"{text}\n    {next_text}"
+        return exc
+    join_paragraphs(p, q, glue)
+    return True

@@ -4,11 +4,13 @@ Word stores typed text in runs and splits them wherever formatting, proofing mar
 bookmarks or revisions change, so ``{{ client }}`` may arrive as ``{{ cli`` + ``ent }}``
 in two runs. This module works on the lxml tree of one part:
 
-1. *heal*: every tag is moved whole into the ``w:t`` where it starts (the pieces are
-   removed from the following ``w:t`` elements, whatever lies between them);
-2. *lower*: paragraph/row/cell/run tags (``{%p``, ``{%tr``, ``{%tc``, ``{%r``, ``{{p``,
-   ``{{r``, ``{#p``…) replace their enclosing element, and docxtpl's table helpers
-   (``vm``, ``hm``, ``colspan``, ``cellbg``) become attributes;
+1. *heal* (:mod:`.heal`): every tag is moved whole into the ``w:t`` where it starts
+   (the pieces are removed from the following ``w:t`` elements, whatever lies between
+   them); a tag a paragraph mark split is joined, or reported;
+2. *lower*: paragraph/row/cell tags (``{%p``, ``{%tr``, ``{%tc``, ``{{p``, ``{#p``…)
+   replace their enclosing element; a run tag (``{%r``, ``{{r``) gets a run of its own,
+   cut out of its run (the run's other text stays), which it replaces; docxtpl's
+   table helpers (``vm``, ``hm``, ``colspan``, ``cellbg``) become attributes;
 3. *serialise*: the tree is written out with every tag restored verbatim (so ``<`` in
    an expression stays ``<``), and each paragraph gets a Jinja comment carrying its
    number, which error reporting uses to say where a problem is.
@@ -27,21 +29,18 @@ from lxml import etree
 from .heal import (
     CLOSERS,
     OPENER_RE,
-    SPLIT_OVER_PARAGRAPHS,
     TAG_RE,
     W_P,
     W_PPR,
     W_R,
     W_RPR,
     W_T,
-    can_join,
     has_unclosed_opener,
     heal_paragraph,
-    join_paragraphs,
-    next_paragraph,
+    join_split_tag,
     own_texts,
-    straddling_tag,
 )
+from .heal import LoweringError as LoweringError
 from .heal import W as W
 from .heal import W_TC as W_TC
 from .heal import W_TCPR as W_TCPR
@@ -96,17 +95,6 @@ class _Chunks:
     def element_ref(self, jinja: str) -> etree._Element:
         self.items.append(jinja)
         return etree.ProcessingInstruction("docgen", str(len(self.items) - 1))
-
-
-class LoweringError(ValueError):
-    """A tag problem found while lowering, with the paragraph it is in."""
-
-    def __init__(self, message: str, paragraph: int, **params: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.paragraph = paragraph
-        self.params = params
-        self.excerpt: Optional[str] = None  # the paragraph's text, once known
 
 
 def _ancestor(el: etree._Element, tag: str) -> Optional[etree._Element]:
@@ -188,7 +176,7 @@ def lower_word_part(root: etree._Element,
         text = heal_paragraph(texts)
         split_reported = False
         while has_unclosed_opener(text):
-            joined = _join_split_tag(paragraphs, index, text, number)
+            joined = join_split_tag(paragraphs, index, text, number)
             if joined is None:
                 break
             if isinstance(joined, LoweringError):
@@ -220,34 +208,6 @@ def lower_word_part(root: etree._Element,
     result.has_cell_loops = any(lt.level == "tc" for lt in level_tags) or any(
         "loop.length" in c for c in chunks.items)
     return result_with_source(root, chunks, result)
-
-
-def _join_split_tag(paragraphs: list[etree._Element], index: int, text: str,
-                    number: int) -> "Optional[bool | LoweringError]":
-    """A tag that opens in ``paragraphs[index]`` and closes in the next paragraph:
-    join the two when that is safe (True), else the error to report. None: the
-    open tag does not close in the next paragraph (it is just not closed).
-
-    Joining, as docxtpl does, treats the paragraph mark typed inside the tag as part
-    of the tag; it is done only where the tag reads the same without the mark and
-    nothing else changes (see :mod:`.heal`), so it never gives a document other than
-    the one the user meant; anywhere else the user is asked to retype the tag.
-    """
-    p = paragraphs[index]
-    q = next_paragraph(paragraphs, index)
-    if q is None:
-        return None
-    next_text = "".join(t.text or "" for t in own_texts(q))
-    straddling = straddling_tag(text, next_text)
-    if straddling is None:
-        return None
-    tag, glue = straddling
-    if glue is None or not can_join(p, q):
-        exc = LoweringError(SPLIT_OVER_PARAGRAPHS, number, tag=tag)
-        exc.excerpt = f"{text}\n    {next_text}"
-        return exc
-    join_paragraphs(p, q, glue)
-    return True
 
 
 def _lower_text(
