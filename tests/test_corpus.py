@@ -37,14 +37,15 @@ from tests.support import LOCALES, REPO
 
 CORPUS = REPO / "tests" / "corpus"
 KINDS_DIR = REPO / "docgen" / "kinds"
-DATA_SUFFIXES = (".yaml", ".json")
+DATA_SUFFIXES = (".yaml", ".json", ".csv", ".xlsx")
+SHEET_SUFFIXES = (".csv", ".xlsx")
 EXPECTED_SUFFIX = ".expected.yaml"
 NON_ENGLISH = tuple(code for code in LOCALES if code != "en")
 
 # Notations and literal values a translated message may keep in ASCII: date/time
 # patterns, the characters of a credit code, YAML's true/false, format names.
 NOTATION = {"YYYY", "XXXXX", "ABCDEFGHJKLMNPQRTUWXY", "true", "false", "JPEG", "YAML",
-            "JSON"}
+            "JSON", "Excel", "xlsx", "UTF", "docgen"}
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|「[^」]*」|『[^』]*』")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a word, or a code such as zero_rated
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
@@ -99,9 +100,20 @@ def _problems(data: Path, code: str) -> tuple[Problem, ...]:
     return tuple(validate_files(data.parent.name, [data], DocLocale.parse(code)))
 
 
+def _where(problem: Problem, expected: dict[str, Any]) -> dict[str, Any]:
+    """Where ``problem`` is, as an expectation says it: ``cell`` (Sheet!A1) for Excel,
+    ``row`` for CSV, else ``line``."""
+    loc = problem.location
+    if "cell" in expected:
+        return {"cell": f"{loc.sheet}!{loc.cell}" if loc.cell else None}
+    if "row" in expected:
+        return {"row": loc.row}
+    return {"line": loc.line}
+
+
 def _as_expected(problem: Problem, expected: dict[str, Any]) -> dict[str, Any]:
     """``problem`` in the shape of one expectation entry (column only if it has one)."""
-    got = {"line": problem.location.line, "path": problem.path, "code": problem.code,
+    got = {**_where(problem, expected), "path": problem.path, "code": problem.code,
            "severity": problem.severity}
     if "column" in expected:
         got["column"] = problem.location.column
@@ -164,11 +176,62 @@ def _enum_values(kind: str) -> set[str]:
     return found
 
 
+@cache
+def _field_names(kind: str) -> set[str]:
+    """The kind's field names (``tasks``, ``progress``): identifiers a message may name
+    as they are, like the paths it starts with."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found.update((node.get("properties") or {}).keys())
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(_schema(kind))
+    return found
+
+
 # --- what came from the input -------------------------------------------------------
+
+def _sheet_texts(data: Path) -> set[str]:
+    """Every cell's text of a corpus sheet (read with the csv module or openpyxl, not
+    docgen), the header's bare labels too (진행률 for 진행률(%))."""
+    import csv
+    import io
+    import zipfile
+
+    import openpyxl
+
+    cells: set[str] = set()
+    if data.suffix == ".csv":
+        raw = data.read_bytes()
+        for codec in ("utf-8-sig", "cp949", "gb18030", "big5"):
+            try:
+                text = raw.decode(codec)
+                break
+            except UnicodeDecodeError:
+                continue
+        cells = {c for row in csv.reader(io.StringIO(text)) for c in row}
+    else:
+        try:
+            book = openpyxl.load_workbook(data, read_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return set()
+        cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                 for v in row if v is not None}
+    return {c.strip() for c in cells if c.strip()}
+
 
 @cache
 def _input_texts(data: Path) -> tuple[str, ...]:
     """Keys and scalar values of the input file (empty when it cannot be read)."""
+    if data.suffix in SHEET_SUFFIXES:
+        found = {t for t in _sheet_texts(data) if len(t) >= 2}
+        return tuple(sorted(found, key=len, reverse=True))
     try:
         text = data.read_text(encoding="utf-8")
         # BaseLoader: every scalar as the text typed (no dates, numbers or booleans)
@@ -217,7 +280,7 @@ def english_words(message: str, problem_path: str, data: Path) -> list[str]:
         text = text.replace(value, " ")
     for name in (str(data), data.name, data.stem):
         text = text.replace(name, " ")
-    allowed = NOTATION | _enum_values(data.parent.name)
+    allowed = NOTATION | _enum_values(data.parent.name) | _field_names(data.parent.name)
     return [word for token in _TOKEN.findall(text) if token not in allowed
             for word in _ENGLISH_WORD.findall(token)]
 
@@ -253,12 +316,15 @@ def test_corpus_layout() -> None:
     assert sum(p.suffix == ".json" for p in FILES) >= 3
     specs = [_expectation(p)["problems"] for p in FILES]
     assert any(s and all(p["severity"] == "warning" for p in s) for s in specs)
-    assert sum(len({p["line"] for p in s}) >= 3 for s in specs) >= 5
+    assert sum(len({p.get("line") for p in s}) >= 3 for s in specs) >= 5
+    assert {".csv", ".xlsx"} <= {p.suffix for p in FILES}
     for data in FILES:
         for entry in _expectation(data)["problems"]:
-            assert set(entry) <= {"line", "column", "path", "code", "severity"}, data
-            assert {"line", "path", "code", "severity"} <= set(entry), data
-            assert entry["severity"] in ("error", "warning"), data
+            assert set(entry) <= {"line", "column", "cell", "row", "path", "code",
+                                  "severity"}, data
+            assert {"path", "code", "severity"} <= set(entry), data
+            assert len({"line", "cell", "row"} & set(entry)) == 1, data
+            assert entry["severity"] in ("error", "warning", "note"), data
 
 
 # --- validation, every locale --------------------------------------------------------
@@ -270,6 +336,25 @@ def test_problems_match_expectation(data: Path, code: str) -> None:
     got = [_as_expected(p, e) for p, e in zip(problems, expected)]
     got += [_as_expected(p, {"column": None}) for p in problems[len(expected):]]
     assert got == expected
+
+
+def _shown_location(entry: dict[str, Any]) -> str:
+    """How ``docgen validate`` prints an expectation's place after the file name."""
+    if "cell" in entry:
+        return f":{entry['cell']}:"
+    if "row" in entry:
+        return f":{entry['row']}:"
+    return f":{entry['line']}:" if entry["line"] is not None else ": "
+
+
+def test_sheet_cases_are_located_by_cell_or_row() -> None:
+    """Excel cases say Sheet!cell, CSV cases the row (a file that cannot be read: line
+    null), so a problem in a sheet is never pointed at by a line number."""
+    for data in FILES:
+        if data.suffix in SHEET_SUFFIXES:
+            for entry in _expectation(data)["problems"]:
+                key = "cell" if data.suffix == ".xlsx" else "row"
+                assert key in entry or entry.get("line", 0) is None, (data, entry)
 
 
 @pytest.mark.parametrize("data, code", _cases(locales=NON_ENGLISH, xfail=False))
@@ -284,7 +369,8 @@ def test_messages_are_in_the_locale(data: Path, code: str) -> None:
             bad.append(f"{p.path} [{p.code}] not translated: {p.message}")
             continue
         label = _label(kind, p.path, code)
-        if label and label not in p.message:
+        bare = re.sub(r"[(（][^()（）]*[)）]", "", label or "").strip()
+        if label and label not in p.message and bare not in p.message:  # 진행률 for 진행률(%)
             bad.append(f"{p.path} [{p.code}] lacks the label {label!r}: {p.message}")
         words = english_words(p.message, p.path, data)
         if words:
@@ -319,8 +405,7 @@ def test_cli_validate(data: Path, code: str, tmp_path: Path,
     lines = result.stderr.splitlines()
     assert len(lines) == len(expected), result.stderr
     for line, entry in zip(lines, expected):
-        prefix = f"{file}:{entry['line']}:" if entry["line"] is not None else f"{file}: "
-        assert line.startswith(prefix), line
+        assert line.startswith(file + _shown_location(entry)), line
 
     as_json = _invoke("validate", kind, file, "-l", code, "--json")
     _no_crash(as_json)
@@ -328,7 +413,9 @@ def test_cli_validate(data: Path, code: str, tmp_path: Path,
     listed = json.loads(as_json.stdout)
     assert [(p["path"], p["code"], p["severity"]) for p in listed] \
         == [(p["path"], p["code"], p["severity"]) for p in expected]
-    assert [p.get("line") for p in listed] == [p["line"] for p in expected]
+    for p, entry in zip(listed, expected):
+        key = next(k for k in ("cell", "row", "line") if k in entry)
+        assert p.get(key) == entry[key], (p, entry)
 
 
 @pytest.mark.parametrize("data, code", _cases(strict_xfail=False, only_errors=True))
