@@ -513,3 +513,31 @@ def test_unknown_columns_say_what_they_may_mean_in_the_users_language(tmp_path: 
                              "tasks.owner?); it is ignored")
     assert en[2].message == "unknown column '메모란'; it is ignored"
     assert not re.search(r"[A-Za-z]{4,}", zh[2].message.replace("메모란", ""))
+
+
+@pytest.mark.parametrize("name", ["minutes", "brief", "weekly", "signoff", "invoice"])
+def test_every_label_of_every_enum_names_its_code(name: str) -> None:
+    """No label is shared by two codes (it would then be accepted as neither)."""
+    from docgen.validation import enum_code
+
+    kind = kinds.get(name)
+    assert kind is not None
+    found = 0
+
+    def walk(node: Any) -> None:
+        nonlocal found
+        if isinstance(node, dict):
+            if "enum" in node:
+                for code, labels in (node.get("x-enum-labels") or {}).items():
+                    for label in labels.values():
+                        assert enum_code(label, node) == code, (name, label)
+                        assert enum_code(f" {label.upper()} ", node) == code, (name, label)
+                        found += 1
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(kind.schema)
+    assert found >= 8
