@@ -198,7 +198,9 @@ def _sheet_rows(stream: Any, file: str, title: str, strings: list[str], styles: 
                 date_styles[style] = styles.is_date(style)
                 percent_styles[style] = _is_percent(styles, style)
             value = _cell_value(c, strings, date_styles[style], S, si_text)
-            cells.append(Cell(value, _at(file, title, r, col),
+            where = SourceLocation(file=file, sheet=title, cell=ref, row=r, column=col) \
+                if ref else _at(file, title, r, col)
+            cells.append(Cell(value, where,
                               percent=percent_styles[style] and isinstance(value, (int, float))))
         el.clear()
         rows[r] = cells

@@ -30,7 +30,7 @@ from .i18n.locale import DocLocale
 from .i18n.money import parse_grouped
 from .inputs import PathKey, SourceMap
 from .messages import N_, tr
-from .sheetio import ENCODINGS, Cell, Row, csv_rows, decode_csv, lost_characters, xlsx_rows
+from .sheetio import ENCODINGS, Row, csv_rows, decode_csv, lost_characters, xlsx_rows
 from .validation import enum_code, subschema
 
 __all__ = ["ENCODINGS", "SHEET_SUFFIXES", "Table", "TableSource", "convert", "decode_csv",
@@ -214,6 +214,7 @@ def read_table(path: Union[str, Path], schema: dict[str, Any], *, sheet: Optiona
         raise InputError("the sheet has no header row (a row of field names or labels)",
                          SourceLocation(file=file), code="empty")
     header = _header(rows[at], names, index, problems, locale)
+    nodes = [_node(schema, c.path) if c.path is not None else {} for c in header]
     records: list[tuple[dict[str, Any], TableSource]] = []
     for cells in rows[at + 1:]:
         own = [c for c in cells if not c.merged and c.value not in (None, "")
@@ -228,7 +229,7 @@ def read_table(path: Union[str, Path], schema: dict[str, Any], *, sheet: Optiona
                                         "not read as a record"),
                                         row=first.where.row, text=first.value.strip())))
             continue
-        records.append(_record(cells, header, schema, file))
+        records.append(_record(cells, header, nodes, file))
     return Table(records, problems)
 
 
@@ -290,11 +291,12 @@ def _unknown_column(text: str, where: SourceLocation, names: dict[str, tuple[Pat
                    severity="warning", location=where)
 
 
-def _record(cells: Row, header: list[Column], schema: dict[str, Any],
+def _record(cells: Row, header: list[Column], nodes: list[dict[str, Any]],
             file: str) -> tuple[dict[str, Any], TableSource]:
+    """One row's record; ``nodes`` are the schemas of the header's columns."""
     data: dict[str, Any] = {}
     source = TableSource(file, row_location=cells[0].where if cells else None)
-    for cell, column in zip(cells, header):
+    for cell, column, node in zip(cells, header, nodes):
         if column.path is None:
             continue
         value = cell.value.strip() if isinstance(cell.value, str) else cell.value
@@ -303,7 +305,7 @@ def _record(cells: Row, header: list[Column], schema: dict[str, Any],
             source.blanks.setdefault(concrete, cell.where)
             source.headers.setdefault(concrete, column.header)
             continue
-        keys = _put(data, column.path, convert(value, _node(schema, column.path), cell.percent))
+        keys = _put(data, column.path, convert(value, node, cell.percent))
         if keys is not None:
             source.cells[keys] = cell.where
             source.headers[keys] = column.header
