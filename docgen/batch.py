@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar, Union
@@ -34,6 +35,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar, Union
 from . import kinds as kinds_mod
 from .enrich import build_context
 from .errors import (
+    DocgenWarning,
     InputError,
     Problem,
     SourceLocation,
@@ -458,8 +460,26 @@ def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str
                    kind=kinds_mod.get(kind_name), profile=profile, missing=missing)
 
 
-def _render_jobs(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
-    """Render and write ``jobs`` (one worker's share); PDFs in one LibreOffice call."""
+_Share = tuple[list[tuple[int, list[tuple[str, str]]]], list[DocgenWarning]]
+
+
+def _render_jobs(jobs: list[Job]) -> _Share:
+    """Render and write ``jobs`` (one worker's share), with docgen's warnings.
+
+    Warnings are caught here and returned with the results because a pool worker's
+    ``warnings`` never reach the parent's terminal; the parent warns them again."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DocgenWarning)
+        done = _render_share(jobs)
+    raised = [w.message for w in caught if isinstance(w.message, DocgenWarning)]
+    for w in caught:  # anything else goes on as it came
+        if not isinstance(w.message, DocgenWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return done, raised
+
+
+def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
+    """Render and write ``jobs``; PDFs in one LibreOffice call."""
     templates: dict[str, Template] = _WORKER["templates"]
     out: Path = _WORKER["out"]
     formats: list[str] = _WORKER["formats"]
@@ -514,14 +534,19 @@ def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, s
     try:
         if workers == 1 or total < 4:
             _init_worker(*args)
-            parts: Iterator[list[tuple[int, list[tuple[str, str]]]]] = map(_render_jobs, chunks)
+            parts: Iterator[_Share] = map(_render_jobs, chunks)
         else:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             pool = multiprocessing.get_context(method).Pool(workers, _init_worker, args)
             parts = pool.imap_unordered(_render_jobs, chunks)
-        for part in parts:
+        seen: set[str] = set()
+        for part, raised in parts:
             for index, files in part:
                 results[index] = files
+            for w in raised:  # the same warning from many documents is said once
+                if str(w) not in seen:
+                    seen.add(str(w))
+                    warnings.warn(w, stacklevel=1)
             finished += len(part)
             if progress is not None:
                 progress(finished, total)

@@ -239,3 +239,18 @@ def test_batch_missing_blank_and_strict(runner: CliRunner, tmp_path: Path) -> No
     assert len(written) == 4
     assert all(_texts(p.read_bytes())[1] == "PO " for p in written)
     assert "left blank: 'po_number'" in draft.stderr
+
+
+def test_batch_workers_warnings_reach_the_terminal_once(runner: CliRunner, tmp_path: Path) -> None:
+    # Pool workers' warnings are returned with their results and said again by the parent:
+    # four documents missing the same value give one warning, not none and not four.
+    tpl = tmp_path / "w.docx"
+    tpl.write_bytes(_docx("{{ client.name }}", "PO {{ po_number }}"))
+    data = SAMPLES / "batch" / "weekly_tasks.xlsx"
+    draft = _run(runner, "batch", "weekly", str(data), "--group-by", "고객사", "-j", "2",
+                 "--template", str(tpl), "-o", str(tmp_path / "b"), "-l", "en", "-q",
+                 "--missing", "blank")
+    assert draft.exit_code == 0, draft.stderr
+    assert len(sorted((tmp_path / "b").glob("*.docx"))) == 4
+    warned = [ln for ln in draft.stderr.splitlines() if "left blank: 'po_number'" in ln]
+    assert len(warned) == 1, draft.stderr
