@@ -13,6 +13,7 @@ from lxml import etree
 from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from .environment import (
+    NEW_PARAGRAPH_PRINTED,
     PROVIDED_NAMES,
     finalize_plain,
     finalize_wordml,
@@ -20,7 +21,7 @@ from .environment import (
     syntax_detail,
     undefined_detail,
 )
-from .breaks import NEW_PARAGRAPH, split_paragraphs
+from .breaks import split_paragraphs
 from .fonts import localize_settings, localize_styles, tag_secondary_language
 from .images import ImageSink, add_images, rel_ids_of, rels_name
 from .package import BadPackage, Member, make_member, read_package
@@ -105,11 +106,12 @@ class CompiledPart:
         return TemplateError(message, loc, code=code, excerpt=excerpt, params=params)
 
     def render(self, context: Mapping[str, Any]) -> str:
+        NEW_PARAGRAPH_PRINTED.set(False)
         try:
             xml = self.template.render(context)
         except Exception as exc:  # a template is data: any failure is the template's
             raise self._runtime_error(exc) from exc
-        if NEW_PARAGRAPH in xml:  # a value held \a
+        if NEW_PARAGRAPH_PRINTED.get():  # a value held \a
             xml = split_paragraphs(xml)
         return fix_table_grids(xml) if self.lowered.has_cell_loops else xml
 

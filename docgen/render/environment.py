@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextvars import ContextVar
 from typing import Any, Callable
 
 from jinja2 import TemplateRuntimeError, TemplateSyntaxError, pass_context
@@ -35,6 +36,9 @@ _PAGE_BREAK = '</w:t><w:br w:type="page"/><w:t xml:space="preserve">'
 _NEW_PARAGRAPH = '</w:t><w:br/><?docgen-para?><w:t xml:space="preserve">'
 _VALUE_BREAKS = {"\a": _NEW_PARAGRAPH, "\f": _PAGE_BREAK}
 _VALUE_BREAK_RE = re.compile("([\a\f])")
+# Set when a value printed a new-paragraph marker, so that only those renders pay for
+# the post-render pass (the renderer resets it before each part).
+NEW_PARAGRAPH_PRINTED: ContextVar[bool] = ContextVar("docgen_new_paragraph", default=False)
 
 
 def _xml_text(value: Any) -> str:
@@ -75,6 +79,8 @@ def finalize_wordml(value: Any) -> str:
                 + '<w:t xml:space="preserve">')
     value = _text_of(value)
     if type(value) is str and ("\a" in value or "\f" in value):
+        if "\a" in value:
+            NEW_PARAGRAPH_PRINTED.set(True)
         return "".join(_VALUE_BREAKS.get(piece) or finalize_wordml(piece)
                        for piece in _VALUE_BREAK_RE.split(value))
     s = _xml_text(value)

@@ -26,6 +26,7 @@ from typing import Callable, Optional
 
 from lxml import etree
 
+from .blocks import MISPLACED_BLOCK, misplaced_blocks
 from .heal import (
     CLOSERS,
     OPENER_RE,
@@ -207,7 +208,15 @@ def lower_word_part(root: etree._Element,
     result.has_tags = bool(chunks.items or level_tags)
     result.has_cell_loops = any(lt.level == "tc" for lt in level_tags) or any(
         "loop.length" in c for c in chunks.items)
-    return result_with_source(root, chunks, result)
+    result = result_with_source(root, chunks, result)
+    for bad in misplaced_blocks(result.source) if result.has_tags else ():
+        problem = LoweringError(MISPLACED_BLOCK, bad.paragraph or 0, tag=bad.tag,
+                                other=bad.other)
+        problem.excerpt = result.paragraphs.get(bad.paragraph or 0)
+        if errors is None:
+            raise problem
+        errors.append(problem)
+    return result
 
 
 def _lower_text(

@@ -360,3 +360,35 @@ def test_colspan_that_is_not_a_count_is_an_error(span):
     tpl = build_docx([tbl([["{% colspan n %}X", "Y"]])])
     with pytest.raises(TemplateError):
         docgen.Template(tpl).render({"n": span})
+
+
+# ============================== blocks whose tags would cut the XML apart
+
+@pytest.mark.parametrize("para", [
+    p(hyperlink(run("a {%r if x %}b")), run("c {%r endif %}d")),
+    p(ins(run("a {%r if x %}b")), run("c {%r endif %}d")),
+    p(hyperlink(run("a {% if x %}b")), run("c {% endif %}d")),
+    p(run("a {% for i in xs %}"), hyperlink(run("{{ i }}{% endfor %}"))),
+], ids=["r_if_hyperlink", "r_if_tracked_insertion", "if_hyperlink", "for_into_hyperlink"])
+def test_block_whose_tags_sit_at_different_levels_is_a_template_error(para):
+    exc = compile_error(body_docx(p("Intro"), para))
+    assert exc.exit_code == 3
+    assert exc.location.paragraph == 2
+    assert "different places" in str(exc) and exc.excerpt
+
+
+def test_blocks_over_runs_and_paragraphs_at_the_same_level_are_fine():
+    tpl = body_docx(p(run("a {% if x %}b", bold=True), proof_err(), run("c {% endif %}d")),
+                    p(run("{% for i in xs %}[{{ i }}]")), p(run("{% endfor %}end")))
+    out = render(tpl, {"x": False, "xs": [1, 2]})
+    assert body_texts(out) == ["a d", "[1]", "[2]", "end"]
+
+
+def test_template_check_reports_a_misplaced_block(tmp_path):
+    from docgen.diagnostics import check_template
+
+    path = tmp_path / "link.docx"
+    path.write_bytes(body_docx(p(hyperlink(run("a {% if x %}b")), run("c {% endif %}d"))))
+    problems = [x for x in check_template(str(path)) if x.is_error]
+    assert [x.location.paragraph for x in problems] == [1]
+    assert "different places" in problems[0].message
