@@ -152,3 +152,23 @@ def test_rendered_document_validates(rendered: dict[tuple[str, str, str], Path],
     if fmt == "xlsx":  # the profile's logo: the drawing part is checked too
         assert any(n.startswith("xl/drawings/") and n.endswith(".xml") for n in names), names
     ooxml_schema.assert_valid(path)
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_a_template_made_with_python_docx_renders_valid(schemas: None, locale: str) -> None:
+    # python-docx's default document writes <w:zoom w:val="bestFit"/> without the
+    # w:percent CT_Zoom requires; such templates are common, so docgen completes it.
+    import docx
+
+    from docgen import Template
+
+    doc = docx.Document()
+    doc.add_paragraph("{{ client }} 귀하")
+    buf = io.BytesIO()
+    doc.save(buf)
+    assert any("w:zoom" in p for p in ooxml_schema.validate_package(buf.getvalue()))
+    out = Template(buf.getvalue()).render({"client": "한라식품"}, locale=locale)
+    assert ooxml_schema.validate_package(out) == []
+    with zipfile.ZipFile(io.BytesIO(out)) as zf:
+        settings = zf.read("word/settings.xml").decode()
+    assert 'w:percent="100"' in settings and 'w:val="bestFit"' in settings

@@ -78,23 +78,34 @@ def localize_styles(
 
 
 def localize_settings(xml: bytes, locale: DocLocale) -> bytes:
-    """Point ``w:themeFontLang`` at the locale so theme East Asian fonts resolve to it.
+    """Point ``w:themeFontLang`` at the locale so theme East Asian fonts resolve to it,
+    and give ``w:zoom`` the ``w:percent`` the schema requires.
 
     python-docx's default template says ``ja-JP`` here, which makes Word pick a
-    Japanese font for Korean or Chinese text that relies on theme fonts.
+    Japanese font for Korean or Chinese text that relies on theme fonts; it also writes
+    ``<w:zoom w:val="bestFit"/>`` without a percent, so every template made with
+    python-docx would otherwise give an invalid settings part.
     """
-    if locale.primary not in DEFAULT_EAST_ASIAN_FONTS:
+    east_asian = locale.primary in DEFAULT_EAST_ASIAN_FONTS
+    if not east_asian and b"zoom" not in xml:
         return xml
     root = etree.fromstring(xml)
-    tfl = root.find(W + "themeFontLang")
-    if tfl is None:
-        anchor = root.find(W + "clrSchemeMapping")
-        if anchor is None:
-            return xml
-        tfl = etree.Element(W + "themeFontLang")
-        anchor.addprevious(tfl)
-    tfl.set(W + "eastAsia", locale.lang_tag)
-    return _serialize(root)
+    changed = False
+    zoom = root.find(W + "zoom")
+    if zoom is not None and zoom.get(W + "percent") is None:
+        zoom.set(W + "percent", "100")
+        changed = True
+    if east_asian:
+        tfl = root.find(W + "themeFontLang")
+        if tfl is None:
+            anchor = root.find(W + "clrSchemeMapping")
+            if anchor is not None:
+                tfl = etree.Element(W + "themeFontLang")
+                anchor.addprevious(tfl)
+        if tfl is not None:
+            tfl.set(W + "eastAsia", locale.lang_tag)
+            changed = True
+    return _serialize(root) if changed else xml
 
 
 def tag_secondary_language(xml: str, locale: Optional[DocLocale]) -> str:
