@@ -181,21 +181,130 @@ def translate(tokens: Sequence[Token], mapper: RefMapper) -> str:
 _REF_ERROR = Token("err", "#REF!")
 
 
-def translate_tokens(tokens: Sequence[Token], mapper: RefMapper) -> list[Token]:
-    """Like :func:`translate`, as tokens (ready to evaluate without re-tokenizing)."""
+def translate_tokens(tokens: Sequence[Token], mapper: RefMapper,
+                     gone_names: frozenset[str] = frozenset()) -> list[Token]:
+    """Like :func:`translate`, as tokens (ready to evaluate without re-tokenizing).
+
+    ``gone_names`` (upper case): defined names whose cells are all gone, treated like
+    a reference to gone cells."""
     out = []
+    gone = False
     for tok in tokens:
         if tok.kind == "ref" and tok.ref is not None:
             moved = mapper(tok.ref)
             if moved is None:
-                out.append(_REF_ERROR)
+                out.append(_GONE)
+                gone = True
             elif moved == tok.ref:
                 out.append(tok)
             else:
                 out.append(Token("ref", moved.text(), moved))
+        elif (gone_names and tok.kind == "name"
+              and tok.text.rpartition("!")[2].upper() in gone_names):
+            out.append(_GONE)
+            gone = True
         else:
             out.append(tok)
-    return out
+    return _empty_arguments(out) if gone else out
+
+
+# A reference whose cells are all gone (a row block that ran zero times). As an
+# argument of an aggregate it stands for no cells, as Excel would see an empty range:
+# it is left out, and a call left with no data argument becomes the function's value
+# over no cells (SUM(D4:D4) -> 0). Anywhere else it is #REF!, as when Excel deletes
+# the rows a reference points at.
+_GONE = Token("err", "#REF!")
+# function -> how many leading arguments are not data (never left out)
+_LISTS = {"SUM": 0, "COUNT": 0, "COUNTA": 0, "MIN": 0, "MAX": 0, "MINA": 0, "MAXA": 0,
+          "PRODUCT": 0, "SUMSQ": 0, "AVERAGE": 0, "AVERAGEA": 0, "AND": 0, "OR": 0,
+          "CONCAT": 0, "TEXTJOIN": 2, "SUBTOTAL": 1}
+# the value over no cells
+_EMPTY = {"AVERAGE": Token("err", "#DIV/0!"), "AVERAGEA": Token("err", "#DIV/0!"),
+          "AND": Token("err", "#VALUE!"), "OR": Token("err", "#VALUE!"),
+          "CONCAT": Token("str", '""'), "TEXTJOIN": Token("str", '""')}
+_ZERO = Token("num", "0")
+# functions over ranges of one shape: no cells in one range means a result of 0
+_ZERO_WHEN_EMPTY = frozenset(("SUMIF", "SUMIFS", "COUNTIF", "COUNTIFS", "SUMPRODUCT",
+                              "COUNTBLANK"))
+# SUBTOTAL's function numbers whose value over no cells is 0 (SUM, COUNT, COUNTA,
+# MAX, MIN, PRODUCT; +100 ignores hidden rows)
+_SUBTOTAL_ZERO = frozenset((2, 3, 4, 5, 6, 9))
+
+
+def _empty_arguments(tokens: list[Token]) -> list[Token]:
+    out = list(tokens)
+    while True:
+        at = next((i for i, t in enumerate(out) if t is _GONE), None)
+        if at is None:
+            return out
+        out = _drop_gone(out, at)
+
+
+def _drop_gone(out: list[Token], at: int) -> list[Token]:
+    """``out`` with the gone reference at ``at`` resolved (left out, the call replaced
+    by its value over no cells, or ``#REF!``)."""
+    def step(i: int, d: int) -> Optional[int]:
+        i += d
+        while 0 <= i < len(out) and out[i].kind == "ws":
+            i += d
+        return i if 0 <= i < len(out) else None
+
+    ref_error = [*out[:at], _REF_ERROR, *out[at + 1:]]
+    before, after = step(at, -1), step(at, 1)
+    if (before is None or after is None or out[before].text not in ("(", ",", ";")
+            or out[after].text not in (",", ";", ")")):
+        return ref_error
+    depth, open_i = 0, None  # the call's "(" and its argument boundaries
+    for i in range(at - 1, -1, -1):
+        t = out[i].text
+        if out[i].kind != "op":
+            continue
+        if t in (")", "}"):
+            depth += 1
+        elif t in ("(", "{"):
+            if depth == 0:
+                open_i = i if t == "(" else None
+                break
+            depth -= 1
+    name_i = step(open_i, -1) if open_i is not None else None
+    if open_i is None or name_i is None or out[name_i].kind != "name":
+        return ref_error
+    bounds, depth, close_i = [open_i], 0, None
+    for i in range(open_i + 1, len(out)):
+        t = out[i].text
+        if out[i].kind != "op":
+            continue
+        if t in ("(", "{"):
+            depth += 1
+        elif t in (")", "}") and depth:
+            depth -= 1
+        elif depth == 0 and t in (",", ";"):
+            bounds.append(i)
+        elif depth == 0 and t == ")":
+            bounds.append(i)
+            close_i = i
+            break
+    if close_i is None:
+        return ref_error
+    func = out[name_i].text.upper().removeprefix("_XLFN.")
+    arg = next(k for k in range(len(bounds) - 1) if bounds[k] < at < bounds[k + 1])
+    whole_call = (name_i, close_i + 1)
+    if func in _ZERO_WHEN_EMPTY:
+        return [*out[:whole_call[0]], _ZERO, *out[whole_call[1]:]]
+    lead = _LISTS.get(func)
+    if lead is None or arg < lead:
+        return ref_error
+    data_args = len(bounds) - 1 - lead
+    if data_args > 1:  # leave the argument out, with the separator before (or after) it
+        lo, hi = (bounds[arg], bounds[arg + 1]) if arg > 0 else (bounds[0] + 1,
+                                                                 bounds[1] + 1)
+        return [*out[:lo], *out[hi:]]
+    if func == "SUBTOTAL":
+        first = [t for t in out[open_i + 1:bounds[1]] if t.kind != "ws"]
+        if not (len(first) == 1 and first[0].kind == "num"
+                and int(Decimal(first[0].text)) % 100 in _SUBTOTAL_ZERO):
+            return ref_error
+    return [*out[:whole_call[0]], _EMPTY.get(func, _ZERO), *out[whole_call[1]:]]
 
 
 def has_refs(tokens: Sequence[Token]) -> bool:

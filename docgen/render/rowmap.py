@@ -151,7 +151,7 @@ def move_sqref(sqref: str, rowmap: RowMap) -> str:
 
 
 def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int, str],
-               as_written: str) -> str:
+               as_written: str, gone_names: frozenset[str] = frozenset()) -> str:
     """A worksheet element after ``sheetData``, with its row addresses moved (and the
     rendered header/footer texts put in); ``as_written`` is its template XML.
 
@@ -198,7 +198,8 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
                     el.remove(item)
                     continue
                 item.set("sqref", sqref)
-            _move_formulas(item.iter(S + "formula", S + "formula1", S + "formula2"), rowmap)
+            _move_formulas(item.iter(S + "formula", S + "formula1", S + "formula2"), rowmap,
+                           gone_names)
         if not len(el):
             return ""
         if el.get("count") is not None:
@@ -221,7 +222,7 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
             if n is not None:
                 brk.set("id", str(n))
     elif local == "extLst":
-        _move_x14(el, rowmap)
+        _move_x14(el, rowmap, gone_names)
         if not len(el):
             return ""
     return serialize(el)
@@ -234,14 +235,17 @@ X14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
 XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
 
 
-def _move_formulas(formulas: Iterable[etree._Element], rowmap: RowMap) -> None:
+def _move_formulas(formulas: Iterable[etree._Element], rowmap: RowMap,
+                   gone_names: frozenset[str] = frozenset()) -> None:
     mover = ref_mover({"": rowmap}, "", (), expand=False)
     for f in formulas:
         if f.text:
-            f.text = fx.translate(fx.tokenize(f.text), mover)
+            f.text = "".join(t.text for t in fx.translate_tokens(fx.tokenize(f.text), mover,
+                                                                 gone_names))
 
 
-def _move_x14(ext_lst: etree._Element, rowmap: RowMap) -> None:
+def _move_x14(ext_lst: etree._Element, rowmap: RowMap,
+              gone_names: frozenset[str] = frozenset()) -> None:
     """Excel 2010 conditional formats and validations (data bars, icon sets, lists
     from another sheet) follow their rows like the main ones. Sparklines and other
     extensions keep their template addresses."""
@@ -255,7 +259,7 @@ def _move_x14(ext_lst: etree._Element, rowmap: RowMap) -> None:
                     if not sq.text:
                         holder.remove(item)
                         continue
-                _move_formulas(item.iter(XM + "f"), rowmap)
+                _move_formulas(item.iter(XM + "f"), rowmap, gone_names)
             if holder.get("count") is not None:
                 holder.set("count", str(len(holder.findall(X14 + item_name))))
             if holder.find(X14 + item_name) is None:  # nothing left: the whole extension goes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Union
 
@@ -19,9 +19,10 @@ from ..i18n.catalog import strip_language_marks
 from . import formula as fx
 from .docx import template_line
 from .environment import make_environment, syntax_detail
+from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
 from .rowmap import IterKey, RowMap
-from .sml import S, S_NS, esc, qualified_attrs, root_tag, serialize
+from .sml import PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
 from .wordml import normalize_delimiters
 
 if TYPE_CHECKING:
@@ -52,6 +53,13 @@ _CELL_SKIP = frozenset(("r",))
 _FORMULA_SKIP = frozenset(("r", "s", "t", "vm"))
 _TAGGED_SKIP = frozenset(("r", "s", "t", "vm", "cm"))
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+# Rich-text cells: the Jinja source carries a mark where each run (after the first)
+# begins, so the rendered text splits back into the template's runs. \x01 cannot
+# come from data (finalize_text drops it; XML forbids it anyway).
+_RUN_MARK = re.compile("\x01(\\d+)\x02")
+# Statements that close or continue a block, at the start of a run: the run's mark
+# goes after them, outside the block ("{% if %}VIP " | "{% endif %}{{ name }}").
+_LEADING_CLOSERS = re.compile(r"^(?:\s*\{%-?\s*(?:end\w*|else|elif)\b.*?-?%\})+", re.DOTALL)
 
 
 def finalize_text(value: Any) -> str:
@@ -62,8 +70,10 @@ def finalize_text(value: Any) -> str:
         value.sink.place(value)
         return ""
     if isinstance(value, Markup):
-        return strip_language_marks(str(value.unescape()))
-    return strip_language_marks(value if type(value) is str else str(value))
+        text = strip_language_marks(str(value.unescape()))
+    else:
+        text = strip_language_marks(value if type(value) is str else str(value))
+    return text.replace("\x01", "") if "\x01" in text else text
 
 
 def _finalize_header(value: Any) -> str:
@@ -95,6 +105,8 @@ class Cell:
     extra: str = ""  # attributes kept for a rewritten cell (ph, cm, extension ones)
     source: str = ""  # the cell's Jinja text (tagged cells)
     expr_source: str = ""  # the expression of an expr cell
+    runs: Sequence[str] = ()  # rich text: each run's <rPr> XML ("" for none)
+    jinja: str = ""  # rich text: ``source`` with the run marks (what is compiled)
 
 
 @dataclass
@@ -126,7 +138,7 @@ class RowProgram:
                 stmt = "{%% set docgen_cell_%d = (%s) %%}" % (i, cell.expr_source)
             else:  # text: docgen_at() tells image() which cell it is in
                 stmt = ("{{ docgen_at(%d) }}{%% set docgen_cell_%d %%}%s{%% endset %%}"
-                        % (cell.col, i, cell.source))
+                        % (cell.col, i, cell.jinja or cell.source))
             lines.extend(stmt.split("\n"))
         source = "\n".join(lines)
         self.filename = f"<docgen row {hash(source) & 0xFFFFFFFF:08x}>"
@@ -271,11 +283,45 @@ class SheetTemplate:
         self.drawing_part: Optional[str] = None  # set by the workbook
         self.drawing_rid: Optional[str] = None
         self.table_parts: list[str] = []
+        self.keep_one: set[int] = set()  # loops that keep an empty row (see note_tables)
         self.has_legacy = any(local in ("legacyDrawing",) for local, _ in self.suffix)
         rank = SUFFIX_ORDER.index("drawing")  # where image() inserts a new <drawing>
         self.drawing_position = next(
             (i for i, (local, _) in enumerate(self.suffix)
              if local in SUFFIX_ORDER and SUFFIX_ORDER.index(local) > rank), len(self.suffix))
+
+    def note_tables(self, tables: list[bytes]) -> None:
+        """Find the row blocks that hold every data row of a table: run zero times,
+        such a block leaves one empty row (the first of its rows, styles kept, no
+        values) rather than none. A table's range is its header and at least one data
+        row (Excel repairs a table of a header alone); Excel itself keeps one empty
+        row when every data row of a table is deleted. References into the block
+        point at that row, so ``SUM`` over it is 0 and names keep a place."""
+        for xml in tables:
+            try:
+                root = etree.fromstring(xml, PARSER)
+                first_ref, _, last_ref = (root.get("ref") or "").partition(":")
+                (r1, _), (r2, _) = fx.parse_cell(first_ref), fx.parse_cell(last_ref or first_ref)
+                first = r1 + int(root.get("headerRowCount") or 1)
+                last = r2 - int(root.get("totalsRowCount") or 0)
+            except (etree.XMLSyntaxError, ValueError):
+                continue
+            covering = [lp for lp in self.loops_found if lp.first <= first and last <= lp.last
+                        and any(not r.control for r in _rows_of(lp.body))]
+            if first <= last and covering:  # the outermost: it empties the table
+                self.keep_one.add(min(covering, key=lambda lp: lp.first - lp.last).ident)
+
+    def _empty_block_row(self, loop: Loop, number: int, rowmap: RowMap) -> OutRow:
+        """The one row a table's block leaves when it runs zero times (note_tables)."""
+        body = [r for r in _rows_of(loop.body) if not r.control]
+        key: IterKey = ((loop.ident, 0),)
+        for r in body:
+            rowmap.add(r.index, key, number)
+        cells = [OutCell(replace(c, kind="empty", extra="", value=None,
+                                 static_xml=f' s="{c.style}"/>' if c.style else "/>"),
+                         f' s="{c.style}"/>' if c.style else "/>", None, key)
+                 for c in body[0].cells]
+        return OutRow(body[0], number, key, cells)
 
     # -- compiling -------------------------------------------------------------------
 
@@ -425,12 +471,17 @@ class SheetTemplate:
         ctype = c_el.get("t", "n")
         text = self.book.cell_text(c_el) if f_el is None else None
         if text is not None and (ANY_TAG.search(text) or "｛" in text):
+            runs = self._rich_runs(c_el)
+            if runs is not None:
+                text = heal_paragraph([t for _, t in runs])  # each tag whole in one run
             text = normalize_delimiters(text)
             tr_tags = [m.group(1) for m in _TR_TAG.finditer(text)]
             rest = _TR_TAG.sub("", text)
             cell.source = rest
             cell.extra = qualified_attrs(c_el, _TAGGED_SKIP)
             self._compile_tagged(cell, rest)
+            if runs is not None and cell.kind == "text":
+                self._compile_rich(cell, runs)
             return cell, tr_tags
         if f_el is not None:
             cell.extra = qualified_attrs(c_el, _FORMULA_SKIP)
@@ -470,6 +521,65 @@ class SheetTemplate:
         cell.kind = "static"  # only tr tags were there: the rest is plain text
         cell.value = text
         cell.static_xml = self._string_xml(cell.style, text)
+
+    def _rich_runs(self, c_el: etree._Element) -> Optional[list[tuple[str, etree._Element]]]:
+        """A rich-text cell's runs as (``<rPr>`` XML, a copy of the run's ``<t>``);
+        None for plain text."""
+        string = self.book.cell_string(c_el)
+        if string is None or string.find(S + "r") is None:
+            return None
+        runs = []
+        for r in string.iterchildren(S + "r"):
+            rpr, t = r.find(S + "rPr"), r.find(S + "t")
+            t_copy = etree.Element(S + "t")
+            t_copy.text = t.text if t is not None else ""
+            runs.append((_rpr_xml(rpr) if rpr is not None else "", t_copy))
+        return runs
+
+    @staticmethod
+    def _compile_rich(cell: Cell, runs: list[tuple[str, etree._Element]]) -> None:
+        """Keep the runs: the healed run texts, without tr tags, joined with run marks."""
+        pieces = [_TR_TAG.sub("", normalize_delimiters(t.text or "")) for _, t in runs]
+        cell.runs = [rpr for rpr, _ in runs]
+        marked = [pieces[0]]
+        for i, piece in enumerate(pieces[1:], start=1):
+            closers = _LEADING_CLOSERS.match(piece)
+            cut = closers.end() if closers else 0
+            marked.append(f"{piece[:cut]}\x01{i}\x02{piece[cut:]}")
+        cell.jinja = "".join(marked)
+
+    def _rich_xml(self, cell: Cell, value: Any, number: int) -> tuple[str, str]:
+        """A rendered rich-text cell as an inline string with the template's runs (each
+        run's rendered text in its own formatting); also the plain text."""
+        raw = str(value.unescape()) if isinstance(value, Markup) else str(value)
+        texts = [""] * len(cell.runs)
+        at, pos = 0, 0
+        for m in _RUN_MARK.finditer(raw):
+            texts[at] += raw[pos:m.start()]
+            at, pos = min(int(m.group(1)), len(texts) - 1), m.end()
+        texts[at] += raw[pos:]
+        texts = [finalize_text(t) for t in texts]
+        total = sum(len(t) for t in texts)
+        if total > MAX_CELL_CHARS:
+            self._warn_cut(cell, number)
+            room = MAX_CELL_CHARS
+            for i, t in enumerate(texts):
+                texts[i] = t[:room]
+                room -= len(texts[i])
+        s = f' s="{cell.style}"' if cell.style else ""
+        plain = "".join(texts)
+        if not plain:
+            return f"{s}/>", ""
+        runs = "".join(f'<r>{rpr}<t xml:space="preserve">{esc(t)}</t></r>'
+                       for rpr, t in zip(cell.runs, texts) if t)
+        return f'{s} t="inlineStr"><is>{runs}</is></c>', plain
+
+    def _warn_cut(self, cell: Cell, number: int) -> None:
+        warnings.warn(DocgenWarning(
+            "text cut to Excel's limit of {limit} characters",
+            SourceLocation(file=self.book.file, sheet=self.name,
+                           cell=f"{cell.letters}{number}"), limit=MAX_CELL_CHARS),
+            stacklevel=3)
 
     @staticmethod
     def _string_xml(style: Optional[str], text: str) -> str:
@@ -535,10 +645,14 @@ class SheetTemplate:
             state[0] += max(0, loop.first - state[1] - 1)
             first_body = next((r.index for r in _rows_of(loop.body) if not r.control),
                               loop.first)
-            for i, inner in enumerate(self._iterations(loop, scope)):
+            iterations = self._iterations(loop, scope)
+            for i, inner in enumerate(iterations):
                 state[1] = first_body - 1
                 self._expand_block(loop.body, inner, key + ((loop.ident, i),), rows, rowmap,
                                    state, sink)
+            if not iterations and not key and loop.ident in self.keep_one:
+                state[0] += 1
+                rows.append(self._empty_block_row(loop, state[0], rowmap))
             state[1] = loop.last
             if not key:
                 rowmap.mark(loop.last, state[0])
@@ -616,7 +730,8 @@ class SheetTemplate:
                     value = cell.expr(scope)
                 else:
                     if cell.text is None:
-                        cell.text = self._compile_text(cell.source, cell.where, TEXT_ENV)
+                        cell.text = self._compile_text(cell.jinja or cell.source,
+                                                       cell.where, TEXT_ENV)
                     value = cell.text.render(scope)
             except TemplateError:
                 raise
@@ -650,13 +765,12 @@ class SheetTemplate:
             secs = value.hour * 3600 + value.minute * 60 + value.second
             serial = (Decimal(secs) / 86400).quantize(Decimal("1e-10"))
             return OutCell(cell, _typed(style, None, fx.format_number(serial)), serial, key)
+        if cell.runs:
+            xml, plain = self._rich_xml(cell, value, number)
+            return OutCell(cell, xml, plain, key)
         text = finalize_text(value)
         if len(text) > MAX_CELL_CHARS:
-            warnings.warn(DocgenWarning(
-                "text cut to Excel's limit of {limit} characters",
-                SourceLocation(file=self.book.file, sheet=self.name,
-                               cell=f"{cell.letters}{number}"), limit=MAX_CELL_CHARS),
-                stacklevel=2)
+            self._warn_cut(cell, number)
             text = text[:MAX_CELL_CHARS]
         return OutCell(cell, self._string_xml(style, text), text, key)
 
@@ -676,6 +790,21 @@ def _as_written(c_el: etree._Element) -> str:
     attrs = qualified_attrs(c_el, _CELL_SKIP)
     inner = "".join(serialize(ch) for ch in c_el)
     return f"{attrs}>{inner}</c>" if inner else f"{attrs}/>"
+
+
+def _rpr_xml(rpr: etree._Element) -> str:
+    """A run's properties as written, for an inline string: SpreadsheetML children
+    with their (unprefixed) attributes, in the template's order."""
+    parts = []
+    for ch in rpr:
+        if not isinstance(ch.tag, str):
+            continue
+        q = etree.QName(ch)
+        if q.namespace != S_NS:
+            continue
+        attrs = "".join(f' {k}="{attr_esc(v)}"' for k, v in ch.attrib.items() if k[0] != "{")
+        parts.append(f"<{q.localname}{attrs}/>")
+    return f"<rPr>{''.join(parts)}</rPr>"
 
 
 def _suffix_name(el: etree._Element) -> str:

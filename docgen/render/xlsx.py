@@ -6,7 +6,9 @@ extension lists — reaches the output untouched; only what rendering must chang
 rewritten:
 
 * cells with tags: ``{{ expr }}`` alone gives a typed cell (number, date, bool) in
-  the template cell's style; any other text with tags gives a string;
+  the template cell's style; any other text with tags gives a string (rich text
+  keeps its runs: each run its formatting, a tag's output in the run where the tag
+  starts, as Word's run healing does);
 * row blocks: ``{%tr for x in xs %}`` in a row's first cell … ``{%tr endfor %}`` at
   the end of the same or a later row repeat those rows (``{%tr if %}`` … ``{%tr
   endif %}`` keeps or drops them). A row that holds nothing but such a tag is a
@@ -14,7 +16,10 @@ rewritten:
 * everything addressed by row follows the rows: formulas (a reference into a
   repeated block points at the same repetition; a range over the block grows),
   merged cells, conditional formats, data validations, hyperlinks, defined names
-  and the print area, page breaks, drawing anchors, table ranges, the dimension;
+  and the print area, page breaks, drawing anchors, table ranges, the dimension.
+  A block that runs zero times leaves no cells: ``SUM`` over them is 0 (see
+  :func:`.formula.translate_tokens`), a name over them goes, and a table whose data
+  rows they were keeps one empty row;
 * formula cells get cached values computed by :mod:`.formula`, and the workbook
   asks for a full recalculation on open; ``calcChain.xml`` is dropped;
 * what Excel 2010+ adds is written back as the template had it: prefixed
@@ -218,10 +223,24 @@ class XlsxTemplate:
                           detail=f"{type(exc).__name__}: {exc}")
 
     def _read_shared_strings(self) -> list[str]:
+        self.shared_items: list[etree._Element] = []  # the <si>, for rich-text runs
         if "xl/sharedStrings.xml" not in self.raw:
             return []
         root = self._xml("xl/sharedStrings.xml")
-        return [si_text(si) for si in root.iter(S + "si")]
+        self.shared_items = list(root.iter(S + "si"))
+        return [si_text(si) for si in self.shared_items]
+
+    def cell_string(self, c_el: etree._Element) -> Optional[etree._Element]:
+        """The string element of a text cell: its shared ``<si>`` or inline ``<is>``."""
+        t = c_el.get("t")
+        if t == "s":
+            try:
+                return self.shared_items[int(c_el.findtext(S + "v") or "")]
+            except (ValueError, IndexError):
+                return None
+        if t == "inlineStr":
+            return c_el.find(S + "is")
+        return None
 
     def cell_text(self, c_el: etree._Element) -> Optional[str]:
         t = c_el.get("t")
@@ -259,6 +278,8 @@ class XlsxTemplate:
                     sheet.drawing_rid = rid
                 elif rtype.endswith("/table"):
                     sheet.table_parts.append(resolve_target(sheet.part, target))
+            if sheet.table_parts and sheet.has_loops:
+                sheet.note_tables([self.raw[t] for t in sheet.table_parts if t in self.raw])
 
     def _warn_unmovable(self) -> None:
         for sheet in self.sheets:
@@ -336,21 +357,23 @@ class XlsxTemplate:
             rows, rowmap = sheet.expand(context, sink)
             expanded.append((sheet, rows, rowmap))
             maps[sheet.name] = rowmap
-        grid = Grid(expanded, maps)
+        names, gone_names = self._moved_names(maps)
+        grid = Grid(expanded, maps, gone_names)
         dynamic: dict[str, bytes] = {}
         images_by_sheet: dict[str, list[tuple[int, int, PlacedImage]]] = {}
         for anchor, placed in sink.anchored:
             images_by_sheet.setdefault(anchor[0], []).append((anchor[1], anchor[2], placed))
-        names = media_names(sink, "xl/media/docgen-image", set(self.order)) if sink.anchored else []
+        media = media_names(sink, "xl/media/docgen-image", set(self.order)) if sink.anchored else []
         content_types: Optional[bytes] = None  # the template's, unless images extend it
         for n, (sheet, rows, rowmap) in enumerate(expanded, start=1):
             sheet_images = images_by_sheet.get(sheet.name, [])
             new_drawing = bool(sheet_images) and sheet.drawing_part is None
             dynamic[sheet.part] = self._sheet_xml(sheet, rows, rowmap, grid, context,
-                                                  "rIdDocgenDrawing" if new_drawing else None)
+                                                  "rIdDocgenDrawing" if new_drawing else None,
+                                                  gone_names)
             if sheet_images or (sheet.drawing_part and not rowmap.identity):
                 drawing_part = sheet.drawing_part or f"xl/drawings/docgen-drawing-{n}.xml"
-                self._drawing(sheet, drawing_part, rowmap, sheet_images, names, dynamic)
+                self._drawing(sheet, drawing_part, rowmap, sheet_images, media, dynamic)
                 if new_drawing:
                     content_types = add_override(content_types or self._content_types,
                                                  "/" + drawing_part, DRAWING_CT)
@@ -361,7 +384,7 @@ class XlsxTemplate:
             used_ext = {sink.images[p.index].ext: sink.images[p.index].content_type
                         for _, p in sink.anchored}
             content_types = add_content_defaults(content_types or self._content_types, used_ext)
-        dynamic["xl/workbook.xml"] = self._workbook_xml(maps)
+        dynamic["xl/workbook.xml"] = self._workbook_xml(names)
         styles = self._localized_styles(locale, fonts)
         if self.core is not None:
             dynamic["docProps/core.xml"] = self.core.render(context).encode("utf-8")
@@ -380,7 +403,7 @@ class XlsxTemplate:
         if sink.anchored:
             for i in sorted({p.index for _, p in sink.anchored}):
                 blob = sink.images[i].blob
-                members.append(Member(names[i], zlib.crc32(blob), len(blob), blob, method=0))
+                members.append(Member(media[i], zlib.crc32(blob), len(blob), blob, method=0))
         return members
 
     def _drawing(self, sheet: SheetTemplate, part: str, rowmap: RowMap,
@@ -410,7 +433,8 @@ class XlsxTemplate:
                 [("rIdDocgenDrawing", DRAWING_REL, relative_target(sheet.part, part))])
 
     def _sheet_xml(self, sheet: SheetTemplate, rows: list[OutRow], rowmap: RowMap,
-                   grid: "Grid", context: Mapping[str, Any], drawing_rid: Optional[str]) -> bytes:
+                   grid: "Grid", context: Mapping[str, Any], drawing_rid: Optional[str],
+                   gone_names: frozenset[str] = frozenset()) -> bytes:
         parts = []
         last_row = 0
         max_col = sheet.max_col
@@ -433,7 +457,7 @@ class XlsxTemplate:
             prefix = DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dim}"/>',
                                    prefix, count=1)
         headers = sheet.header_texts(context) if sheet.header_templates else {}
-        suffix = [suffix_xml(local, el, rowmap, headers, written)
+        suffix = [suffix_xml(local, el, rowmap, headers, written, gone_names)
                   for (local, el), written in zip(sheet.suffix, sheet.suffix_written)]
         if drawing_rid:
             suffix.insert(sheet.drawing_position,
@@ -442,33 +466,105 @@ class XlsxTemplate:
                f'{"".join(suffix)}{sheet.root_close}')
         return xml.encode("utf-8")
 
-    def _workbook_xml(self, maps: dict[str, RowMap]) -> bytes:
+    def _moved_names(self, maps: dict[str, RowMap]
+                     ) -> tuple[Optional[dict[int, Optional[str]]], frozenset[str]]:
+        """Each defined name's text after the rows moved (by position; None: the name
+        is left out), and the names left out (upper case); (None, ∅) when no row moved.
+
+        A name whose cells all sat in row blocks that ran zero times is left out
+        rather than kept as ``#REF!`` (what Excel makes of a name over deleted rows):
+        a ``#REF!`` name is an error in Name Manager and turns every use into
+        ``#REF!``. Its uses are treated like references to the gone rows instead, so
+        ``SUM(Prices)`` over no items is 0 (see :func:`formula.translate_tokens`).
+        Pointing it at the rows' old place would name cells of whatever follows. A
+        name of several areas (a print area) keeps the areas that still exist."""
+        names = self.workbook.find(S + "definedNames")
+        if names is None or all(m.identity for m in maps.values()):
+            return None, frozenset()
+        sheet_names = [s.name for s in self.sheets]
+        texts: dict[int, Optional[str]] = {}
+        for i, dn in enumerate(names):
+            if not dn.text:
+                continue
+            local = dn.get("localSheetId")
+            default_sheet = (sheet_names[int(local)] if local is not None and local.isdigit()
+                             and int(local) < len(sheet_names) else None)
+            mover = ref_mover(maps, default_sheet, (), expand=True)
+            tokens = fx.tokenize(dn.text)
+            areas = _areas(tokens)
+            if areas is not None:  # a list of references: drop the ones gone
+                kept = [fx.translate([a], mover) for a in areas]
+                kept = [k for k in kept if k != "#REF!"]
+                texts[i] = ",".join(kept) if kept else None
+            else:
+                moved = fx.translate(tokens, mover)
+                texts[i] = None if moved.strip() == "#REF!" else moved
+        gone = {(dn.get("name") or "").upper() for i, dn in enumerate(names)
+                if i in texts and texts[i] is None}
+        # a name defined again elsewhere (another sheet's local name) that still exists
+        gone -= {(dn.get("name") or "").upper() for i, dn in enumerate(names)
+                 if texts.get(i, "") is not None}
+        if gone:  # names defined over gone names
+            again = frozenset(gone)
+            for i, dn in enumerate(names):
+                if texts.get(i) is not None:
+                    moved = "".join(t.text for t in fx.translate_tokens(
+                        fx.tokenize(texts[i] or ""), lambda r: r, again))
+                    texts[i] = moved
+        return texts, frozenset(gone)
+
+    def _workbook_xml(self, texts: Optional[dict[int, Optional[str]]]) -> bytes:
+        if texts is None:
+            return self._workbook_bytes  # no row moved: the names stand as they are
         wb = self.workbook
         names = wb.find(S + "definedNames")
-        if names is None or all(m.identity for m in maps.values()):
-            return self._workbook_bytes  # no row moved: the names stand as they are
+        assert names is not None
         saved = []
-        sheet_names = [s.name for s in self.sheets]
-        for dn in names:
-            saved.append((dn, dn.text))
-            if dn.text:
-                local = dn.get("localSheetId")
-                default_sheet = (sheet_names[int(local)] if local is not None
-                                 and int(local) < len(sheet_names) else None)
-                dn.text = fx.translate(fx.tokenize(dn.text),
-                                       ref_mover(maps, default_sheet, (), expand=True))
+        for i, dn in enumerate(list(names)):
+            if i not in texts:
+                continue
+            saved.append((i, dn, dn.text))
+            if texts[i] is None:
+                names.remove(dn)
+            else:
+                dn.text = texts[i]
+        position = wb.index(names)
+        if not len(names):
+            wb.remove(names)
         out: bytes = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
-        for dn, text in saved:  # the compiled tree stays the template's
+        if names.getparent() is None:
+            wb.insert(position, names)
+        for i, dn, text in saved:  # the compiled tree stays the template's
             dn.text = text
+            if dn.getparent() is None:
+                names.insert(i, dn)
         return out
+
+
+def _areas(tokens: list[fx.Token]) -> Optional[list[fx.Token]]:
+    """The references of a name that is only references joined by commas."""
+    refs = []
+    expect_ref = True
+    for t in tokens:
+        if t.kind == "ws":
+            continue
+        if expect_ref and t.kind == "ref":
+            refs.append(t)
+        elif not expect_ref and t.text == ",":
+            pass
+        else:
+            return None
+        expect_ref = not expect_ref
+    return refs if refs and not expect_ref else None
 
 
 class Grid:
     """Output cell values by (sheet, row, col); formulas evaluated on demand."""
 
     def __init__(self, expanded: list[tuple[SheetTemplate, list[OutRow], RowMap]],
-                 maps: dict[str, RowMap]) -> None:
+                 maps: dict[str, RowMap], gone_names: frozenset[str] = frozenset()) -> None:
         self.maps = maps
+        self.gone_names = gone_names
         self.cells: dict[tuple[str, int, int], tuple[SheetTemplate, OutRow, OutCell]] = {}
         for sheet, rows, _ in expanded:
             for out in rows:
@@ -498,7 +594,7 @@ class Grid:
         if done is not None:
             return done
         mapper = ref_mover(self.maps, sheet.name, oc.key, expand=False)
-        tokens = fx.translate_tokens(oc.cell.tokens, mapper)
+        tokens = fx.translate_tokens(oc.cell.tokens, mapper, self.gone_names)
         text = "".join(t.text for t in tokens)
         if key in self.active:  # a circular reference: leave it to Excel
             raise fx.FormulaError("circular reference")

@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 import docgen.template
 from docgen.errors import DocgenWarning as RenderWarning
 from docgen.errors import TemplateError
+from docgen.render import formula as fx
 from docgen.template import Template
 from tests import ooxml_schema
 
@@ -597,3 +598,36 @@ def test_named_ranges_widths_and_sheet_settings_follow_or_stay() -> None:
     assert ws.column_dimensions["A"].width == 31
     assert ws.freeze_panes == "A4"
     assert ws.page_setup.orientation == "landscape"
+
+
+@pytest.mark.parametrize("formula, moved, value", [
+    ("SUM(D4:D4)", "0", 0),
+    ("SUM(D4:D4)*2+1", "0*2+1", 1),
+    ("SUM(D4:D4,E1)", "SUM(E1)", 5),
+    ("SUM(E1, D4:D4)", "SUM(E1)", 5),
+    ("SUM(E1,D4,E1)", "SUM(E1,E1)", 10),
+    ("COUNT(D4:D4,D4)", "0", 0),
+    ('COUNTIF(D4:D4,">1")', "0", 0),
+    ("SUMIF(C4:C4,\"x\",D4:D4)", "0", 0),
+    ("SUMPRODUCT(C4:C4,D4:D4)", "0", 0),
+    ("ROUND(SUBTOTAL(109,D4:D4),2)", "ROUND(0,2)", 0),
+    ("MAX(D4:D4)", "0", 0),
+    ("_xlfn.CONCAT(D4:D4)", '""', ""),
+    ("SUBTOTAL(1,D4:D4)", "SUBTOTAL(1,#REF!)", None),  # an average of no cells
+    ("D4+1", "#REF!+1", None),  # not an argument: what Excel makes of deleted rows
+    ("VLOOKUP(1,C4:D4,2,0)", "VLOOKUP(1,#REF!,2,0)", None),
+])
+def test_references_to_no_rows_are_no_cells_in_aggregates(formula: str, moved: str,
+                                                         value: object) -> None:
+    """A zero-times loop: a reference to its rows alone is an empty range to SUM,
+    COUNT… (left out of the arguments; a call left without data is its value over no
+    cells), and #REF! anywhere else."""
+    gone = lambda r: None if r.r1 == 4 else r  # noqa: E731
+    tokens = fx.translate_tokens(fx.tokenize(formula), gone)
+    assert "".join(t.text for t in tokens) == moved
+    grid = lambda sheet, row, col: Decimal(5) if (row, col) == (1, 5) else None  # noqa: E731
+    if value is None:
+        with pytest.raises(fx.ExcelError):
+            fx.evaluate(tokens, grid)
+    else:
+        assert fx.evaluate(tokens, grid) == value

@@ -195,15 +195,158 @@ def test_workbook_table_and_package_parts(rendered: bytes) -> None:
     assert b"{{" not in part(rendered, "xl/sharedStrings.xml")
 
 
+def without_table(members: dict[str, str]) -> dict[str, str]:
+    members = dict(members)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>', "")
+    del members["xl/worksheets/_rels/sheet1.xml.rels"], members["xl/tables/table1.xml"]
+    members["[Content_Types].xml"] = re.sub(
+        r'<Override PartName="/xl/tables/table1.xml"[^>]*/>', "", members["[Content_Types].xml"])
+    return members
+
+
+def with_cells(members: dict[str, str], row: int, cells: str) -> dict[str, str]:
+    """``cells`` added at the end of template row ``row`` of Invoice."""
+    members = dict(members)
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start = sheet.index(f'<row r="{row}" ')
+    end = sheet.index("</row>", start)
+    members["xl/worksheets/sheet1.xml"] = sheet[:end] + cells + sheet[end:]
+    return members
+
+
 def test_zero_repetitions_leave_nothing_empty_or_dangling() -> None:
-    data = render(context={**CONTEXT, "items": []})
+    members = with_cells(without_table(xl.parts()), 5,
+                         '<c r="E5"><f>SUM(Prices)+COUNT(B4:B4,A7)</f><v>0</v></c>'
+                         '<c r="F5"><f>ROUND(SUBTOTAL(9,D4:D4),2)</f><v>0</v></c>')
+    data = render(members, context={**CONTEXT, "items": []})
     ws = openpyxl.load_workbook(io.BytesIO(data))["Invoice"]
     assert [ws.cell(4, c).value for c in (1, 2, 3)] == [None, None, "Total"]
+    # a SUM over no rows is 0, not SUM(#REF!); an argument with no rows is left out
+    assert ws["D4"].value == "=0" and ws["E4"].value == "=0+COUNT(A6)"
+    assert ws["F4"].value == "=ROUND(0,2)"
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Invoice"]
+    assert [cached["D4"].value, cached["E4"].value, cached["F4"].value] == [0, 1, 0]
+    # the name over the loop row has no cells left: gone, its uses count as no cells
+    names = {d.get("name"): d.text for d in xml(data, "xl/workbook.xml").iter(S + "definedName")}
+    assert names == {"_xlnm.Print_Area": "Invoice!$A$1:$E$6"}
     sheet = xml(data, "xl/worksheets/sheet1.xml")
     assert sheet.findall(S + "conditionalFormatting") == []  # both applied to the loop row only
     assert sheet.find(S + "extLst") is None  # each x14 extension lost its last item
     assert [m.get("ref") for m in sheet.iter(S + "mergeCell")] == ["A1:D1", "B6:D6"]
+    assert b"#REF!" not in part(data, "xl/worksheets/sheet1.xml")
     assert not schema_problems(data)
+
+
+def test_a_table_whose_rows_all_sat_in_an_empty_loop_keeps_one_empty_row() -> None:
+    """A table is its header and at least one data row (Excel repairs a table of a
+    header alone): the loop leaves its first row, empty, and what pointed into the
+    loop points there."""
+    data = render(context={**CONTEXT, "items": []})
+    table = xml(data, "xl/tables/table1.xml")
+    assert table.get("ref") == "A3:D4" and table.find(S + "autoFilter").get("ref") == "A3:D4"
+    sheet = xml(data, "xl/worksheets/sheet1.xml")
+    row4 = next(r for r in sheet.iter(S + "row") if r.get("r") == "4")
+    assert (row4.get("ht"), row4.get("customHeight")) == ("20.25", "1")  # the loop row's
+    assert all(c.find(S + "v") is None and c.find(S + "is") is None for c in row4)
+    assert [c.get("s") for c in row4] == ["2", "2"]  # styles kept (A4/B4/E4 had none)
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Invoice"]
+    assert [ws.cell(4, c).value for c in range(1, 6)] == [None] * 5
+    assert ws["C5"].value == "Total" and ws["D5"].value == "=SUM(D4:D4)"
+    assert openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Invoice"]["D5"].value == 0
+    names = {d.get("name"): d.text for d in xml(data, "xl/workbook.xml").iter(S + "definedName")}
+    assert names["Prices"] == "Invoice!$C$4"
+    assert not schema_problems(data)
+
+
+def libreoffice_csv(data: bytes, soffice: str, tmp_path: Path) -> list[list[str]]:
+    src = tmp_path / "book.xlsx"
+    src.write_bytes(data)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                    str(tmp_path), str(src)], check=True, capture_output=True, timeout=180)
+    return list(csv.reader(io.StringIO((tmp_path / "book.csv").read_text("utf-8"))))
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_libreoffice_totals_zero_rows_as_0(table: bool, soffice: str, tmp_path: Path) -> None:
+    members = xl.parts() if table else without_table(xl.parts())
+    # (docgen does not evaluate names: Prices, still a name with a table, would warn)
+    formula = "COUNT(B4:B4)" if table else "SUM(Prices)+COUNT(B4:B4)"
+    members = with_cells(members, 5, f'<c r="E5"><f>{formula}</f><v>0</v></c>')
+    rows = libreoffice_csv(render(members, {**CONTEXT, "items": []}), soffice, tmp_path)
+    total = rows[4] if table else rows[3]
+    assert total[2:5] == ["Total", "0.00", "0"], rows  # recomputed by LibreOffice, no Err/#REF!
+
+
+# -- rich text ------------------------------------------------------------------------------
+
+RICH_TITLE = (
+    '<si><r><rPr><b/><sz val="14"/><color theme="1"/><rFont val="Calibri"/></rPr>'
+    '<t xml:space="preserve">Invoice for {{ cli</t></r>'
+    '<r><rPr><sz val="14"/><color rgb="FFFF0000"/><rFont val="Calibri"/></rPr>'
+    '<t xml:space="preserve">ent }} </t></r>'
+    '<r><rPr><i/><sz val="10"/><rFont val="Calibri"/></rPr><t>({{ note }})</t></r></si>')
+
+
+def rich_members() -> dict[str, str]:
+    members = xl.parts()
+    sst = members["xl/sharedStrings.xml"]
+    sst = sst.replace(xl.STRINGS[0], RICH_TITLE)
+    sst = sst.replace(  # the loop tag, and a tag split over a bold and a plain run
+        "<si><t>{%tr for it in items %}{{ it.name }}</t></si>",
+        '<si><r><rPr><b/></rPr><t>{%tr for it in items %}{{ it.</t></r>'
+        '<r><t xml:space="preserve">name }} </t></r><r><rPr><u/></rPr><t>ea</t></r></si>')
+    sst = sst.replace(  # a tag alone in a rich cell: still a number
+        "<si><t>{{ it.qty }}</t></si>", "<si><r><rPr><b/></rPr><t>{{ it.qty }}</t></r></si>")
+    members["xl/sharedStrings.xml"] = sst
+    return members
+
+
+def runs(cell: Any) -> list[tuple[str, Any]]:
+    """A rich-text cell's runs as (text, font); a run without properties has None."""
+    return [(b, None) if isinstance(b, str) else (b.text, b.font) for b in cell.value]
+
+
+def test_rich_text_cells_keep_their_runs() -> None:
+    data = render(rich_members())
+    ws = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)["Invoice"]
+    title = runs(ws["A1"])
+    # the tag's output goes to the run where the tag starts; the rest keep their text
+    assert [t for t, _ in title] == ["Invoice for 한일상사", " ", "(thanks)"]
+    (_, bold), (_, red), (_, small) = title
+    assert bold.b and bold.sz == 14 and bold.color.theme == 1 and bold.rFont == "Calibri"
+    assert not red.b and red.color.rgb == "FFFF0000"
+    assert small.i and small.sz == 10
+    for r in (4, 5, 6):  # in the loop rows too, each row its own text
+        assert [(t, f and (f.b, f.u)) for t, f in runs(ws.cell(r, 1))] == [
+            (f"item {r - 3}", (True, None)), (" ", None), ("ea", (False, "single"))]
+        assert ws.cell(r, 2).value == r - 3 and ws.cell(r, 2).data_type == "n"
+    plain = openpyxl.load_workbook(io.BytesIO(data))["Invoice"]
+    assert plain["A1"].value == "Invoice for 한일상사 (thanks)"
+    assert b"{{" not in part(data, "xl/sharedStrings.xml")
+    assert not schema_problems(data)
+
+
+def test_rich_text_with_a_block_tag_over_runs_and_markup_in_data() -> None:
+    members = xl.parts()
+    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(
+        xl.STRINGS[0], '<si><r><rPr><b/></rPr><t xml:space="preserve">{% if vip %}VIP </t></r>'
+        '<r><rPr><i/></rPr><t>{% endif %}{{ client }}</t></r></si>')
+    for vip, expected in ((True, [("VIP ", True), ("<b>&\x01", False)]),
+                          (False, [("<b>&\x01", False)])):
+        data = render(members, {**CONTEXT, "vip": vip, "client": "<b>&\x01"})
+        ws = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)["Invoice"]
+        assert [(t, bool(f.b)) for t, f in runs(ws["A1"])] == [
+            (t.replace("\x01", ""), b) for t, b in expected]
+        assert not schema_problems(data)
+
+
+def test_libreoffice_reads_rich_text(soffice: str, tmp_path: Path) -> None:
+    rows = libreoffice_csv(render(rich_members()), soffice, tmp_path)
+    assert rows[0][0] == "Invoice for 한일상사 (thanks)"
+    assert [r[0] for r in rows[3:6]] == ["item 1 ea", "item 2 ea", "item 3 ea"]  # 3 runs
+    assert [r[1] for r in rows[3:6]] == ["1", "2", "3"]
 
 
 def test_namespaces_declared_below_the_root_or_a_prefixed_root() -> None:
