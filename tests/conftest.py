@@ -36,3 +36,18 @@ def pdftotext() -> str:
             pytest.fail("pdftotext (poppler-utils) is required in CI; .ci/run installs it")
         pytest.skip("pdftotext (poppler-utils) is not installed")
     return found
+
+
+# Tests that start LibreOffice or build packages take seconds each; the rest take
+# milliseconds. Marked here from what they use, so no test file has to remember it:
+# `pytest -m "not slow"` is the inner loop, CI runs everything.
+_SLOW_MODULES = {"test_packaging.py", "test_typing.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "soffice" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.libreoffice)
+            item.add_marker(pytest.mark.slow)
+        elif item.path.name in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
