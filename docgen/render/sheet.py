@@ -21,6 +21,7 @@ from .docx import template_line
 from .environment import make_environment, syntax_detail
 from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
+from .rowfit import FitCell, SheetGeometry, plan_row
 from .rowmap import IterKey, RowMap
 from .sml import PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
 from .wordml import normalize_delimiters
@@ -48,6 +49,8 @@ _FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+)$", re.DOTALL)
 _SHEET_DATA = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?sheetData\b")
 _ROW_SKIP = frozenset(("r", "spans"))
 _CELL_SKIP = frozenset(("r",))
+_HEIGHT_ATTRS = re.compile(r'\s(?:ht|customHeight)="[^"]*"')
+_HT = re.compile(r'\sht="([^"]*)"')
 # A rewritten cell gets a new type and value: what described the old value goes
 # (vm: its rich value; cm: its metadata, kept for formulas, e.g. dynamic arrays).
 _FORMULA_SKIP = frozenset(("r", "s", "t", "vm"))
@@ -116,6 +119,9 @@ class Row:
     cells: list[Cell]
     control: bool = False
     program: Optional["RowProgram"] = None
+    fits: Sequence[FitCell] = ()  # wrapping cells whose rendered text sizes the row
+    min_height: float = 0.0  # the template's height: rows only grow
+    base_attrs: str = ""  # ``attrs`` without the height, for a grown row
 
 
 class RowProgram:
@@ -274,6 +280,7 @@ class SheetTemplate:
         self.loops_found: list[Loop] = []
         self.max_col = 1
         self.body = self._compile_rows(sheet_data)
+        self._plan_heights(SheetGeometry(root))
         self.loop_rows = frozenset(r for lp in self.loops_found
                                    for r in range(lp.first, lp.last + 1))
         self.has_loops = self.loops > 0
@@ -289,6 +296,26 @@ class SheetTemplate:
         self.drawing_position = next(
             (i for i, (local, _) in enumerate(self.suffix)
              if local in SUFFIX_ORDER and SUFFIX_ORDER.index(local) > rank), len(self.suffix))
+
+    def _plan_heights(self, geometry: SheetGeometry) -> None:
+        """Mark the rows whose height follows their rendered text (see :mod:`.rowfit`):
+        rows with tagged cells, sized by their wrapping cells (tagged or not)."""
+        fonts = self.book.wrap_fonts
+        if not fonts:
+            return
+        for row in _rows_of(self.body):
+            if row.control or not any(c.kind in ("expr", "text") for c in row.cells):
+                continue
+            row.fits = plan_row(row.index, [(c.col, c.style) for c in row.cells], geometry,
+                                fonts)
+            if not row.fits:
+                continue
+            found = _HT.search(row.attrs)
+            try:
+                row.min_height = float(found.group(1)) if found else geometry.default_row_height
+            except ValueError:
+                row.min_height = geometry.default_row_height
+            row.base_attrs = _HEIGHT_ATTRS.sub("", row.attrs)
 
     def note_tables(self, tables: list[bytes]) -> None:
         """Find the row blocks that hold every data row of a table: run zero times,

@@ -65,6 +65,7 @@ from .images import (
     rels_name,
 )
 from .package import BadPackage, Member, make_member, read_package
+from .rowfit import needed_height, wrap_fonts
 from .rowmap import RowMap, move_anchors, move_table, ref_mover, suffix_xml
 from .sheet import ANY_TAG, ARRAY, TEXT_ENV, Cell, OutCell, OutRow, SheetTemplate
 from .sml import (
@@ -119,6 +120,7 @@ class XlsxTemplate:
         self.order = [n for n, _ in members if n != "xl/calcChain.xml"]
         self.shared_strings = self._read_shared_strings()
         self.styles = Styles(self.raw.get("xl/styles.xml"))
+        self.wrap_fonts = wrap_fonts(self.styles.root)
         self.workbook = self._xml("xl/workbook.xml")
         self.sheets: list[SheetTemplate] = []
         sheet_parts = self._sheet_parts()
@@ -365,12 +367,15 @@ class XlsxTemplate:
             images_by_sheet.setdefault(anchor[0], []).append((anchor[1], anchor[2], placed))
         media = media_names(sink, "xl/media/docgen-image", set(self.order)) if sink.anchored else []
         content_types: Optional[bytes] = None  # the template's, unless images extend it
+        # the locale's CJK face replaces every cell font (see _localized_styles)
+        east_asian = locale is not None and bool(
+            {**DEFAULT_EAST_ASIAN_FONTS, **(fonts or {})}.get(locale.primary))
         for n, (sheet, rows, rowmap) in enumerate(expanded, start=1):
             sheet_images = images_by_sheet.get(sheet.name, [])
             new_drawing = bool(sheet_images) and sheet.drawing_part is None
             dynamic[sheet.part] = self._sheet_xml(sheet, rows, rowmap, grid, context,
                                                   "rIdDocgenDrawing" if new_drawing else None,
-                                                  gone_names)
+                                                  gone_names, east_asian)
             if sheet_images or (sheet.drawing_part and not rowmap.identity):
                 drawing_part = sheet.drawing_part or f"xl/drawings/docgen-drawing-{n}.xml"
                 self._drawing(sheet, drawing_part, rowmap, sheet_images, media, dynamic)
@@ -434,7 +439,8 @@ class XlsxTemplate:
 
     def _sheet_xml(self, sheet: SheetTemplate, rows: list[OutRow], rowmap: RowMap,
                    grid: "Grid", context: Mapping[str, Any], drawing_rid: Optional[str],
-                   gone_names: frozenset[str] = frozenset()) -> bytes:
+                   gone_names: frozenset[str] = frozenset(),
+                   east_asian: bool = False) -> bytes:
         parts = []
         last_row = 0
         max_col = sheet.max_col
@@ -448,8 +454,9 @@ class XlsxTemplate:
                     continue
                 else:
                     cells.append(f'<c r="{ref}"{oc.cell.extra}{oc.xml}')
-            parts.append(f'<row r="{out.number}"{out.row.attrs}>{"".join(cells)}</row>'
-                         if cells or out.row.attrs else "")
+            attrs = _fitted_attrs(out, east_asian) if out.row.fits else out.row.attrs
+            parts.append(f'<row r="{out.number}"{attrs}>{"".join(cells)}</row>'
+                         if cells or attrs else "")
             last_row = max(last_row, out.number)
         prefix = sheet.prefix
         if not rowmap.identity:
@@ -539,6 +546,18 @@ class XlsxTemplate:
             if dn.getparent() is None:
                 names.insert(i, dn)
         return out
+
+
+def _fitted_attrs(out: OutRow, east_asian: bool) -> str:
+    """A row's attributes with the height its rendered wrapping text needs, when that
+    is more than the template's (:mod:`.rowfit`)."""
+    cells = out.cells
+    texts = [(fit, value) for fit in out.row.fits
+             if isinstance(value := cells[fit.position].value, str)]
+    height = needed_height(texts, east_asian)
+    if height <= out.row.min_height:
+        return out.row.attrs
+    return f'{out.row.base_attrs} ht="{fx.format_number(Decimal(str(height)))}" customHeight="1"'
 
 
 def _areas(tokens: list[fx.Token]) -> Optional[list[fx.Token]]:
