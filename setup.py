@@ -1,11 +1,16 @@
-"""Build hook: compile the gettext catalogs (.po → .mo) into the built package.
+"""Build hooks: find the packages, compile the gettext catalogs (.po → .mo).
 
-Everything else is declared in setup.cfg; this file exists only because the
-compile step has to run inside setuptools' build_py.
+Everything else is declared in setup.cfg. The packages are found, not listed: each
+kind is a folder of ``docgen/kinds`` with an ``__init__.py``, and a kind added there
+ships its code (rules.py, compute.py) without touching this file or setup.cfg.
+The catalogs are compiled here because that has to run inside setuptools' build_py.
 """
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
+
+# templates/ and samples/ stay at the top of the repository (package_dir in setup.cfg).
+PACKAGES = [*find_packages(include=["docgen", "docgen.*"]), "docgen.templates", "docgen.samples"]
 from setuptools.command.build_py import build_py
 
 
@@ -26,4 +31,4 @@ class BuildWithCatalogs(build_py):
                 write_mo(fh, catalog)
 
 
-setup(cmdclass={"build_py": BuildWithCatalogs})
+setup(packages=PACKAGES, cmdclass={"build_py": BuildWithCatalogs})

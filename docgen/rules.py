@@ -41,11 +41,14 @@ class RuleOptions:
 
 class Findings:
     """Where rules report: ``error``/``warning`` at a key path, with a stable code and
-    an English msgid (placeholders filled from keyword arguments)."""
+    an English msgid (placeholders filled from keyword arguments). ``locale`` is the
+    messages' language (a kind.yaml rule may carry its own text per locale)."""
 
-    def __init__(self, emit: Callable[..., None], options: RuleOptions) -> None:
+    def __init__(self, emit: Callable[..., None], options: RuleOptions,
+                 locale: Optional[DocLocale] = None) -> None:
         self._emit = emit
         self.options = options
+        self.locale = locale
 
     def error(self, path: PathKey, code: str, message: str, **params: Any) -> None:
         self._emit(path, code, message, "error", params)

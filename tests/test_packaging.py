@@ -50,3 +50,50 @@ def test_compiled_catalog_matches_po(wheel: Path, tmp_path: Path) -> None:
     with (tmp_path / "m.mo").open("rb") as fh:
         catalog = gettext.GNUTranslations(fh)
     assert catalog.gettext("file not found").startswith("파일을 찾을 수 없습니다")
+
+
+def test_wheel_ships_every_kind_code(wheel: Path) -> None:
+    """Each discovered kind's package (schema and Python) is in the wheel."""
+    from docgen import kinds
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for kind in kinds.available():
+        folder = REPO / "docgen" / "kinds" / kind
+        for part in folder.iterdir():
+            if part.suffix in (".py", ".yaml"):
+                assert f"docgen/kinds/{kind}/{part.name}" in names
+
+
+def test_a_sixth_kind_is_one_folder(tmp_path: Path) -> None:
+    """A kind folder added to a copy of the source tree is discovered and its code
+    ships in the wheel, with no list edited anywhere."""
+    import shutil
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("setup.py", "setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for name in ("docgen", "templates", "samples"):
+        shutil.copytree(REPO / name, src / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    new = src / "docgen" / "kinds" / "progress"
+    new.mkdir()
+    (new / "__init__.py").write_text('"""Progress schedule."""\n', encoding="utf-8")
+    (new / "rules.py").write_text("def check(data, findings):\n    pass\n", encoding="utf-8")
+    (new / "schema.yaml").write_text(
+        "title: Progress Schedule\nx-order: 6\ntype: object\nproperties:\n"
+        "  title: {type: string}\n", encoding="utf-8")
+    out = tmp_path / "wheel"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(src)],
+        capture_output=True, text=True, check=False, env={**os.environ, "PIP_NO_INDEX": "1"})
+    assert proc.returncode == 0, proc.stderr
+    (found,) = out.glob("docgen-*.whl")
+    names = set(zipfile.ZipFile(found).namelist())
+    for part in ("__init__.py", "rules.py", "schema.yaml"):
+        assert f"docgen/kinds/progress/{part}" in names
+    listed = subprocess.run([sys.executable, "-c", "from docgen import kinds; "
+                             "print(kinds.available())"], cwd=src, capture_output=True,
+                            text=True, check=True).stdout
+    assert listed.strip().endswith("'invoice', 'progress']")
