@@ -60,9 +60,6 @@ from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
 from .template import Template
 
-# The list each kind's rows fold into with --group-by (DESIGN.md §7).
-LIST_FIELDS = {"minutes": "action_items", "brief": "deliverables", "weekly": "tasks",
-               "signoff": "stages", "invoice": "items"}
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 MANIFEST = "manifest.json"
 Progress = Callable[[int], None]
@@ -189,7 +186,7 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
     """Fold rows sharing the value at ``key_path`` into one record each: record-level
     columns must agree inside a group; each row's item columns become one entry of
     the kind's list (weekly ``tasks``, invoice ``items``…)."""
-    list_field = LIST_FIELDS.get(kind.name, "")
+    list_field = kind.group_list or ""  # the schema's x-group-list
     groups: dict[str, list[Source]] = {}
     problems: list[Problem] = []
     for row in rows:
@@ -457,7 +454,7 @@ def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
                    fonts=fonts, out=Path(out), formats=formats, force=force,
-                   kind=kinds_mod.get(kind_name), profile=profile, missing=missing)
+                   kind=kinds_mod.get(kind_name, profile), profile=profile, missing=missing)
 
 
 _Share = tuple[list[tuple[int, list[tuple[str, str]]]], list[DocgenWarning]]

@@ -37,11 +37,13 @@ from .validation import Validator
 FORMATS = ("docx", "xlsx", "pdf")
 
 
-def get_kind(name: str) -> Kind:
-    kind = kinds_mod.get(name)
+def get_kind(name: str, profile: Optional[Profile] = None) -> Kind:
+    """The kind ``name``: built-in, or the profile's user kind or overlay."""
+    kind = kinds_mod.get(name, profile)
     if kind is None:
         raise UsageError("unknown kind '{kind}' (available: {available})", code="kind",
-                         params={"kind": name, "available": ", ".join(kinds_mod.available())})
+                         params={"kind": name,
+                                 "available": ", ".join(kinds_mod.available(profile))})
     return kind
 
 
@@ -111,7 +113,7 @@ def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
                    locale: Optional[DocLocale] = None,
                    profile: Optional[Profile] = None) -> list[Problem]:
     """Read and validate files; unreadable files become problems too."""
-    kind = get_kind(kind_name)
+    kind = get_kind(kind_name, profile)
     problems: list[Problem] = []
     for f in files:
         if Path(f).suffix.lower() in SHEET_SUFFIXES:  # one record per row, as batch reads it
@@ -168,7 +170,7 @@ def render_file(
     kind's fields first; ``missing="blank"`` renders values the template reads but
     the data lacks as empty (with a warning each) instead of failing.
     """
-    kind = get_kind(kind_name)
+    kind = get_kind(kind_name, profile)
     if name:
         check_name(kind, name)
     profile = profile or Profile()
@@ -292,9 +294,10 @@ def fill(
     return target
 
 
-def sample_text(kind_name: str, locale: Optional[DocLocale]) -> str:
+def sample_text(kind_name: str, locale: Optional[DocLocale],
+                profile: Optional[Profile] = None) -> str:
     """A valid sample input of the kind, as YAML text."""
-    kind = get_kind(kind_name)
+    kind = get_kind(kind_name, profile)
     code = (locale or DocLocale("ko")).code
     path = kind.sample_path(code)
     if not path.is_file():
@@ -302,8 +305,8 @@ def sample_text(kind_name: str, locale: Optional[DocLocale]) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def schema_of(kind_name: str) -> dict[str, Any]:
-    return get_kind(kind_name).schema
+def schema_of(kind_name: str, profile: Optional[Profile] = None) -> dict[str, Any]:
+    return get_kind(kind_name, profile).schema
 
 
 def dump_yaml(data: Any) -> str:

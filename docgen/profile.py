@@ -33,7 +33,11 @@ CONFIG_NAME = "docgen.toml"
 COMPANY_FIELDS = ("name", "legal_name", "representative", "address", "tax_id", "phone",
                   "email", "website")
 BANK_FIELDS = ("name", "account", "holder", "swift")
-_TOP_TABLES = {"company", "defaults", "fonts"}
+_TOP_TABLES = {"company", "defaults", "fonts", "kinds"}
+# [kinds.<kind>.fields] name = {type = …, labels = {…}, …}: a custom field's keys.
+FIELD_KEYS = ("type", "labels", "description", "required", "minimum", "maximum", "pattern",
+              "enum", "max_length")
+FIELD_TYPES = ("string", "number", "integer", "boolean", "date")
 
 
 class ImagePath(str):
@@ -55,6 +59,10 @@ class Profile:
     default_locale: Optional[str] = None
     fonts: Mapping[str, str] = field(default_factory=dict)  # locale code -> East Asian font
     job_number_pattern: Optional[str] = None
+    # [kinds]: the folder of user kinds and overlays, and custom fields per kind (as
+    # JSON-Schema properties; "x-required" marks the required ones).
+    kinds_path: Optional[Path] = None
+    kind_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def context(self, locale: DocLocale) -> dict[str, Any]:
         """The ``company`` value templates see, texts chosen for ``locale``."""
@@ -244,7 +252,7 @@ class _Checker:
                                             "[{section}]"), name=key, section=section)
                 else:
                     self.problem((key,), N_("'{name}' is not in a section (use [company], "
-                                            "[defaults], [fonts])"), name=key)
+                                            "[defaults], [fonts], [kinds])"), name=key)
                 continue
             close = difflib.get_close_matches(key.lower(), sorted(_TOP_TABLES), n=1, cutoff=0.6)
             if close:
@@ -252,7 +260,7 @@ class _Checker:
                                         "[{suggestion}]?)"), name=key, suggestion=close[0])
             else:
                 self.problem((key,), N_("unknown section [{name}] (use [company], [defaults], "
-                                        "[fonts])"), name=key)
+                                        "[fonts], [kinds])"), name=key)
         company_raw = dict(self.table(data, "company", ("company",)))
         bank_raw = self.table(company_raw, "bank", ("company", "bank")) if "bank" in company_raw else {}
         company_raw.pop("bank", None)
@@ -304,10 +312,118 @@ class _Checker:
                 self.problem(("fonts", key), N_("fonts.{name} must be a font name"), name=key)
             elif loc is not None:
                 fonts[loc.primary] = value
+        kinds_path, kind_fields = self.kinds(self.table(data, "kinds", ("kinds",)), path)
         return Profile(path=path, company=company, bank=bank, logo=logo,
                        default_locale=default_locale, fonts=fonts,
-                       job_number_pattern=pattern or None)
+                       job_number_pattern=pattern or None, kinds_path=kinds_path,
+                       kind_fields=kind_fields)
+
+    def kinds(self, section: Mapping[str, Any],
+              path: Path) -> tuple[Optional[Path], dict[str, dict[str, Any]]]:
+        """``[kinds]``: ``path`` (a folder, relative to this file) and per kind a
+        ``fields`` table of custom fields."""
+        from .kinds import builtin_names
+        from .kinddef import user_kind_names
+
+        folder: Optional[Path] = None
+        value = section.get("path")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                self.problem(("kinds", "path"), N_("kinds.path must be a folder path"))
+            else:
+                folder = (path.parent / value).resolve()
+                if not folder.is_dir():
+                    self.problem(("kinds", "path"), N_("kinds folder not found: {path}"),
+                                 path=str(folder))
+                    folder = None
+        known = builtin_names() + (user_kind_names(folder) if folder else [])
+        fields: dict[str, dict[str, Any]] = {}
+        for kind, table in section.items():
+            if kind == "path":
+                continue
+            here = ("kinds", kind)
+            if not isinstance(table, Mapping):
+                self.problem(here, N_("[{name}] must be a table"), name=".".join(here))
+                continue
+            if kind not in known:
+                close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
+                if close:
+                    self.problem(here, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
+                                 kind=kind, suggestion=close[0])
+                else:
+                    self.problem(here, N_("unknown kind '{kind}' (available: {available})"),
+                                 kind=kind, available=", ".join(known))
+                continue
+            for key in table:
+                if key != "fields":
+                    self.unknown((*here, key), ("fields",))
+            specs = self.table(table, "fields", (*here, "fields"))
+            fields[kind] = {name: prop for name, spec in specs.items()
+                            if (prop := self.custom_field((*here, "fields", name), spec))}
+        return folder, {k: v for k, v in fields.items() if v}
+
+    def custom_field(self, here: tuple[str, ...], spec: Any) -> Optional[dict[str, Any]]:
+        """One custom field as a JSON-Schema property, or None (its problems reported)."""
+        name = here[-1]
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            self.problem(here, N_("'{name}' is not a field name (letters, digits and _, "
+                                  "starting with a letter)"), name=name)
+            return None
+        if not isinstance(spec, Mapping):
+            self.problem(here, N_("{name} must be a table such as {example}"),
+                         name=".".join(here), example='{ type = "string", labels = { ko = "…" } }')
+            return None
+        count = len(self.problems)
+        for key in spec:
+            if key not in FIELD_KEYS:
+                self.unknown((*here, key), FIELD_KEYS)
+        kind = spec.get("type", "string")
+        if kind not in FIELD_TYPES:
+            self.problem((*here, "type"), N_("unknown type '{name}' (use {known})"), name=kind,
+                         known=", ".join(FIELD_TYPES))
+        prop: dict[str, Any] = ({"type": "string", "format": "date"} if kind == "date"
+                                else {"type": kind})
+        labels = self.texts({"labels": spec.get("labels", {})}, ("labels",), here)
+        per_locale = labels.get("labels")
+        if isinstance(per_locale, str):
+            per_locale = {"en": per_locale}
+        prop["title"] = (per_locale or {}).get("en") or name
+        if per_locale:
+            prop["x-labels"] = per_locale
+        for key, target in (("description", "description"), ("minimum", "minimum"),
+                            ("maximum", "maximum"), ("max_length", "maxLength")):
+            if key in spec:
+                value = spec[key]
+                wants_text = key == "description"
+                if wants_text != isinstance(value, str) or isinstance(value, bool):
+                    self.problem((*here, key), N_("{name} must be {expected}, not {found}"),
+                                 name=".".join((*here, key)),
+                                 expected=Msg(N_("text") if wants_text else N_("a number")),
+                                 found=_found(value))
+                else:
+                    prop[target] = value
+        if "pattern" in spec:
+            try:
+                re.compile(str(spec["pattern"]))
+                prop["pattern"] = str(spec["pattern"])
+            except re.error as exc:
+                self.problem((*here, "pattern"), N_("not a valid regular expression: {detail}"),
+                             detail=str(exc))
+        if "enum" in spec:
+            if isinstance(spec["enum"], list) and spec["enum"]:
+                prop["enum"] = list(spec["enum"])
+            else:
+                self.problem((*here, "enum"), N_("'enum' must be a list of values"))
+        if "required" in spec:
+            if isinstance(spec["required"], bool):
+                prop["x-required"] = spec["required"]
+            else:
+                self.problem((*here, "required"), N_("{name} must be {expected}, not {found}"),
+                             name=".".join((*here, "required")), expected=Msg(N_("true or false")),
+                             found=_found(spec["required"]))
+        return prop if len(self.problems) == count else None
 
 
 _DEFAULTS_KEYS = ("locale", "job_number_pattern")
-_SECTION_KEYS = {"company": COMPANY_FIELDS + ("logo", "bank"), "defaults": _DEFAULTS_KEYS}
+_SECTION_KEYS = {"company": COMPANY_FIELDS + ("logo", "bank"), "defaults": _DEFAULTS_KEYS,
+                 "kinds": ("path",)}

@@ -1,7 +1,8 @@
 """Schema checks → a list of :class:`Problem`, every one at once, sorted by location.
 
 A small validator for the JSON Schema subset the kinds use (type, required, enum,
-format date/time, minItems, minimum/maximum, anyOf, additionalProperties). It is
+format date/time, minItems, minimum/maximum, minLength/maxLength, pattern (the whole
+value must match), anyOf, additionalProperties). It is
 hand-written rather than taken from ``jsonschema`` because each message must name
 the field's localized label and the input line, in the user's language.
 """
@@ -231,7 +232,7 @@ class Validator:
             self._problem(problems, path, subschema(self.schema, path), code, message, source,
                           record, severity=severity, **params)
 
-        findings = Findings(emit, self.options or RuleOptions())
+        findings = Findings(emit, self.options or RuleOptions(), self.locale)
         check_common(data, findings)
         if self.rules is not None:
             self.rules(data, findings)
@@ -273,6 +274,15 @@ class Validator:
         if "enum" in schema and value not in schema["enum"]:
             self._enum_problem(value, schema, path, source, record, problems)
         if isinstance(value, str) and schema.get("minLength", 0) > len(value.strip()):
+        if isinstance(value, str) and len(value.strip()) > schema.get("maxLength", len(value)):
+            self._problem(problems, path, schema, "max_length",
+                          N_("must be at most {limit} characters long"), source, record,
+                          limit=schema["maxLength"])
+        if isinstance(value, str) and value.strip() and "pattern" in schema \
+                and not re.fullmatch(schema["pattern"], value.strip()):
+            self._problem(problems, path, schema, "pattern",
+                          N_("'{value}' does not have the expected form"), source, record,
+                          value=value)
             self._problem(problems, path, schema, "required", N_("must not be empty"),
                           source, record)
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
