@@ -42,11 +42,10 @@ from .errors import (
     UsageError,
     ValidationFailed,
 )
-from .i18n.catalog import translations
-from .i18n.locale import DocLocale, UnknownLocale
+from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
 from .inputs import PathKey, Record, format_path, read_data
 from .kinds import Kind
-from .messages import N_, tr
+from .messages import N_
 from .output import (
     output_name,
     output_paths,
@@ -133,8 +132,8 @@ def read_sources(kind: Kind, data: Union[str, Path], *, sheet: Optional[str] = N
         where = source.locate((i,) if isinstance(data_value, list) else ())
         if not isinstance(item, dict):
             problems.append(Problem(path="", code="not_a_record", record=i, location=where,
-                                    message=tr(locale, N_("expected a record (a mapping of "
-                                                          "field: value)"))))
+                                    locale=locale, message=N_("expected a record (a mapping "
+                                                              "of field: value)")))
             continue
         sub = source.within(i) if isinstance(data_value, list) else source
         out.append(Source(Record(item, sub, i), where))
@@ -153,22 +152,17 @@ def _read_folder(folder: Path, locale: Optional[DocLocale]) -> tuple[list[Source
         try:
             value, source = read_data(f)
         except InputError as exc:
-            problems.append(Problem(path="", code=exc.code, record=n,
-                                    message=exc.text(_gettext(locale)),
-                                    location=exc.location or SourceLocation(file=str(f))))
+            problems.append(Problem.from_error(exc, record=n, locale=locale,
+                                               location=SourceLocation(file=str(f))))
             continue
         if not isinstance(value, dict):
             problems.append(Problem(path="", code="not_a_record", record=n,
-                                    location=source.locate(()),
-                                    message=tr(locale, N_("expected a record (a mapping of "
-                                                          "field: value)"))))
+                                    location=source.locate(()), locale=locale,
+                                    message=N_("expected a record (a mapping of "
+                                               "field: value)")))
             continue
         out.append(Source(Record(value, source, n), SourceLocation(file=str(f))))
     return out, problems
-
-
-def _gettext(locale: Optional[DocLocale]) -> Callable[[str], str]:
-    return translations("messages", locale.primary if locale else "ko").gettext
 
 
 def _leaves(data: Any, path: PathKey, skip: str) -> Iterator[tuple[PathKey, Any]]:
@@ -195,9 +189,9 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
             row_source = row.record.source
             problems.append(Problem(
                 path=format_path(key_path), code="group_key", record=row.record.index,
-                location=row_source.locate(key_path), message=tr(locale, N_(
+                location=row_source.locate(key_path), locale=locale, message=N_(
                     "{field}: empty, so this row belongs to no group (--group-by)"),
-                    field=row_source.header(key_path) or format_path(key_path))))
+                params={"field": row_source.header(key_path) or format_path(key_path)}))
             continue
         groups.setdefault(str(value), []).append(row)
     out = []
@@ -227,12 +221,12 @@ def group_rows(kind: Kind, rows: list[Source], key_path: PathKey,
                 elif held != value:
                     problems.append(Problem(
                         path=format_path(path), code="group_conflict", record=n,
-                        location=row_source.cells.get(path, row.origin),
-                        message=tr(locale, N_(
+                        location=row_source.cells.get(path, row.origin), locale=locale,
+                        message=N_(
                             "{path}: '{value}' differs from '{first}' in an earlier row of "
                             "the same group ({key}); a group's rows must agree"),
-                            path=row_source.header(path) or format_path(path), value=value,
-                            first=held, key=key)))
+                        params={"path": row_source.header(path) or format_path(path),
+                                "value": value, "first": held, "key": key}))
             entries = row.record.data.get(list_field)
             if isinstance(entries, list) and entries:
                 i = len(items)
@@ -275,24 +269,24 @@ def _set(data: dict[str, Any], path: PathKey, value: Any) -> None:
 # --- the run --------------------------------------------------------------------------
 
 def record_locale(source: Source, option: Optional[DocLocale], field_path: Optional[PathKey],
-                  default: Optional[str], messages: Optional[DocLocale] = None,
+                  profile: Optional[Profile], messages: Optional[DocLocale] = None,
                   ) -> tuple[DocLocale, Optional[Problem]]:
-    """``-l`` > ``--locale-field`` (or the record's ``locale``) > config > ``ko``."""
-    if option is not None:
-        return option, None
+    """The one policy (:func:`~docgen.i18n.locale.resolve`) with ``--locale-field`` (or
+    the record's ``locale``) as the record's value; a value that names no locale is a
+    problem, and the record then follows the profile, $DOCGEN_LOCALE or ``ko``."""
     path = field_path or ("locale",)
     value = _get(source.record.data, path)
-    if isinstance(value, str) and value.strip():
-        try:
-            return DocLocale.parse(value), None
-        except UnknownLocale:
-            fallback = DocLocale.parse(default) if default else DocLocale("ko")
-            return fallback, Problem(
-                path=format_path(path), code="locale", record=source.record.index,
-                location=source.record.source.locate(path),
-                message=tr(messages, N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, "
-                                        "or A+B)"), locale=value))
-    return (DocLocale.parse(default) if default else DocLocale("ko")), None
+    default = profile.default_locale if profile else None
+    try:
+        return resolve(option, value if isinstance(value, str) else None, default), None
+    except UnknownLocale as exc:
+        if exc.source != "record":
+            raise
+        return resolve_leniently(None, None, default), Problem(
+            path=format_path(path), code="locale", record=source.record.index,
+            location=source.record.source.locate(path), locale=messages,
+            message=N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)"),
+            params={"locale": value})
 
 
 @dataclass
@@ -313,15 +307,14 @@ def check_data(kind: Kind, data: Union[str, Path], *, locale: Optional[DocLocale
     the person running the command: one language (``-l``, else the profile's or
     $DOCGEN_LOCALE, else Korean) for all records."""
     profile = profile or Profile()
-    default = profile.default_locale or os.environ.get("DOCGEN_LOCALE")
-    message_locale = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
+    message_locale = resolve_leniently(locale, None, profile.default_locale)
     sources, problems = read_sources(kind, data, sheet=sheet, encoding=encoding,
                                      group_by=group_by, locale=message_locale)
     field_path = resolve_field(kind, locale_field, "--locale-field") if locale_field else None
     valid: list[tuple[Source, DocLocale]] = []
     bad_records = {p.record for p in problems if p.is_error}
     for src in sources:
-        loc, issue = record_locale(src, locale, field_path, default, message_locale)
+        loc, issue = record_locale(src, locale, field_path, profile, message_locale)
         found = validator(kind, message_locale, profile).validate(
             src.record.data, src.record.source, src.record.index)
         if issue is not None and issue.path != "locale":  # the rules report 'locale' itself
@@ -359,11 +352,9 @@ def validate_inputs(kind: Kind, files: Sequence[Union[str, Path]], *,
         except InputError as exc:
             if isinstance(exc, ValidationFailed):
                 raise
-            default = (profile.default_locale if profile else None) or os.environ.get(
-                "DOCGEN_LOCALE")
-            shown = locale or (DocLocale.parse(default) if default else DocLocale("ko"))
-            problems.append(Problem(path="", code=exc.code, message=exc.text(_gettext(shown)),
-                                    location=exc.location or SourceLocation(file=str(f))))
+            shown = resolve_leniently(locale, None, profile.default_locale if profile else None)
+            problems.append(Problem.from_error(exc, location=SourceLocation(file=str(f)),
+                                               locale=shown))
     return problems
 
 

@@ -12,101 +12,173 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
+from typing import Any, Callable, NoReturn, Optional, Sequence, TextIO, TypeVar, Union
 
 import click
 
 from . import __version__, pipeline
 from . import kinds as kinds_mod
-from .diagnostics import (
-    UNKNOWN_VARIABLE,
-    TemplateProblem,
-    TemplateReport,
-    inspect_template,
-)
+from .diagnostics import UNKNOWN_VARIABLE, TemplateReport, inspect_template
 from .errors import DocgenError, DocgenWarning, Problem, TemplateError, ValidationFailed
-from .i18n.catalog import translations
-from .i18n.locale import DocLocale
+from .i18n.locale import DocLocale, resolve_leniently
 from .inputs import read_record
-from .messages import N_, tr
+from .messages import N_, localize_error, tr
 from .output import write_atomic
-from .profile import find_config, load_profile
+from .profile import Profile, find_config, load_profile
 
 EXIT_INTERNAL = 70
 F = TypeVar("F", bound=Callable[..., Any])
+_RUN_LOCALE = "docgen.locale"  # click context meta: the language this run speaks
 
 
-def _config_locale() -> Optional[str]:
-    return os.environ.get("DOCGEN_LOCALE") or None
+# --- the run's language ----------------------------------------------------------------
 
-
-def _message_locale(option: Optional[DocLocale], data_file: Optional[str] = None) -> DocLocale:
-    """Locale for messages: ``-l`` > the record's ``locale`` > $DOCGEN_LOCALE > ko."""
-    if option is not None:
-        return option
-    if data_file:
-        try:
-            value = read_record(data_file).data.get("locale")
-            if isinstance(value, str):
-                return DocLocale.parse(value)
-        except Exception:  # unreadable input is reported later, by the command itself
-            pass
+def _record_locale(data_file: Optional[str]) -> Optional[str]:
+    """The ``locale`` field of a single record file, if it has one (an unreadable
+    file is reported later, by the command itself)."""
+    if not data_file:
+        return None
     try:
-        return DocLocale.parse(_config_locale() or "ko")
-    except ValueError:
-        return DocLocale("ko")
+        value = read_record(data_file).data.get("locale")
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
 
 
-def _fail(exc: DocgenError, locale: DocLocale) -> NoReturn:
-    gettext = translations("messages", locale.primary).gettext
-    if isinstance(exc, ValidationFailed):
-        _print_problems(exc.problems, locale)
-        click.echo(tr(locale, N_("Error: {count} problem(s) found; nothing was written."),
-                      count=sum(p.is_error for p in exc.problems)), err=True)
-    else:
-        click.echo(tr(locale, N_("Error: {message}"), message=exc.localized(gettext)), err=True)
-    sys.exit(exc.exit_code)
+def _speak(option: Optional[DocLocale], *, data_file: Optional[str] = None,
+           profile: Optional[Profile] = None) -> DocLocale:
+    """Decide the one language of this run's messages (:func:`resolve_leniently`:
+    ``-l`` > the record's ``locale`` > the profile's > $DOCGEN_LOCALE > ko) and keep
+    it for everything the run prints, the error boundary included."""
+    loc = resolve_leniently(option, _record_locale(data_file),
+                            profile.default_locale if profile else None)
+    click.get_current_context().meta[_RUN_LOCALE] = loc
+    return loc
 
 
-def _print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
+def _run_locale() -> DocLocale:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get(_RUN_LOCALE) if ctx is not None else None
+    return found if isinstance(found, DocLocale) else resolve_leniently()
+
+
+def _profile(config: Optional[str], option: Optional[DocLocale]) -> Profile:
+    """The company profile (``--config``, else ./docgen.toml); its own problems are
+    said in the language known before it (``-l`` or $DOCGEN_LOCALE)."""
+    _speak(option)
+    return load_profile(find_config(config))
+
+
+def _quiet_profile() -> Optional[Profile]:
+    """./docgen.toml for commands that only need its default locale; a broken one is
+    reported by the commands that use it, not here."""
+    try:
+        return load_profile(find_config(None))
+    except DocgenError:
+        return None
+
+
+# --- printing: one printer for problems, one JSON shape -----------------------------------
+
+def print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
+    """``FILE:LOCATION: [warning: |note: ]message`` per problem on stderr, then the
+    paragraph's or cell's text, indented, when the problem has one."""
     for p in problems:
         prefix = "" if p.is_error else tr(locale, N_("note") if p.severity == "note"
                                           else N_("warning")) + ": "
-        click.echo(f"{p.location}: {prefix}{p.message}", err=True)
+        click.echo(f"{p.location}: {prefix}{p.text(locale)}", err=True)
+        if p.excerpt:
+            click.echo(f"    {p.excerpt}", err=True)
 
 
-def _run(locale: DocLocale, action: Callable[[], Any]) -> Any:
-    """Run ``action``; user errors are printed once, here, and become exit codes;
-    docgen's warnings are printed in the user's language."""
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DocgenWarning)
-            try:
-                return action()
-            finally:
-                _print_warnings(caught, locale)
-    except DocgenError as exc:
-        _fail(exc, locale)
-    except KeyboardInterrupt:
-        click.echo(tr(locale, N_("Interrupted; nothing partial was left behind.")), err=True)
-        sys.exit(130)
-    except Exception:
-        if os.environ.get("DOCGEN_DEBUG"):
-            traceback.print_exc()
-        click.echo(tr(locale, N_("Internal error in docgen (a bug): {detail}. "
-                                 "Set DOCGEN_DEBUG=1 for details."),
-                      detail=sys.exc_info()[1]), err=True)
-        sys.exit(EXIT_INTERNAL)
+def problem_json(p: Problem, locale: DocLocale) -> dict[str, Any]:
+    """The one JSON shape of a problem (``validate --json``, ``template check --json``):
+    ``file, record, path, code, severity, message, location``, then where it is —
+    ``cell`` + ``sheet``, ``row``, ``part`` + ``paragraph`` or ``line`` (+ ``column``)
+    — and ``excerpt``, ``variable``/``suggestion`` when the problem has them."""
+    loc = p.location
+    out: dict[str, Any] = {"file": loc.file, "record": p.record, "path": p.path,
+                           "code": p.code, "severity": p.severity, "message": p.text(locale),
+                           "location": str(loc)}
+    if loc.sheet:
+        out["cell"] = f"{loc.sheet}!{loc.cell}" if loc.cell else None
+        out["sheet"] = loc.sheet
+    elif loc.row is not None:
+        out["row"] = loc.row
+    elif loc.part:
+        out["part"] = loc.part
+        out["paragraph"] = loc.paragraph
+    else:
+        out["line"] = loc.line
+        if loc.column is not None:
+            out["column"] = loc.column
+    if p.excerpt is not None or loc.part or loc.sheet:
+        out["excerpt"] = p.excerpt
+    if p.code == UNKNOWN_VARIABLE:
+        out["variable"] = p.params.get("name")
+        out["suggestion"] = p.params.get("suggestion")
+    return out
 
 
-def _print_warnings(caught: list[warnings.WarningMessage], locale: DocLocale) -> None:
-    gettext = translations("messages", locale.primary).gettext
-    for w in caught:
-        if isinstance(w.message, DocgenWarning):
-            click.echo(tr(locale, N_("Warning: {message}"),
-                          message=w.message.localized(gettext)), err=True)
-        else:  # not ours: show it as Python would have
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+def _print_json(problems: Sequence[Problem], locale: DocLocale) -> None:
+    click.echo(json.dumps([problem_json(p, locale) for p in problems], ensure_ascii=False,
+                          indent=2))
+
+
+# --- the error boundary ------------------------------------------------------------------
+
+def _fail(exc: DocgenError, locale: DocLocale) -> NoReturn:
+    if isinstance(exc, ValidationFailed):
+        print_problems(exc.problems, locale)
+        click.echo(tr(locale, N_("Error: {count} problem(s) found; nothing was written."),
+                      count=sum(p.is_error for p in exc.problems)), err=True)
+    else:
+        click.echo(tr(locale, N_("Error: {message}"), message=localize_error(exc, locale)),
+                   err=True)
+    sys.exit(exc.exit_code)
+
+
+def _show_warning(message: Union[Warning, str], category: type[Warning], filename: str,
+                  lineno: int, file: Optional[TextIO] = None,
+                  line: Optional[str] = None) -> None:
+    """docgen's warnings in the run's language as they happen; others as Python would."""
+    if isinstance(message, DocgenWarning):
+        loc = _run_locale()
+        click.echo(tr(loc, N_("Warning: {message}"), message=localize_error(message, loc)),
+                   err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
+class _Boundary(click.Group):
+    """The one error boundary: every command runs inside :meth:`invoke`, where a
+    :class:`DocgenError` becomes its message (in the run's language) and exit code, an
+    interrupt exit 130, and anything else an internal error (exit 70)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", DocgenWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
+        except DocgenError as exc:
+            _fail(exc, _run_locale())
+        except KeyboardInterrupt:
+            click.echo(tr(_run_locale(), N_("Interrupted; nothing partial was left behind.")),
+                       err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception:
+            if os.environ.get("DOCGEN_DEBUG"):
+                traceback.print_exc()
+            click.echo(tr(_run_locale(), N_("Internal error in docgen (a bug): {detail}. "
+                                            "Set DOCGEN_DEBUG=1 for details."),
+                          detail=sys.exc_info()[1]), err=True)
+            sys.exit(EXIT_INTERNAL)
 
 
 class _LocaleType(click.ParamType):  # type: ignore[type-arg]
@@ -171,7 +243,7 @@ def kind_argument(f: F) -> F:
     return click.argument("kind", metavar="KIND")(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="docgen")
 def main() -> None:
     """Client-ready Word documents from YAML/JSON data, in Korean, Chinese and English."""
@@ -181,20 +253,22 @@ def main() -> None:
 @locale_option
 def kinds_cmd(locale: Optional[DocLocale]) -> None:
     """List document kinds with their localized names."""
-    code = (locale or _message_locale(None)).primary
-    for name in kinds_mod.available():
-        kind = kinds_mod.get(name)
+    profile = _quiet_profile()  # its [kinds] path adds the user kinds
+    loc = _speak(locale, profile=profile)
+    for name in kinds_mod.available(profile):
+        kind = kinds_mod.get(name, profile)
         assert kind is not None
-        click.echo(f"{name}\t{kind.label(code)}")
+        mark = "\t" + tr(loc, N_("user kind")) if kind.user else ""
+        click.echo(f"{name}\t{kind.label(loc.primary)}{mark}")
 
 
 @main.command("schema")
 @kind_argument
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema of KIND's input."""
-    loc = _message_locale(None)
-    schema = _run(loc, lambda: pipeline.schema_of(kind))
-    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+    profile = _quiet_profile()
+    _speak(None, profile=profile)
+    click.echo(json.dumps(pipeline.schema_of(kind, profile), ensure_ascii=False, indent=2))
 
 
 @main.command("sample")
@@ -202,8 +276,9 @@ def schema_cmd(kind: str) -> None:
 @locale_option
 def sample_cmd(kind: str, locale: Optional[DocLocale]) -> None:
     """Print a valid sample input of KIND (YAML)."""
-    loc = _message_locale(locale)
-    click.echo(_run(loc, lambda: pipeline.sample_text(kind, locale)), nl=False)
+    profile = _quiet_profile()
+    _speak(locale, profile=profile)
+    click.echo(pipeline.sample_text(kind, locale, profile), nl=False)
 
 
 def input_options(f: F) -> F:
@@ -234,32 +309,18 @@ def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale],
     the input options are read exactly as batch reads them."""
     from .batch import validate_inputs
 
-    loc = _message_locale(locale, files[0] if len(files) == 1 else None)
-    problems: list[Problem] = _run(loc, lambda: validate_inputs(
-        pipeline.get_kind(kind), files, locale=locale, locale_field=locale_field,
-        group_by=group_by, sheet=sheet, encoding=encoding,
-        profile=load_profile(find_config(config))))
+    profile = _profile(config, locale)
+    loc = _speak(locale, data_file=files[0] if len(files) == 1 else None, profile=profile)
+    problems = validate_inputs(
+        pipeline.get_kind(kind, profile), files, locale=locale, locale_field=locale_field,
+        group_by=group_by, sheet=sheet, encoding=encoding, profile=profile)
     if as_json:
-        click.echo(json.dumps([_problem_json(p) for p in problems], ensure_ascii=False, indent=2))
+        _print_json(problems, loc)
     else:
-        _print_problems(problems, loc)
+        print_problems(problems, loc)
         if all(p.severity == "note" for p in problems):
             click.echo(tr(loc, N_("{count} file(s) valid."), count=len(files)), err=True)
     sys.exit(1 if any(p.is_error for p in problems) else 0)
-
-
-def _problem_json(p: Problem) -> dict[str, Any]:
-    out: dict[str, Any] = {"file": p.location.file, "record": p.record, "path": p.path,
-                           "code": p.code, "severity": p.severity, "message": p.message}
-    if p.location.cell:
-        out["cell"] = f"{p.location.sheet}!{p.location.cell}"
-    elif p.location.row is not None:
-        out["row"] = p.location.row
-    else:
-        out["line"] = p.location.line
-        if p.location.column is not None:
-            out["column"] = p.location.column
-    return out
 
 
 @main.command("render")
@@ -276,11 +337,12 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
                template: Optional[str], name: Optional[str], missing: str,
                config: Optional[str], force: bool) -> None:
     """Render one record FILE of KIND; print each written path."""
-    loc = _message_locale(locale, file)
-    paths = _run(loc, lambda: pipeline.render_file(
+    profile = _profile(config, locale)
+    _speak(locale, data_file=file, profile=profile)
+    paths = pipeline.render_file(
         kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
-        locale=locale, template=template, name=name, force=force,
-        profile=load_profile(find_config(config)), missing=missing))
+        locale=locale, template=template, name=name, force=force, profile=profile,
+        missing=missing)
     for p in paths:
         click.echo(str(p))
 
@@ -315,7 +377,8 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
     JSON/YAML list of records, or a folder of record files."""
     from .batch import run_batch
 
-    loc = _message_locale(locale)
+    profile = _profile(config, locale)
+    loc = _speak(locale, profile=profile)  # records may differ: not one record's locale
     bar: list[Any] = []
 
     def progress(done: int, total: int) -> None:
@@ -327,24 +390,21 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
             bar[0].__enter__()
         bar[0].update(done - bar[0].pos)
 
-    def run() -> Any:
-        try:
-            return run_batch(
-                kind=pipeline.get_kind(kind), data=data, out_dir=out_dir,
-                formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
-                group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
-                template=template, profile=load_profile(find_config(config)), sheet=sheet,
-                encoding=encoding, progress=progress, missing=missing)
-        finally:
-            if bar:
-                bar[0].__exit__(None, None, None)
-
-    result = _run(loc, run)
+    try:
+        result = run_batch(
+            kind=pipeline.get_kind(kind, profile), data=data, out_dir=out_dir,
+            formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
+            group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
+            template=template, profile=profile, sheet=sheet, encoding=encoding,
+            progress=progress, missing=missing)
+    finally:
+        if bar:
+            bar[0].__exit__(None, None, None)
     for path in result.written:
         click.echo(str(path))
     skipped = [p for p in result.problems if p.is_error]
     if result.problems:
-        _print_problems(result.problems, loc)
+        print_problems(result.problems, loc)
     click.echo(tr(loc, N_("{count} file(s) written to {folder} (see {manifest})."),
                   count=len(result.written), folder=out_dir,
                   manifest=str(result.manifest)), err=True)
@@ -364,10 +424,9 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
 def fill_cmd(template: str, data: str, outfile: Optional[str], locale: Optional[DocLocale],
              missing: str, force: bool) -> None:
     """Fill any .docx or .xlsx TEMPLATE with any YAML/JSON DATA (no kind, no schema)."""
-    loc = _message_locale(locale, data)
-    path = _run(loc, lambda: pipeline.fill(template=template, data_file=data, outfile=outfile,
-                                           locale=locale, force=force, missing=missing))
-    click.echo(str(path))
+    _speak(locale, data_file=data, profile=_quiet_profile())
+    click.echo(str(pipeline.fill(template=template, data_file=data, outfile=outfile,
+                                 locale=locale, force=force, missing=missing)))
 
 
 @main.group("template")
@@ -378,34 +437,8 @@ def template_group() -> None:
 def _inspect_template(template: str, kind: Optional[str]) -> TemplateReport:
     """All problems of TEMPLATE (and unknown variables with KIND), for the template
     commands; an unknown kind is a usage error."""
-    return inspect_template(template, pipeline.get_kind(kind) if kind else None)
-
-
-def _print_template_problems(problems: Sequence[TemplateProblem], locale: DocLocale) -> None:
-    """``FILE:LOCATION: message`` per problem (as validation prints), then the
-    paragraph's or cell's text, indented."""
-    for p in problems:
-        prefix = tr(locale, N_("warning")) + ": " if not p.is_error else ""
-        click.echo(f"{p.location}: {prefix}{p.text(locale)}", err=True)
-        if p.excerpt:
-            click.echo(f"    {p.excerpt}", err=True)
-
-
-def _template_problem_json(p: TemplateProblem, locale: DocLocale) -> dict[str, Any]:
-    loc = p.location
-    out: dict[str, Any] = {"file": loc.file, "code": p.code, "severity": p.severity,
-                           "message": p.text(locale), "location": str(loc)}
-    if loc.sheet:
-        out["cell"] = f"{loc.sheet}!{loc.cell}" if loc.cell else None
-        out["sheet"] = loc.sheet
-    elif loc.part:
-        out["part"] = loc.part
-        out["paragraph"] = loc.paragraph
-    out["excerpt"] = p.excerpt
-    if p.code == UNKNOWN_VARIABLE:
-        out["variable"] = p.params.get("name")
-        out["suggestion"] = p.params.get("suggestion")
-    return out
+    return inspect_template(template,
+                            pipeline.get_kind(kind, _quiet_profile()) if kind else None)
 
 
 @template_group.command("fields")
@@ -415,9 +448,9 @@ def template_fields_cmd(template: str, locale: Optional[DocLocale]) -> None:
     """List the variables TEMPLATE uses, one per line (exit 3, with every problem, if it
     is broken). Names docgen provides (locale, image, _…) are listed too, with a note
     after a tab: data of the same name replaces them."""
-    loc = _message_locale(locale)
-    report: TemplateReport = _run(loc, lambda: _inspect_template(template, None))
-    _print_template_problems([p for p in report.problems if p.is_error], loc)
+    loc = _speak(locale, profile=_quiet_profile())
+    report = _inspect_template(template, None)
+    print_problems([p for p in report.problems if p.is_error], loc)
     if report.has_errors:
         sys.exit(TemplateError.exit_code)
     for name in sorted(report.fields):
@@ -435,13 +468,12 @@ def template_fields_cmd(template: str, locale: Optional[DocLocale]) -> None:
 def template_check_cmd(template: str, kind: Optional[str], locale: Optional[DocLocale],
                        as_json: bool) -> None:
     """Compile TEMPLATE and report every problem at once (exit 3 on errors)."""
-    loc = _message_locale(locale)
-    report: TemplateReport = _run(loc, lambda: _inspect_template(template, kind))
+    loc = _speak(locale, profile=_quiet_profile())
+    report = _inspect_template(template, kind)
     if as_json:
-        click.echo(json.dumps([_template_problem_json(p, loc) for p in report.problems],
-                              ensure_ascii=False, indent=2))
+        _print_json(report.problems, loc)
     else:
-        _print_template_problems(report.problems, loc)
+        print_problems(report.problems, loc)
         errors = sum(p.is_error for p in report.problems)
         if errors:
             click.echo(tr(loc, N_("{file}: {count} problem(s) found"), file=template,
@@ -459,15 +491,12 @@ def template_check_cmd(template: str, kind: Optional[str], locale: Optional[DocL
 @force_option
 def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:
     """Copy KIND's built-in template to PATH for customising."""
-    loc = _message_locale(None)
-
-    def copy() -> Path:
-        src = pipeline.get_kind(kind).template_path(fmt)
-        dest = Path(out)
-        write_atomic(dest, src.read_bytes(), force)
-        return dest
-
-    click.echo(str(_run(loc, copy)))
+    profile = _quiet_profile()
+    _speak(None, profile=profile)
+    src = pipeline.get_kind(kind, profile).template_path(fmt)
+    dest = Path(out)
+    write_atomic(dest, src.read_bytes(), force)
+    click.echo(str(dest))
 
 
 if __name__ == "__main__":  # pragma: no cover

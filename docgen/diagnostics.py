@@ -27,8 +27,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .errors import DocgenWarning, Problem, SourceLocation, TemplateError
-from .i18n.locale import DocLocale
-from .messages import N_, tr
+from .messages import N_
 from .render.docx import BrokenPart, DocxTemplate
 from .render.environment import END_OF_TEMPLATE, PROVIDED_NAMES, syntax_detail
 from .render.wordml import level_of, paragraph_tags
@@ -45,35 +44,16 @@ _STATEMENT = re.compile(r"^\{%[-+]?\s*(.*?)\s*[-+]?%\}$", re.DOTALL)
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
-@dataclass(frozen=True)
-class TemplateProblem:
-    """One problem of a template: an English msgid with parameters, where it is, and
-    the text it is in (a Word paragraph, an Excel cell's tags)."""
+# A template's problems are :class:`~docgen.errors.Problem` like every other finding
+# (an English msgid with parameters, where it is, and the text it is in: a Word
+# paragraph, an Excel cell's tags); the name stays for readers of older code.
+TemplateProblem = Problem
 
-    code: str
-    message: str
-    location: SourceLocation
-    params: Mapping[str, Any] = field(default_factory=dict)
-    excerpt: Optional[str] = None
-    severity: str = "error"  # "error" | "warning"
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def text(self, locale: Optional[DocLocale] = None) -> str:
-        """The message in ``locale``'s language (English without one)."""
-        return tr(locale, self.message, **self.params)
-
-    def as_problem(self, locale: Optional[DocLocale] = None) -> Problem:
-        """The same finding as a :class:`~docgen.errors.Problem` (message localised)."""
-        return Problem(path="", code=self.code, message=self.text(locale),
-                       severity=self.severity, location=self.location)
-
-    @classmethod
-    def from_error(cls, exc: TemplateError) -> "TemplateProblem":
-        return cls(exc.code, exc.template, exc.location or SourceLocation(), exc.params,
-                   exc.excerpt)
+def _tp(code: str, message: str, location: SourceLocation,
+        params: Optional[Mapping[str, Any]] = None, excerpt: Optional[str] = None,
+        severity: str = "error") -> Problem:
+    return Problem("", code, message, severity, location, params=params, excerpt=excerpt)
 
 
 @dataclass
@@ -142,7 +122,7 @@ def unknown_variables(report: TemplateReport, kind: "Kind") -> list[TemplateProb
         else:
             message = N_("'{name}' is not a field of {kind}")
             params = {"name": var, "kind": kind.name}
-        out.append(TemplateProblem(UNKNOWN_VARIABLE, message, use.location, params,
+        out.append(_tp(UNKNOWN_VARIABLE, message, use.location, params,
                                    use.excerpt))
     return out
 
@@ -154,7 +134,7 @@ def _inspect(source: Source, name: Optional[str]) -> TemplateReport:
         data, file = read_source(source, name)
     except TemplateError as exc:
         shown = exc.location.file if exc.location is not None else None
-        return TemplateReport(shown or "<template>", "", [TemplateProblem.from_error(exc)])
+        return TemplateReport(shown or "<template>", "", [Problem.from_error(exc)])
     fmt = sniff_format(data)
     report = TemplateReport(file, fmt)
     errors: list[TemplateError] = []
@@ -163,20 +143,20 @@ def _inspect(source: Source, name: Optional[str]) -> TemplateReport:
         try:
             if fmt == "xlsx":
                 book = XlsxTemplate(data, file, problems=errors)
-                report.problems.extend(TemplateProblem.from_error(e) for e in errors)
+                report.problems.extend(Problem.from_error(e) for e in errors)
                 _xlsx_uses(book, report)
             else:
                 doc = DocxTemplate(data, file, problems=errors)
                 broken = {id(b.error) for b in doc.broken}
-                report.problems.extend(TemplateProblem.from_error(e) for e in errors
+                report.problems.extend(Problem.from_error(e) for e in errors
                                        if id(e) not in broken)
                 _docx_uses(doc, report)
         except TemplateError as exc:  # the package or workbook itself is unreadable
-            report.problems.extend(TemplateProblem.from_error(e) for e in errors)
-            report.problems.append(TemplateProblem.from_error(exc))
+            report.problems.extend(Problem.from_error(e) for e in errors)
+            report.problems.append(Problem.from_error(exc))
     for w in caught:
         if isinstance(w.message, DocgenWarning):
-            report.problems.append(TemplateProblem(
+            report.problems.append(_tp(
                 "warning", w.message.template, w.message.location or SourceLocation(file=file),
                 w.message.params, severity="warning"))
         else:  # not ours: pass it on
@@ -190,7 +170,7 @@ def _unique(problems: Iterable[TemplateProblem]) -> list[TemplateProblem]:
     seen: set[tuple[Any, ...]] = set()
     out = []
     for p in problems:
-        key = (p.code, p.message, repr(sorted(p.params.items())), p.location)
+        key = (p.code, p.template, repr(sorted(p.params.items())), p.location)
         if key not in seen:
             seen.add(key)
             out.append(p)
@@ -247,7 +227,7 @@ def _broken_part(broken: BrokenPart, file: str,
                  report: TemplateReport) -> list[TemplateProblem]:
     """Problems of a part Jinja could not compile: its first error, plus whatever the
     tag-by-tag walk finds (which usually includes, and better locates, the first)."""
-    first = TemplateProblem.from_error(broken.error)
+    first = Problem.from_error(broken.error)
     paragraphs = broken.lowered.paragraphs
     items = [_Item(SourceLocation(file=file, part=broken.name, paragraph=n), text,
                    paragraph_tags(text)) for n, text in sorted(paragraphs.items())]
@@ -338,14 +318,14 @@ class _TagWalk:
                 self._check(item, self.stack[-1].tag + tag)
                 del self.stack[i]
                 return
-        self.problems.append(TemplateProblem(
+        self.problems.append(_tp(
             "unclosed", N_("'{tag}' has no matching opening tag"), item.location,
             {"tag": typed}, item.excerpt))
 
     def _unclosed(self, block: _Open) -> None:
         level = level_of(block.typed)
         closer = "{%" + (level + " " if level else " ") + "end" + block.head + " %}"
-        self.problems.append(TemplateProblem(
+        self.problems.append(_tp(
             "unclosed", N_("'{tag}' is never closed (add '{closer}')"), block.item.location,
             {"tag": block.typed, "closer": closer}, block.item.excerpt))
 
@@ -354,7 +334,7 @@ class _TagWalk:
             ast = self.env.parse(source)
             names = meta.find_undeclared_variables(ast)  # compiles: unknown filters too
         except jinja2.TemplateSyntaxError as exc:
-            self.problems.append(TemplateProblem(
+            self.problems.append(_tp(
                 "syntax", N_("template syntax error: {detail}"), item.location,
                 {"detail": syntax_detail(exc)}, item.excerpt))
             return

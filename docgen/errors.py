@@ -6,8 +6,13 @@ locale and still point at the right file, line, cell or paragraph.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional, Union
+
+from .i18n.catalog import translations
+from .i18n.locale import DocLocale
 
 
 @dataclass(frozen=True)
@@ -189,20 +194,115 @@ class OutputError(DocgenError):
     exit_code = 4
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One finding of validation; many are collected and reported together."""
+def _norm_label(text: str) -> str:
+    """A label compared with a header: ``진행률(%)`` names what ``진행률`` names."""
+    text = re.sub(r"\([^()]*\)", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", text.casefold())
 
-    path: str
+
+@dataclass(frozen=True)
+class Subject:
+    """The field a problem is about, as the message names it: the sheet's header or
+    the field path as the user typed it, then the field's label in the reader's
+    language when that says something more (``date (회의 일자)``)."""
+
+    shown: str
+    labels: Mapping[str, str] = field(default_factory=dict)  # x-labels by locale code
+    title: str = ""
+
+    def text(self, code: Optional[str]) -> str:
+        label = str(self.labels.get(code, "") if code else "") or self.title
+        if label and _norm_label(label) != _norm_label(self.shown):
+            return f"{self.shown} ({label})"
+        return self.shown
+
+
+LocaleLike = Union[str, DocLocale, None]
+
+
+def _code(locale: LocaleLike) -> Optional[str]:
+    if isinstance(locale, DocLocale):
+        return locale.primary
+    if not locale:
+        return None
+    return DocLocale.parse(locale).primary
+
+
+@dataclass(frozen=True, init=False)
+class Problem:
+    """One finding (of validation, of reading a sheet, of checking a template); many
+    are collected and reported together.
+
+    ``template`` is an untranslated English msgid with named placeholders filled from
+    ``params`` (a :class:`Msg` parameter is translated with it); ``subject`` names the
+    field the message is about. Nothing is translated until :meth:`text` is asked for
+    a language — the CLI does that once, in the run's language. ``message`` is the
+    text in ``locale``, the language the code that found the problem was asked to
+    speak (English without one), for library users who just print it."""
+
     code: str
-    message: str
-    severity: str = "error"  # "error" | "warning"
-    location: SourceLocation = field(default_factory=SourceLocation)
-    record: Optional[int] = None
+    template: str
+    params: Mapping[str, Any]
+    severity: str  # "error" | "warning" | "note"
+    location: SourceLocation
+    path: str
+    record: Optional[int]
+    excerpt: Optional[str]
+    subject: Optional[Subject]
+    locale: Optional[str]
+
+    def __init__(self, path: str = "", code: str = "error", message: str = "",
+                 severity: str = "error", location: Optional[SourceLocation] = None,
+                 record: Optional[int] = None, *, params: Optional[Mapping[str, Any]] = None,
+                 excerpt: Optional[str] = None, subject: Optional[Subject] = None,
+                 locale: LocaleLike = None) -> None:
+        """``message`` is the msgid (the English text when it has no parameters)."""
+        values = {"code": code, "template": message, "params": dict(params or {}),
+                  "severity": severity, "location": location or SourceLocation(),
+                  "path": path, "record": record, "excerpt": excerpt, "subject": subject,
+                  "locale": _code(locale)}
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_error(cls, exc: DocgenError, *, path: str = "", record: Optional[int] = None,
+                   location: Optional[SourceLocation] = None,
+                   severity: str = "error", locale: LocaleLike = None) -> "Problem":
+        """An error that stops one file or record, kept as one problem among others."""
+        return cls(path, exc.code, exc.template, severity,
+                   exc.location or location or SourceLocation(), record, params=exc.params,
+                   excerpt=getattr(exc, "excerpt", None), locale=locale)
+
+    @classmethod
+    def from_warning(cls, warning: "DocgenWarning", *, code: str = "warning",
+                     location: Optional[SourceLocation] = None) -> "Problem":
+        return cls("", code, warning.template, "warning",
+                   warning.location or location or SourceLocation(), params=warning.params)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+    def text(self, locale: LocaleLike = None) -> str:
+        """The message in ``locale``'s language (English without one), the field's
+        name first when the problem is about a field."""
+        code = _code(locale)
+        translate = translations("messages", code).gettext if code else _identity
+        text = _fill(translate(self.template), dict(self.params), translate, self.template)
+        if self.subject is not None:
+            return f"{self.subject.text(code)}: {text}"
+        return text
+
+    @property
+    def message(self) -> str:
+        return self.text(self.locale)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+def _identity(text: str) -> str:
+    return text
 
 
 class ValidationFailed(InputError):

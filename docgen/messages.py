@@ -5,9 +5,9 @@ translators see whole sentences and the CLI can print them in the chosen locale.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from .errors import Msg
+from .errors import DocgenError, DocgenWarning, Msg
 from .i18n.catalog import translations
 from .i18n.locale import DocLocale
 
@@ -21,3 +21,9 @@ def tr(locale: Optional[DocLocale], message: str, /, **params: Any) -> str:
     """Translate ``message`` into the locale's primary language and fill placeholders."""
     code = locale.primary if locale is not None else "en"
     return Msg(message, params).text(translations("messages", code).gettext)
+
+
+def localize_error(exc: Union[DocgenError, DocgenWarning], locale: Optional[DocLocale]) -> str:
+    """An error or warning with its location, in the locale's primary language."""
+    code = locale.primary if locale is not None else "en"
+    return exc.localized(translations("messages", code).gettext)

@@ -5,7 +5,6 @@ these, prints and maps errors to exit codes. Library users can call them directl
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -15,11 +14,10 @@ import yaml
 from . import kinds as kinds_mod
 from .enrich import build_context
 from .errors import InputError, Problem, SourceLocation, UsageError, ValidationFailed
-from .i18n.catalog import translations
-from .i18n.locale import DocLocale, UnknownLocale, resolve
+from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
-from .messages import N_, tr
+from .messages import N_
 from .output import (
     check_name_pattern,
     output_name,
@@ -70,26 +68,36 @@ def parse_formats(text: str) -> list[str]:
 
 
 def record_locale(record: Record, option: Optional[DocLocale],
-                  config_default: Optional[str] = None) -> DocLocale:
-    """``-l`` > the record's ``locale`` field > config default > ``ko``."""
-    if option is not None:
-        return option
-    value = record.data.get("locale")
-    if isinstance(value, str) and value.strip():
-        parsed = parse_locale(value, record.source.locate(("locale",)))
-        assert parsed is not None
-        return parsed
-    return resolve(None, None, config_default)
+                  profile_default: Optional[str] = None) -> DocLocale:
+    """The document locale of ``record`` by the one policy (:func:`resolve`): ``-l`` >
+    the record's ``locale`` > the profile's default > $DOCGEN_LOCALE > ``ko``; an
+    unknown record locale is an input error at that field."""
+    return document_locale(option, record.data.get("locale"), profile_default,
+                           record.source.locate(("locale",)))
 
 
-def _locale_or_default(record: Record, profile: Optional[Profile]) -> DocLocale:
-    """The record's locale for messages; an unknown one is a validation problem, so
-    messages then follow the profile, $DOCGEN_LOCALE or Korean."""
-    default = (profile.default_locale if profile else None) or os.environ.get("DOCGEN_LOCALE")
+def document_locale(option: Optional[DocLocale], record_value: Any,
+                    profile_default: Optional[str],
+                    where: Optional[SourceLocation] = None) -> DocLocale:
+    """:func:`resolve`, its :class:`UnknownLocale` turned into the user's error: a bad
+    record value is an input error (located), a bad $DOCGEN_LOCALE a usage error."""
     try:
-        return record_locale(record, None, default)
-    except InputError:
-        return resolve(None, None, default)
+        return resolve(option, record_value if isinstance(record_value, str) else None,
+                       profile_default)
+    except UnknownLocale as exc:
+        message = N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)")
+        if exc.source == "record":
+            raise InputError(message, where, code="locale", params={"locale": exc.text}) from None
+        raise UsageError(message, code="locale", params={"locale": exc.text}) from None
+
+
+def message_locale(record: Optional[Record], option: Optional[DocLocale],
+                   profile: Optional[Profile]) -> DocLocale:
+    """The language to report ``record``'s problems in: the same policy, a value that
+    names no locale skipped (it is itself one of the problems)."""
+    value = record.data.get("locale") if record is not None else None
+    return resolve_leniently(option, value if isinstance(value, str) else None,
+                             profile.default_locale if profile else None)
 
 
 def validator(kind: Kind, locale: Optional[DocLocale],
@@ -104,7 +112,7 @@ def validate_records(kind: Kind, records: Sequence[Record], locale: Optional[Doc
     """Every problem of every record, each located in its file."""
     problems: list[Problem] = []
     for rec in records:
-        loc = locale or _locale_or_default(rec, profile)
+        loc = message_locale(rec, locale, profile)
         problems.extend(validator(kind, loc, profile).validate(rec.data, rec.source, rec.index))
     return problems
 
@@ -123,16 +131,16 @@ def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
         try:
             data, source = read_data(f)
         except InputError as exc:
-            problems.append(Problem(path="", code=exc.code, message=_localized(exc, locale),
-                                    location=exc.location or SourceLocation(file=str(f))))
+            problems.append(Problem.from_error(exc, location=SourceLocation(file=str(f)),
+                                               locale=locale))
             continue
         items = data if isinstance(data, list) else [data]
         records = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                problems.append(Problem(path="", code="not_a_record",
-                                        message=tr(locale, N_("expected a record (a mapping of "
-                                                              "field: value)")),
+                problems.append(Problem(path="", code="not_a_record", locale=locale,
+                                        message=N_("expected a record (a mapping of "
+                                                   "field: value)"),
                                         location=source.locate((i,) if isinstance(data, list) else ()),
                                         record=i))
                 continue
@@ -142,10 +150,6 @@ def validate_files(kind_name: str, files: Sequence[Union[str, Path]],
                 records.append(Record(item, source))
         problems.extend(validate_records(kind, records, locale, profile))
     return problems
-
-
-def _localized(exc: InputError, locale: Optional[DocLocale]) -> str:
-    return exc.text(translations("messages", locale.primary if locale else "ko").gettext)
 
 
 def render_file(
@@ -175,12 +179,12 @@ def render_file(
         check_name(kind, name)
     profile = profile or Profile()
     record = read_record(file)
-    problems = validator(kind, locale or _locale_or_default(record, profile), profile).validate(
+    problems = validator(kind, message_locale(record, locale, profile), profile).validate(
         record.data, record.source)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise ValidationFailed(problems)
-    loc = record_locale(record, locale, profile.default_locale or os.environ.get("DOCGEN_LOCALE"))
+    loc = record_locale(record, locale, profile.default_locale)
     wanted = list(formats)
     templates = load_templates(kind, wanted, template, loc)
     context = build_context(record.data, kind.schema, locale=loc, compute=kind.compute,

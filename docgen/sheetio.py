@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Optional
 from .errors import InputError, Problem, SourceLocation
 from .i18n.locale import DocLocale
 from .inputs import OLE2_MAGIC, detect_legacy, legacy_office
-from .messages import N_, tr
+from .messages import N_
 
 ENCODINGS = ("utf-8", "cp949", "euc-kr", "gbk", "gb18030", "big5")
 
@@ -99,11 +99,11 @@ def lost_characters(rows: list[Row], locale: Optional[DocLocale]) -> Optional[Pr
         for cell in row:
             if isinstance(cell.value, str) and "?" in cell.value and _LOST.search(cell.value):
                 return Problem(path="", code="lost_characters", severity="warning",
-                               location=cell.where, message=tr(locale, N_(
+                               location=cell.where, locale=locale, message=N_(
                                    "'{text}': characters were replaced by '?' when this file "
                                    "was saved, so that text is lost. In Excel, save the sheet "
                                    "again as \"CSV UTF-8\" (or as .xlsx) and use that file"),
-                                   text=cell.value))
+                               params={"text": cell.value})
     return None
 
 
@@ -113,11 +113,11 @@ def xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> list[Row]:
     """Rows of one sheet, read straight from the SpreadsheetML (several times faster
     than openpyxl for big task sheets): shared strings, numbers, booleans, dates where
     the cell's number format shows a date, and merged cells (see :func:`_merge_down`)."""
-    import zipfile
-
     from lxml import etree
 
-    from .render.sml import PARSER, R_NS, S, read_rels, resolve_target, si_text
+    from .ooxml import BadPackage, ZipReader, parse, read_rels, read_shared_strings, resolve_target
+    from .ooxml.strings import S, si_text
+    from .render.sml import R_NS
     from .render.xlsx_styles import Styles
 
     def fail(exc: Exception) -> InputError:
@@ -131,24 +131,22 @@ def xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> list[Row]:
                 message = legacy_office(head + fh.read(), p.suffix)
                 assert message is not None  # every compound file has one
                 raise InputError(message, SourceLocation(file=file), code="file_type")
-        zf = zipfile.ZipFile(p)
+        zf = ZipReader(p)
     except FileNotFoundError:
         raise InputError("file not found", SourceLocation(file=file), code="not_found") from None
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (BadPackage, OSError) as exc:
         raise fail(exc) from None
     with zf:
         try:
-            names = set(zf.namelist())
-            book = etree.fromstring(zf.read("xl/workbook.xml"), PARSER)
+            book = parse(zf.read("xl/workbook.xml"), "xl/workbook.xml")
             rels = read_rels(zf.read("xl/_rels/workbook.xml.rels"))
             sheets = [(el.get("name") or "", resolve_target(
                 "xl/workbook.xml", rels[el.get(f"{{{R_NS}}}id") or ""][1]))
                 for el in book.iter(S + "sheet")]
-            strings = ([si_text(si) for si in etree.fromstring(
-                zf.read("xl/sharedStrings.xml"), PARSER).iter(S + "si")]
-                if "xl/sharedStrings.xml" in names else [])
-            styles = Styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names else None)
-        except (KeyError, etree.XMLSyntaxError) as exc:
+            strings = (read_shared_strings(zf.read("xl/sharedStrings.xml"))
+                       if "xl/sharedStrings.xml" in zf else [])
+            styles = Styles(zf.read("xl/styles.xml") if "xl/styles.xml" in zf else None)
+        except (KeyError, etree.XMLSyntaxError, BadPackage, ValueError) as exc:
             raise fail(exc) from None
         if sheet is not None and sheet not in [n for n, _ in sheets]:
             raise InputError("there is no sheet '{sheet}' (sheets: {sheets})",
@@ -162,7 +160,7 @@ def xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> list[Row]:
         with stream:
             try:
                 rows, merges = _sheet_rows(stream, file, title, strings, styles, S, si_text)
-            except etree.XMLSyntaxError as exc:
+            except (etree.XMLSyntaxError, ValueError) as exc:  # ValueError: UnsafeXml
                 raise fail(exc) from None
     _merge_down(rows, merges)
     return [rows[r] for r in sorted(rows)]
@@ -170,8 +168,7 @@ def xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> list[Row]:
 
 def _sheet_rows(stream: Any, file: str, title: str, strings: list[str], styles: Any, S: str,
                 si_text: Any) -> tuple[dict[int, Row], list[str]]:
-    from lxml import etree
-
+    from .ooxml.xml import iterparse
     from .render import formula as fx
 
     rows: dict[int, Row] = {}
@@ -179,8 +176,7 @@ def _sheet_rows(stream: Any, file: str, title: str, strings: list[str], styles: 
     date_styles: dict[Optional[str], bool] = {}
     percent_styles: dict[Optional[str], bool] = {}
     last = 0
-    for _, el in etree.iterparse(stream, events=("end",), tag=(S + "row", S + "mergeCell"),
-                                 resolve_entities=False, huge_tree=True):
+    for _, el in iterparse(stream, title, events=("end",), tag=(S + "row", S + "mergeCell")):
         if el.tag == S + "mergeCell":
             merges.append(el.get("ref") or "")
             continue

@@ -29,7 +29,7 @@ from .errors import InputError, Problem, SourceLocation
 from .i18n.locale import DocLocale
 from .i18n.money import parse_grouped
 from .inputs import PathKey, SourceMap
-from .messages import N_, tr
+from .messages import N_
 from .sheetio import ENCODINGS, Row, csv_rows, decode_csv, lost_characters, xlsx_rows
 from .validation import enum_code, subschema
 
@@ -224,10 +224,11 @@ def read_table(path: Union[str, Path], schema: dict[str, Any], *, sheet: Optiona
         first = own[0]
         if isinstance(first.value, str) and _total_word(first.value):
             problems.append(Problem(path="", code="total_row", severity="note",
-                                    location=first.where, message=tr(locale, N_(
+                                    location=first.where, message=N_(
                                         "row {row} is a total row ('{text}'): it is skipped, "
-                                        "not read as a record"),
-                                        row=first.where.row, text=first.value.strip())))
+                                        "not read as a record"), locale=locale,
+                                    params={"row": first.where.row,
+                                            "text": first.value.strip()}))
             continue
         records.append(_record(cells, header, nodes, file))
     return Table(records, problems)
@@ -287,8 +288,8 @@ def _unknown_column(text: str, where: SourceLocation, names: dict[str, tuple[Pat
             params = {"name": text, "suggestion": spelled, "field": dotted}
     else:
         message, params = N_("unknown column '{name}'; it is ignored"), {"name": text}
-    return Problem(path="", code="unknown_column", message=tr(locale, message, **params),
-                   severity="warning", location=where)
+    return Problem(path="", code="unknown_column", message=message, params=params,
+                   severity="warning", location=where, locale=locale)
 
 
 def _record(cells: Row, header: list[Column], nodes: list[dict[str, Any]],

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from .errors import Problem
+from .errors import Msg, Problem, Subject
 from .hints import code_alias, date_fix, money_number
 from .i18n.locale import DocLocale
 from .i18n.money import GROUPED_NUMBER
@@ -240,15 +240,13 @@ class Validator:
     def _problem(self, problems: list[Problem], path: PathKey, schema: dict[str, Any],
                  code: str, message: str, source: SourceMap, record: Optional[int],
                  severity: str = "error", **params: Any) -> None:
-        text = tr(self.locale, message, **params)
-        label = label_of(schema, self.locale)
         header = source.header(path)  # a sheet: the column as the user typed its header
-        shown = header or format_path(path) or "(record)"
-        if label and _norm_label(label) != _norm_label(shown):
-            shown = f"{shown} ({label})"
+        subject = Subject(header or format_path(path) or "(record)",
+                          schema.get("x-labels") or {}, str(schema.get("title", "")))
         problems.append(Problem(
-            path=format_path(path), code=code, message=f"{shown}: {text}", severity=severity,
-            location=source.locate(path), record=record))
+            path=format_path(path), code=code, message=message, severity=severity,
+            location=source.locate(path), record=record, params=params, subject=subject,
+            locale=self.locale))
 
     def _check(self, value: Any, schema: dict[str, Any], path: PathKey, source: SourceMap,
                record: Optional[int], problems: list[Problem]) -> None:
@@ -274,6 +272,8 @@ class Validator:
         if "enum" in schema and value not in schema["enum"]:
             self._enum_problem(value, schema, path, source, record, problems)
         if isinstance(value, str) and schema.get("minLength", 0) > len(value.strip()):
+            self._problem(problems, path, schema, "required", N_("must not be empty"),
+                          source, record)
         if isinstance(value, str) and len(value.strip()) > schema.get("maxLength", len(value)):
             self._problem(problems, path, schema, "max_length",
                           N_("must be at most {limit} characters long"), source, record,
@@ -283,8 +283,6 @@ class Validator:
             self._problem(problems, path, schema, "pattern",
                           N_("'{value}' does not have the expected form"), source, record,
                           value=value)
-            self._problem(problems, path, schema, "required", N_("must not be empty"),
-                          source, record)
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             if "minimum" in schema and value < schema["minimum"]:
                 self._problem(problems, path, schema, "minimum", N_("must be at least {limit}"),
@@ -368,7 +366,7 @@ class Validator:
                           value=value)
         else:
             self._problem(problems, path, schema, "type", N_("must be {expected}"), source,
-                          record, expected=tr(self.locale, _TYPE_NAMES.get(expected, expected)))
+                          record, expected=Msg(_TYPE_NAMES.get(expected, expected)))
 
     def _enum_problem(self, value: Any, schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
@@ -454,6 +452,8 @@ class Validator:
                 merged.update(branch)
                 self._check(value, merged, path, source, record, problems)
                 return
-        names = " / ".join(tr(self.locale, _TYPE_NAMES.get(b.get("type", ""), "?")) for b in branches)
+        names = Msg(" / ".join(f"{{t{i}}}" for i in range(len(branches))),  # translated later
+                    {f"t{i}": Msg(_TYPE_NAMES.get(b.get("type", ""), "?"))
+                     for i, b in enumerate(branches)})
         self._problem(problems, path, schema, "type", N_("must be {expected}"), source, record,
                       expected=names)

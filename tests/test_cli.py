@@ -128,7 +128,9 @@ def test_validate_json(runner: CliRunner, tmp_path: Path) -> None:
     assert by_path["attendees[0].name"]["code"] == "required"
     for p in problems:
         assert {"file", "record", "path", "code", "severity", "message", "line"} <= set(p)
-        assert set(p) <= {"file", "record", "path", "code", "severity", "message", "line", "column"}
+        # One JSON shape for validate and template check: "location" (the printed place) too.
+        assert set(p) <= {"file", "record", "path", "code", "severity", "message", "line", "column",
+                          "location"}
 
 
 @pytest.mark.parametrize("code,word", [("ko", "필수"), ("zh-CN", "必填"), ("zh-TW", "必填"),

@@ -40,7 +40,7 @@ from babel.dates import (
 from babel.numbers import NumberPattern
 from babel.numbers import parse_pattern as parse_number_pattern
 
-from .locale import BABEL_IDS, normalize
+from .locale import BABEL_IDS, TIMEZONES, NoLocaleRule, normalize
 from .money import (
     DEFAULT_CURRENCY,
     minor_digits,
@@ -51,12 +51,7 @@ from .money import (
 from .weeks import iso_week, korean_week
 from .words import amount_in_words
 
-DEFAULT_TIMEZONES = {
-    "ko": "Asia/Seoul",
-    "zh-CN": "Asia/Shanghai",
-    "zh-TW": "Asia/Taipei",
-    "en": "UTC",
-}
+DEFAULT_TIMEZONES = TIMEZONES  # the locale's row
 NAMED_FORMATS = ("short", "medium", "long", "full")
 
 # Currency symbols that CLDR gets wrong for documents, by (locale, currency).
@@ -335,15 +330,10 @@ class Formatter:
         if value is None:
             return ""
         day = self._to_date(value)
-        if self.locale == "ko":
-            year, month, n = korean_week(day)
-            return f"{year}년 {month}월 {n}주차"
-        year, week = iso_week(day)
-        if self.locale == "zh-CN":
-            return f"{year}年第{week}周"
-        if self.locale == "zh-TW":
-            return f"{year}年第{week}週"
-        return f"Week {week}, {year}"
+        label = _WEEK_LABELS.get(self.locale)
+        if label is None:
+            raise NoLocaleRule("week labels", self.locale)
+        return label(day)
 
     def daterange(self, start: object, end: object) -> str:
         """A date span: ``2026. 11. 23. ~ 11. 27.`` (ko), CLDR ``yMMMd`` intervals otherwise.
@@ -405,6 +395,28 @@ class Formatter:
             return ""
         code = self.currency if currency is None else currency
         return amount_in_words(value, code, self.locale)
+
+
+def _korean_week_label(day: Date) -> str:
+    year, month, n = korean_week(day)
+    return f"{year}년 {month}월 {n}주차"
+
+
+def _iso_week_label(pattern: str) -> Callable[[Date], str]:
+    def label(day: Date) -> str:
+        year, week = iso_week(day)
+        return pattern.format(year=year, week=week)
+    return label
+
+
+# How each locale names a week (DOMAIN.md 5.4); a locale without a rule is an error,
+# never another locale's label.
+_WEEK_LABELS: dict[str, Callable[[Date], str]] = {
+    "ko": _korean_week_label,
+    "zh-CN": _iso_week_label("{year}年第{week}周"),
+    "zh-TW": _iso_week_label("{year}年第{week}週"),
+    "en": _iso_week_label("Week {week}, {year}"),
+}
 
 
 @lru_cache(maxsize=64)

@@ -15,8 +15,10 @@ from typing import Optional
 
 from babel.numbers import get_currency_precision, is_currency
 
-# Default document currency of each canonical locale code.
-DEFAULT_CURRENCY = {"ko": "KRW", "zh-CN": "CNY", "zh-TW": "TWD", "en": "USD"}
+from .locale import CURRENCIES
+
+# Default document currency of each canonical locale code (the locale's row).
+DEFAULT_CURRENCY = CURRENCIES
 
 # Minor digits on *documents*, where they differ from ISO 4217 / CLDR: TWD has
 # 2 decimals in CLDR, but Taiwanese invoices and cheques are whole NT$.

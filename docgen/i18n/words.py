@@ -41,7 +41,7 @@ from functools import lru_cache
 
 from babel.numbers import get_currency_name
 
-from .locale import BABEL_IDS, normalize
+from .locale import BABEL_IDS, NoLocaleRule, normalize
 from .money import minor_digits, normalize_currency, round_money
 
 LIMIT = 10**16  # 10^16: 亿亿 / 경 — far beyond any invoice, and beyond our unit tables
@@ -262,6 +262,8 @@ def amount_in_words(value: object, currency: str, language: str) -> str:
     of 10^16 or more, unknown currencies and non-numeric values.
     """
     lang = normalize(language)
+    if lang not in ("ko", "en") and lang not in _ZH_DIGITS:
+        raise NoLocaleRule("amounts in words", lang)
     code = normalize_currency(currency)
     digits = minor_digits(code)
     if digits not in (0, 2):
@@ -275,7 +277,7 @@ def amount_in_words(value: object, currency: str, language: str) -> str:
         raise ValueError(f"amount too large for words (limit 10^16): {value!r}")
     integer = int(amount)
     minor = int((amount - integer).scaleb(digits))
-    if lang in ("zh-CN", "zh-TW"):
+    if lang in _ZH_DIGITS:
         return _zh_words(integer, minor, digits, code, lang)
     if lang == "ko":
         return _ko_words(integer, minor, digits, code)

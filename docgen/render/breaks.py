@@ -14,12 +14,13 @@ from __future__ import annotations
 import copy
 from lxml import etree
 
+from ..ooxml.xml import PARSER
 from .heal import W, W_P, W_PPR, W_R, W_RPR
 
 NEW_PARAGRAPH_TARGET = "docgen-para"
 NEW_PARAGRAPH = f"<?{NEW_PARAGRAPH_TARGET}?>"
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = PARSER  # docgen.ooxml: the one hardened parser
 _BR, _FLDCHAR, _SECTPR = W + "br", W + "fldChar", W + "sectPr"
 _FLD_TYPE = W + "fldCharType"
 # Identity attributes of a paragraph that must stay unique (Word 2010+ writes them).

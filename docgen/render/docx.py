@@ -21,6 +21,7 @@ from .environment import (
     syntax_detail,
     undefined_detail,
 )
+from ..ooxml.xml import PARSER
 from .breaks import split_paragraphs
 from .fonts import localize_settings, localize_styles, tag_secondary_language
 from .images import ImageSink, add_images, rel_ids_of, rels_name
@@ -73,7 +74,7 @@ def _cellbg(value: Any) -> str:
 _WORD_ENV.filters["_docgen_colspan"] = _colspan
 _WORD_ENV.filters["_docgen_cellbg"] = _cellbg
 _PLAIN_ENV = make_environment(finalize_plain)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = PARSER  # docgen.ooxml: the one hardened parser
 
 
 def _may_hold_tags(data: bytes) -> bool:

@@ -11,15 +11,13 @@ from typing import Mapping, Optional
 
 from lxml import etree
 
-from ..i18n.locale import DocLocale
+from ..i18n.locale import EAST_ASIAN_FONTS, DocLocale
+from ..ooxml.xml import PARSER
 from .wordml import W, insert_in_order
 
-# Office's own defaults in each market; LibreOffice maps them to Noto Sans CJK.
-DEFAULT_EAST_ASIAN_FONTS: Mapping[str, str] = {
-    "ko": "맑은 고딕",
-    "zh-CN": "微软雅黑",
-    "zh-TW": "微軟正黑體",
-}
+# Office's own defaults in each market (the locale rows); LibreOffice maps them to
+# Noto Sans CJK.
+DEFAULT_EAST_ASIAN_FONTS: Mapping[str, str] = EAST_ASIAN_FONTS
 
 _RPR_ORDER = [W + n for n in (
     "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
@@ -56,7 +54,7 @@ def localize_styles(
     xml: bytes, locale: DocLocale, fonts: Optional[Mapping[str, str]] = None
 ) -> bytes:
     """Return ``styles.xml`` with the locale's East Asian font and language tag."""
-    root = etree.fromstring(xml)
+    root = etree.fromstring(xml, PARSER)
     font = (fonts or DEFAULT_EAST_ASIAN_FONTS).get(locale.primary)
     defaults = _child(root, W + "docDefaults")
     rpr = _child(_child(defaults, W + "rPrDefault"), W + "rPr")
@@ -89,7 +87,7 @@ def localize_settings(xml: bytes, locale: DocLocale) -> bytes:
     east_asian = locale.primary in DEFAULT_EAST_ASIAN_FONTS
     if not east_asian and b"zoom" not in xml:
         return xml
-    root = etree.fromstring(xml)
+    root = etree.fromstring(xml, PARSER)
     changed = False
     zoom = root.find(W + "zoom")
     if zoom is not None and zoom.get(W + "percent") is None:
@@ -121,7 +119,7 @@ def tag_secondary_language(xml: str, locale: Optional[DocLocale]) -> str:
     if locale is None or locale.secondary is None:
         return xml.replace(SECONDARY_OPEN, "").replace(SECONDARY_CLOSE, "")
     tag = LANG_TAGS[locale.secondary]
-    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(huge_tree=True))
+    root = etree.fromstring(xml.encode("utf-8"), PARSER)
     for run in [r for r in root.iter(W + "r")
                 if any(SECONDARY_OPEN in (t.text or "") or SECONDARY_CLOSE in (t.text or "")
                        for t in r.iter(W + "t"))]:

@@ -23,6 +23,7 @@ from jinja2 import TemplateRuntimeError, Undefined
 from lxml import etree
 
 from ..profile import ImagePath
+from ..ooxml.xml import PARSER
 from .package import Member, make_member
 
 EMU_PER_MM = 36000
@@ -255,7 +256,7 @@ def relative_target(part: str, target: str) -> str:
 def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]]) -> bytes:
     """Append ``(id, type, target)`` relationships to a ``.rels`` part (or a new one)."""
 
-    root = (etree.fromstring(xml) if xml
+    root = (etree.fromstring(xml, PARSER) if xml
             else etree.Element(f"{{{_PKG_RELS}}}Relationships", nsmap={None: _PKG_RELS}))
     existing = {el.get("Id") for el in root}
     for rid, rel_type, target in rels:
@@ -269,7 +270,7 @@ def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]]) ->
 def add_content_defaults(xml: bytes, types: dict[str, str]) -> bytes:
     """Make sure ``[Content_Types].xml`` has a ``Default`` for each extension."""
 
-    root = etree.fromstring(xml)
+    root = etree.fromstring(xml, PARSER)
     have = {(el.get("Extension") or "").lower() for el in root.iter(f"{{{_CT}}}Default")}
     for ext, ctype in sorted(types.items()):
         if ext not in have:

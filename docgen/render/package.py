@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import Iterable, Union
+
+from ..ooxml.zip import BadPackage, read_members
+
+__all__ = ["BadPackage", "Member", "deflate", "make_member", "read_package", "write_package"]
 
 # 1980-01-01 00:00:00, the earliest DOS timestamp: output must not depend on the clock.
 _DOS_TIME = 0
@@ -46,20 +49,10 @@ def make_member(name: str, data: bytes, level: int = 6) -> Member:
     return Member(name, zlib.crc32(data), len(data), deflate(data, level))
 
 
-class BadPackage(ValueError):
-    """The file is not a readable zip/OPC package."""
-
-
 def read_package(source: Union[bytes, io.BufferedIOBase, str]) -> list[tuple[str, bytes]]:
-    """Return ``(name, bytes)`` for every member, in the package's own order."""
-    try:
-        if isinstance(source, bytes):
-            source = io.BytesIO(source)  # type: ignore[assignment]
-        with zipfile.ZipFile(source) as zf:  # type: ignore[arg-type]
-            return [(info.filename, b"" if info.is_dir() else zf.read(info))
-                    for info in zf.infolist()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise BadPackage(str(exc)) from exc
+    """Return ``(name, bytes)`` for every member, in the package's own order, read
+    through :mod:`docgen.ooxml` (size limits; XML parts with a DOCTYPE refused)."""
+    return read_members(source)  # type: ignore[arg-type]
 
 
 def write_package(members: Iterable[Member]) -> bytes:

@@ -7,6 +7,8 @@ from typing import Optional
 
 from lxml import etree
 
+from ..ooxml.xml import PARSER as _OOXML_PARSER
+
 S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 S = "{%s}" % S_NS
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -15,7 +17,7 @@ XDR = "{%s}" % XDR_NS
 DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+PARSER = _OOXML_PARSER  # docgen.ooxml: the one hardened parser
 # XML 1.0 forbids these characters even as references; Excel refuses such files.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 XML_NS = "http://www.w3.org/XML/1998/namespace"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..ooxml.xml import PARSER
 from .wordml import W_TC, W_TCPR, W_TR, W
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = PARSER  # docgen.ooxml: the one hardened parser
 
 
 def _row_width(tr: etree._Element) -> int:
