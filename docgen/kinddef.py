@@ -45,7 +45,7 @@ from .declarative import (
     show_path,
     split_path,
 )
-from .errors import DocgenError, SourceLocation, TemplateError
+from .errors import DocgenError, Msg, SourceLocation, TemplateError
 from .expressions import Expression, ExpressionError, check_names
 from .i18n.locale import DocLocale, UnknownLocale
 from .i18n.money import to_decimal
@@ -170,9 +170,9 @@ class _Checker:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         if close:
             self.problem(path, N_("unknown {what} '{name}' (did you mean '{suggestion}'?)"),
-                         what=what, name=key, suggestion=close[0])
+                         what=Msg(what), name=key, suggestion=close[0])
         else:
-            self.problem(path, N_("unknown {what} '{name}' (use {known})"), what=what,
+            self.problem(path, N_("unknown {what} '{name}' (use {known})"), what=Msg(what),
                          name=key, known=", ".join(known))
 
     # --- the whole kind -----------------------------------------------------------
@@ -193,7 +193,7 @@ class _Checker:
             data = raw
             for key in data:
                 if key not in TOP_KEYS:
-                    self.unknown_key((key,), TOP_KEYS, "key")
+                    self.unknown_key((key,), TOP_KEYS, N_("key"))
         base = builtin(self.name)
         if base is None:
             schema = self.user_schema(data.get("schema"))
@@ -269,7 +269,7 @@ class _Checker:
         for key, value in node.items():
             here = path + (key,)
             if key not in SCHEMA_KEYWORDS:
-                self.unknown_key(here, SCHEMA_KEYWORDS, "schema keyword")
+                self.unknown_key(here, SCHEMA_KEYWORDS, N_("schema keyword"))
             elif value is None and partial:
                 continue  # the patch removes the key
             elif key == "type" and value not in TYPES:
@@ -407,7 +407,7 @@ class _Checker:
                                  types=", ".join(types))
                 else:
                     first = next(iter(spec), "")
-                    self.unknown_key(here + (first,), RULE_TYPES, "rule type")
+                    self.unknown_key(here + (first,), RULE_TYPES, N_("rule type"))
                 continue
             rule = self.rule(types[0], spec, schema, here)
             if rule is not None:
@@ -419,7 +419,7 @@ class _Checker:
         allowed = (kind,) + RULE_OPTIONS[kind] + COMMON_OPTIONS
         for key in spec:
             if key not in allowed:
-                self.unknown_key(here + (key,), allowed, "rule option")
+                self.unknown_key(here + (key,), allowed, N_("rule option"))
         count = len(self.problems)
         target_text = spec.get("field") if kind == "check" else spec[kind]
         if kind == "check" and target_text is None:
