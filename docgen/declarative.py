@@ -265,6 +265,9 @@ class KindDefinitionError(TemplateError):
         return "\n".join([super().localized(translate),
                           *(f"  {p.localized(translate)}" for p in self.problems)])
 
+    def __str__(self) -> str:
+        return self.localized(lambda s: s)
+
 
 def definition_problem(where: SourceLocation, message: str, exc: Optional[ExpressionError] = None,
                        text: Optional[str] = None, **params: Any) -> TemplateError:

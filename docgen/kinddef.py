@@ -230,7 +230,7 @@ class _Checker:
                          N_("a new kind needs a 'schema' mapping with its fields "
                             "('properties')"))
             return {"type": "object", "properties": {}}
-        self.check_node(schema, ("schema",), partial=False)
+        self.check_node(schema, ("schema",), partial=False, root=True)
         out = copy.deepcopy(schema)
         out.setdefault("type", "object")
         out.setdefault("title", self.name)
@@ -262,7 +262,9 @@ class _Checker:
 
     # --- schema -------------------------------------------------------------------
 
-    def check_node(self, node: Any, path: PathKey, *, partial: bool) -> None:
+    def check_node(self, node: Any, path: PathKey, *, partial: bool, root: bool = False) -> None:
+        """Check one schema node and what it holds (``partial``: a patch, where keys may
+        be missing or ``null``; the ``root`` of a kind is an object by default)."""
         if not isinstance(node, dict):
             self.problem(path, N_("a field definition must be a mapping"))
             return
@@ -303,7 +305,7 @@ class _Checker:
                 self.problem(here, N_("'{name}' must be a number"), name=key)
             elif key == "enum" and not isinstance(value, list):
                 self.problem(here, N_("'enum' must be a list of values"))
-        if not partial and "type" not in node and "anyOf" not in node:
+        if not partial and not root and "type" not in node and "anyOf" not in node:
             self.problem(path, N_("a field needs a 'type' ({known})"), known=", ".join(TYPES))
         for name in node.get("required") or []:
             if isinstance(name, str) and isinstance(node.get("properties"), dict) \

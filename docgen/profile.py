@@ -341,11 +341,13 @@ class _Checker:
         for kind, table in section.items():
             if kind == "path":
                 continue
-            here = ("kinds", kind)
+            here: tuple[str, ...] = ("kinds", kind)
             if not isinstance(table, Mapping):
                 self.problem(here, N_("[{name}] must be a table"), name=".".join(here))
                 continue
             if kind not in known:
+                # [kinds.X.fields] is a header: its line is known, [kinds.X]'s may not be
+                here = (*here, "fields") if "fields" in table else here
                 close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
                 if close:
                     self.problem(here, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
