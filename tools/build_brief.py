@@ -29,8 +29,8 @@ from docx_kit import (  # noqa: E402
 
 OPEN = '{{ "（" if locale[:2] == "zh" else " (" }}'
 CLOSE = '{{ "）" if locale[:2] == "zh" else ")" }}'
-KIND = ('{{ _("Creative Brief") if order_type == "creative" else '
-        '_("Work Order") ~ " · " ~ order_type_label|default(order_type, true) }}')
+KIND = ('{% if order_type == "creative" %}{{ _("Creative Brief") }}{% else %}'
+        '{{ _("Work Order") }} · {{ order_type_label or order_type }}{% endif %}')
 DUE_IN = ('{% if days_until_due is not none %}' + OPEN + '{% if days_until_due > 0 %}'
           '{{ _("in {days} days").format(days=days_until_due) }}'
           '{% elif days_until_due == 0 %}{{ _("due today") }}'

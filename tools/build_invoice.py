@@ -30,9 +30,11 @@ OPEN = '{{ "（" if locale[:2] == "zh" else " (" }}'
 CLOSE = '{{ "）" if locale[:2] == "zh" else ")" }}'
 MONEY = "|money(currency)"
 GRID = (Mm(32), Mm(53), Mm(32), Mm(53))
-INVOICE_TYPE = ('{{ {"standard": _("Tax invoice (VAT)"), "general": _("Ordinary invoice"), '
-                '"zero_rated": _("Zero-rated invoice"), "exempt": _("Tax-exempt invoice")}'
-                f'[invoice_type] if invoice_type else "{DASH}" }}}}')
+INVOICE_TYPE = ('{% if invoice_type == "standard" %}{{ _("Tax invoice (VAT)") }}'
+                '{% elif invoice_type == "general" %}{{ _("Ordinary invoice") }}'
+                '{% elif invoice_type == "zero_rated" %}{{ _("Zero-rated invoice") }}'
+                '{% elif invoice_type == "exempt" %}{{ _("Tax-exempt invoice") }}'
+                f'{{% else %}}{DASH}{{% endif %}}')
 
 
 def opt(expr: str) -> str:
@@ -86,7 +88,7 @@ def item_row(table: Table) -> _Row:
     row = add_row(table)
     cell_text(row.cells[0], "Table Cell", "{{ loop.index }}", align=CENTER)
     cell_text(row.cells[1], "Table Cell", "{{ i.description }}",
-              kit.second_line('[i.spec|default(none), i.note|default(none)]|select|join(" · ")'))
+              kit.second_line('[i.spec, i.note]|select|join(" · ")', "i.spec or i.note"))
     cell_text(row.cells[2], "Table Cell",
               "{{ i.quantity|number }}{% if i.unit|default(none) %} {{ i.unit }}{% endif %}",
               align=RIGHT)

@@ -1,8 +1,8 @@
 """Build the built-in meeting-minutes template, ``templates/minutes/minutes.docx``.
 
-Run ``python tools/build_minutes.py`` after editing; the output is byte-identical
-for the same script (fixed core properties and zip timestamps), so the .docx can be
-committed and diffed. Shared pieces (styles, tables, letterhead, header and footer)
+Scaffolding (see ``tools/docx_kit.py``): the committed .docx is the source of truth.
+The output is byte-identical for the same script (fixed core properties and zip
+timestamps). Shared pieces (styles, tables, letterhead, header and footer)
 live in ``tools/docx_kit.py``; its docstring lists what must stay true.
 
 Values come only from minutes fields (``docgen/kinds/minutes/schema.yaml``) and the
@@ -27,9 +27,11 @@ KIND = "Meeting Minutes"
 TIME_RANGE = ('{% if start_time %}  {{ start_time|time("HH:mm") }}{% if end_time %}'
               '{{ "~" if locale[:2] == "ko" else "–" }}{{ end_time|time("HH:mm") }}'
               '{% endif %}{% endif %}')
-MEETING_TYPE = ('{{ {"client": _("Client meeting"), "internal": _("Internal meeting"), '
-                '"call": _("Phone call"), "visit": _("Site visit")}[meeting_type] '
-                f'if meeting_type else "{DASH}" }}}}')
+MEETING_TYPE = ('{% if meeting_type == "client" %}{{ _("Client meeting") }}'
+                '{% elif meeting_type == "internal" %}{{ _("Internal meeting") }}'
+                '{% elif meeting_type == "call" %}{{ _("Phone call") }}'
+                '{% elif meeting_type == "visit" %}{{ _("Site visit") }}'
+                f'{{% else %}}{DASH}{{% endif %}}')
 CLAUSE = ('{% if confirm_by %}{{ _("If you have any objections, please reply by {date}; '
           'otherwise these minutes are deemed confirmed.").format(date=confirm_by|date("long")) }}'
           '{% else %}{{ _("If you have any objections, please let us know; '

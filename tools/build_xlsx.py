@@ -1,9 +1,8 @@
 """Build the built-in Excel templates, ``templates/<kind>/<kind>.xlsx``.
 
 ``python tools/build_xlsx.py`` rebuilds all five; ``python tools/build_xlsx.py OUTDIR
-[KIND…]`` writes ``OUTDIR/<kind>/<kind>.xlsx`` instead (the tests rebuild into a temp
-folder and compare bytes). Same script, same bytes: fixed document properties, fixed
-zip timestamps and member order.
+[KIND…]`` writes ``OUTDIR/<kind>/<kind>.xlsx`` instead. Same script, same bytes: fixed
+document properties, fixed zip timestamps and member order.
 
 Each workbook is "a working Excel file" an AE sends or keeps: one A4 portrait sheet,
 fit to one page wide, print area, margins, running header (kind · client | job no.)
@@ -18,16 +17,15 @@ a cell gives a typed cell, ``{%tr for %}`` / ``{%tr if %}`` in a row's first cel
 ``{%tr endfor %}`` / ``{%tr endif %}`` at the end of the same or a later row repeat or
 keep rows.
 
-Row heights. Excel and LibreOffice never grow a row for text in *merged* cells, and
-a row's height is fixed in the template. So a row whose text may wrap is written in
-a few height variants (1, 2, 3… lines): ``{%tr for nl in [estimate] %}`` binds the
-number of lines its text needs and each variant is kept by ``{%tr if nl == k %}``.
-The estimate is the text's width (a CJK character counts ~1.8 Latin ones: its UTF-8
-length tells them apart) over what one line of the merged cell holds, and errs on the
-tall side: wrapped text is never cut, at worst a row has some air. Only one variant
-of a row is ever rendered, so formulas and ranges that must cover a loop run from a
-plain row before it (the section heading) to a spacer row after it, never from the
-loop's own variant rows (docgen's range moving follows template row order).
+Row heights. Each row is written once, as tall as one line of its text; a cell
+whose text may wrap has ``wrapText`` set, and docgen grows the row when the rendered
+text needs more lines (``docgen/render/rowfit.py``). Formulas and ranges that must
+cover a loop run from a plain row before it (the section heading) to a spacer row
+after it.
+
+This script is scaffolding: the committed workbooks are the source of truth, edited
+in Excel or LibreOffice from now on (``tools/dump_template.py`` shows a change as
+text). Running it again overwrites those edits.
 
 Labels come from ``_()`` (catalog ``labels``; new msgids are declared in
 ``tools/labels/xlsx.yaml``); values only from the kind's fields, its computed fields
@@ -182,28 +180,21 @@ def row_height(lines: int, size: float = 10) -> float:
 # Sheet building
 
 
-AUTO = "auto"  # fit: the cell's own ``{{ expr }}`` decides the row height
-_SINGLE_EXPR = re.compile(r"^\{\{\s*(.*?)\s*\}\}$", re.DOTALL)
-
-
 @dataclass
 class Cell:
     """One cell (or merged span) of a template row.
 
     ``span``: ``"C"`` or ``"C:D"``; ``value``: text with tags, a formula (``"=…"``;
-    ``{r}`` is replaced by the row's number), or None; ``fit``: the Jinja expression
-    of the text whose wrapping decides the row's height (AUTO: the cell's own
-    ``{{ expr }}``), None when the cell's content is known to fit on one line.
+    ``{r}`` is replaced by the row's number), or None.
     """
 
     span: str
     value: Optional[str]
     style: Style = VALUE
-    fit: Optional[str] = None
 
 
-def C(span: str, value: Optional[str], style: Style = VALUE, fit: Optional[str] = AUTO) -> Cell:
-    return Cell(span, value, style, fit if style.wrap else None)
+def C(span: str, value: Optional[str], style: Style = VALUE, _fit: Optional[str] = None) -> Cell:
+    return Cell(span, value, style)
 
 
 def label(msgid: str) -> str:
@@ -216,20 +207,6 @@ def label_or_tag(text: str) -> str:
 
 
 NO_HEAD = '{{ _("No.").split(" / ")[0] }}'
-
-
-def lines_expr(text: str, width_mm: float, size: float) -> str:
-    """Jinja expression: how many lines ``text`` (an expression) needs in a cell
-    ``width_mm`` wide at ``size`` pt (upper estimate; see the module docstring).
-
-    Measured in LibreOffice (DejaVu Sans / Noto Sans CJK, the widest faces a reader
-    may get): Latin text averages ~0.55 em a character with spaces, Hangul 0.92 em,
-    Han 1 em. A unit is 0.56 em; a CJK character (3 UTF-8 bytes) counts 1 + 2 × 0.4."""
-    t = f'(({text}) or "")|string'
-    units = f'(({t})|length * 0.6 + (({t}).encode("utf-8")|length) * 0.4)'
-    unit_mm = 0.56 * size * MM_PER_PT
-    cap = max(4.0, (width_mm - 2.2) / unit_mm * 0.93)  # word-wrap slack
-    return (f'(({units} / {cap:.1f})|round(0, "ceil")|int + ({t}).count("\\n"))')
 
 
 class Sheet:
@@ -328,60 +305,13 @@ class Sheet:
         return r
 
     def put(self, cells: Sequence[Cell], *, height: Optional[float] = None,
-            min_height: float = 0, steps: Sequence[int] = (1, 2, 3, 4, 6),
-            size: float = 10) -> list[int]:
-        """Write one logical row; rows whose text may wrap get height variants.
+            min_height: float = 0, size: float = 10, **_unused: Any) -> list[int]:
+        """Write one row, as tall as one line of its text (or ``height``): docgen
+        grows a row whose wrapped text needs more lines when it renders.
 
-        Returns the sheet rows written (all variants)."""
-        fits = []
-        for spec in cells:
-            if spec.fit is None or spec.value is None:
-                continue
-            text = spec.fit
-            if text == AUTO:
-                m = _SINGLE_EXPR.match(spec.value)
-                if not m:
-                    continue
-                text = m.group(1)
-            fits.append(lines_expr(text, self.width(spec.span), spec.style.size))
-        if not fits or height is not None:
-            h = height if height is not None else max(row_height(1, size), min_height)
-            return [self._write(cells, h)]
-        n = fits[0] if len(fits) == 1 else "[" + ", ".join(fits) + "]|max"
-        # Bind the estimate once (``nl``) so the variants' conditions stay short; the
-        # binding loop hides the row loop's ``loop``, so the row number is bound too
-        # (``no``). A conditional expression cannot go into a loop's iterable (its
-        # " if " would read as a loop filter): then each condition repeats it.
-        bind = " if " not in n
-        if bind:
-            if self.loops:
-                self.open(f"for no, nl in [(loop.index, {n})]")
-                cells = [Cell(c.span, c.value.replace("loop.index", "no") if c.value else c.value,
-                              c.style, c.fit) for c in cells]
-            else:
-                self.open(f"for nl in [{n}]")
-            n = "nl"
-        else:
-            n = f"({n})"
-        rows = []
-        lower = 0
-        for i, k in enumerate(steps):
-            last = i == len(steps) - 1
-            if i == 0:
-                cond = f"{n} <= {k}"
-            elif last:
-                cond = f"{n} > {lower}"
-            elif k == lower + 1:
-                cond = f"{n} == {k}"
-            else:
-                cond = f"{lower} < {n} <= {k}"
-            self.open(f"if {cond}")
-            rows.append(self._write(cells, max(row_height(k, size), min_height)))
-            self.close("endif")
-            lower = k
-        if bind:
-            self.close("endfor")
-        return rows
+        Returns the sheet rows written (one)."""
+        h = height if height is not None else max(row_height(1, size), min_height)
+        return [self._write(cells, h)]
 
     def gap(self, height: float = 6) -> int:
         """An empty row (a spacer); returns its number."""
@@ -395,13 +325,17 @@ class Sheet:
     def letterhead(self, name_span: str, logo_col: str) -> None:
         """The agency's letterhead: name, legal details, contacts over a rule; the logo
         at the top right. Left out when the profile is empty."""
-        other_legal = "company.legal_name and company.legal_name != company.name"
-        details = (
-            f'{{{{ [company.legal_name if {other_legal} else "", '
-            '(_("Representative") ~ " " ~ company.representative) if company.representative '
-            'else "", company.address]|select|join("  ·  ") }}')
-        contacts = ('{{ [company.phone, company.email, company.website, (_("Tax ID") ~ " " ~ '
-                    'company.tax_id) if company.tax_id else ""]|select|join("  ·  ") }}')
+        # Pieces shown when known; each after the first starts with its separator.
+        other = "company.legal_name and company.legal_name != company.name"
+        details = (f'{{% if {other} %}}{{{{ company.legal_name }}}}{{% endif %}}'
+                   f'{{% if company.representative %}}{{% if {other} %}}  ·  {{% endif %}}'
+                   '{{ _("Representative") }} {{ company.representative }}{% endif %}'
+                   f'{{% if company.address %}}{{% if {other} or company.representative %}}'
+                   '  ·  {% endif %}{{ company.address }}{% endif %}')
+        contacts = ('{{ [company.phone, company.email, company.website]|select|join("  ·  ") }}'
+                    '{% if company.tax_id %}{% if company.phone or company.email or '
+                    'company.website %}  ·  {% endif %}{{ _("Tax ID") }} {{ company.tax_id }}'
+                    '{% endif %}')
         last = self.last
         logo = self.cols(logo_col)[0]
         with self.when(HAS_LETTERHEAD):
@@ -415,12 +349,11 @@ class Sheet:
         self.gap(8)
 
     def title(self, msgid: str, subtitle: Optional[str] = None,
-              subtitle_fit: Optional[str] = AUTO) -> None:
+              subtitle_fit: Optional[str] = None) -> None:
         """The document's name (a msgid, or text with tags) and its own title."""
         self.put([Cell(f"A:{self.last}", label_or_tag(msgid), TITLE)], height=30)
         if subtitle:
-            self.put([C(f"A:{self.last}", subtitle, SUBTITLE, subtitle_fit)], size=12,
-                     steps=(1, 2, 3))
+            self.put([C(f"A:{self.last}", subtitle, SUBTITLE, subtitle_fit)], size=12)
         self.gap(6)
 
     def section(self, msgid: str) -> int:
@@ -432,8 +365,8 @@ class Sheet:
         "No." (a narrow column) shows the first language of a bilingual label only."""
         cells = [C(col[0], NO_HEAD if col[1] == "No." else
                    col[1] if col[1].startswith("{") else label(col[1]), HEAD,
-                   col[2] if len(col) > 2 else AUTO) for col in columns]
-        self.put(cells, steps=(1, 2, 3), size=9)
+                   col[2] if len(col) > 2 else None) for col in columns]
+        self.put(cells, size=9)
 
     def info(self, *pairs: tuple[Any, ...], grid: Sequence[str] = ("A:B", "C:D", "E:F", "G:H"),
              size: float = 10, min_height: float = 0) -> list[int]:
@@ -448,18 +381,17 @@ class Sheet:
         for i, pair in enumerate(pairs):
             msgid, value = pair[0], pair[1]
             style = pair[2] if len(pair) > 2 else VALUE
-            fit = pair[3] if len(pair) > 3 else AUTO
+            fit = None
             cells.append(C(spans[2 * i], label(msgid), LABEL))
             cells.append(C(spans[2 * i + 1], value, style, fit))
-        return self.put(cells, size=size, min_height=min_height, steps=(1, 2, 3, 4))
+        return self.put(cells, size=size, min_height=min_height)
 
     def text_block(self, msgid: str, expr: str, label_span: str = "A:B") -> None:
         """A long text (may hold newlines): label on the left, the text beside it."""
         value_span = f"{get_column_letter(self.cols(label_span)[1] + 1)}:{self.last}"
         with self.when(expr):
             self.put([C(label_span, label(msgid), LABEL),
-                      C(value_span, f"{{{{ {expr} }}}}", VALUE)],
-                     steps=(1, 2, 3, 4, 5, 6, 8, 10, 13, 16))
+                      C(value_span, f"{{{{ {expr} }}}}", VALUE)])
 
     def numbered(self, msgid: str, var: str) -> None:
         """A section with a numbered list of strings; left out when empty."""
@@ -467,8 +399,7 @@ class Sheet:
             self.section(msgid)
             with self.each(f"x in {var}"):
                 self.put([Cell("A", "{{ loop.index }}", NO),
-                          C(f"B:{self.last}", "{{ x }}", VALUE)],
-                         steps=(1, 2, 3, 4, 6, 9))
+                          C(f"B:{self.last}", "{{ x }}", VALUE)])
 
     def title_with_boxes(self, msgid: str, title_span: str,
                          boxes: Sequence[tuple[str, str, Optional[str]]],
@@ -523,6 +454,13 @@ class Sheet:
         ws.print_area = f"A1:{self.last}{self.row - 1}"
 
 
+def choice(var: str, labels: Sequence[tuple[str, str]]) -> str:
+    """An enum's label: ``{% if var == "code" %}{{ _("Label") }}{% elif … %}``."""
+    parts = [f'{{% {"if" if i == 0 else "elif"} {var} == "{code}" %}}{label(msgid)}'
+             for i, (code, msgid) in enumerate(labels)]
+    return "".join(parts) + "{% endif %}"
+
+
 def job_ref() -> str:
     return '{% if job_number %}{{ _("Job No.") }} {{ job_number }}{% endif %}'
 
@@ -540,9 +478,9 @@ def build_minutes(ws: Worksheet) -> Sheet:
     sh = Sheet(ws, GRID)
     sh.letterhead("A:G", "H")
     sh.title("Meeting Minutes", "{{ title }}")
-    meeting_type = ('{{ {"client": _("Client meeting"), "internal": _("Internal meeting"), '
-                    '"call": _("Phone call"), "visit": _("Site visit")}[meeting_type] '
-                    'if meeting_type else none }}')
+    meeting_type = choice("meeting_type", (("client", "Client meeting"),
+                                           ("internal", "Internal meeting"),
+                                           ("call", "Phone call"), ("visit", "Site visit")))
     time_range = ('{{ start_time or "" }}{% if end_time %}{{ "~" if locale[:2] == "ko" else "–" }}'
                   '{{ end_time }}{% endif %}')
     sh.info(("Meeting Title", "{{ title }}", VALUE_B))
@@ -552,7 +490,7 @@ def build_minutes(ws: Worksheet) -> Sheet:
         sh.info(("Project", "{{ project }}"))
     sh.info(("Job No.", "{{ job_number }}"), ("Meeting Type", meeting_type, VALUE, None))
     sh.put([C("A:B", label("Date and Time"), LABEL), Cell("C:D", "{{ date }}", DATE_L),
-            Cell(f"E:{sh.last}", time_range, VALUE)], steps=(1, 2))
+            Cell(f"E:{sh.last}", time_range, VALUE)])
     with sh.when("location"):
         sh.info(("Location", "{{ location }}"))
     sh.info(("Chair", "{{ chair }}"), ("Recorded By", "{{ recorder }}"))
@@ -566,7 +504,7 @@ def build_minutes(ws: Worksheet) -> Sheet:
     sh.head([("A", "No."), ("B:D", "Organization"), ("E:G", "Position"), ("H", "Name")])
     with sh.each("a in attendees"):
         sh.put([Cell("A", "{{ loop.index }}", NO), C("B:D", "{{ a.organization }}"),
-                C("E:G", "{{ a.role }}"), C("H", "{{ a.name }}", CENTER)], steps=(1, 2, 3))
+                C("E:G", "{{ a.role }}"), C("H", "{{ a.name }}", CENTER)])
 
     sh.numbered("Agenda", "agenda")
 
@@ -574,10 +512,9 @@ def build_minutes(ws: Worksheet) -> Sheet:
         sh.section("Discussion")
         with sh.each("d in discussion"):
             sh.put([Cell("A", "{{ loop.index }}", _with(NO, fill=LABEL_FILL)),
-                    C("B:H", "{{ d.topic }}", _with(VALUE_B, fill=LABEL_FILL))], steps=(1, 2, 3))
+                    C("B:H", "{{ d.topic }}", _with(VALUE_B, fill=LABEL_FILL))])
             with sh.when("d.notes"):
-                sh.put([Cell("A", None, NO), C("B:H", "{{ d.notes }}")],
-                       steps=(1, 2, 3, 4, 6, 9, 13))
+                sh.put([Cell("A", None, NO), C("B:H", "{{ d.notes }}")])
 
     sh.numbered("Decisions", "decisions")
 
@@ -595,7 +532,7 @@ def build_minutes(ws: Worksheet) -> Sheet:
         sh.section("Next Meeting")
         sh.put([C("A:B", label("Date and Time"), LABEL),
                 Cell("C:D", "{{ next_meeting.date }}", DATE_L),
-                Cell(f"E:{sh.last}", '{{ next_meeting.time or "" }}', VALUE)], steps=(1, 2))
+                Cell(f"E:{sh.last}", '{{ next_meeting.time or "" }}', VALUE)])
         sh.info(("Location", "{{ next_meeting.location }}"))
 
     with sh.when("outcome and (outcome.objective_met is not none or outcome.notes)"):
@@ -609,23 +546,19 @@ def build_minutes(ws: Worksheet) -> Sheet:
     sh.numbered("Attachments", "attachments")
 
     sh.gap(8)
-    clause = ('(_("If you have any objections, please reply by {date}; otherwise these minutes '
-              'are deemed confirmed.").format(date=confirm_by|date("long")) if confirm_by else '
-              '_("If you have any objections, please let us know; otherwise these minutes are '
-              'deemed confirmed."))')
-    clause_fit = ('confirm_by and _("If you have any objections, please reply by {date}; '
-                  'otherwise these minutes are deemed confirmed.") or _("If you have any '
-                  'objections, please let us know; otherwise these minutes are deemed confirmed.")')
-    sh.put([C(f"A:{sh.last}", f"{{{{ {clause} }}}}", CLAUSE, clause_fit)], steps=(1, 2, 3, 4),
-           size=9)
+    clause = ('{% if confirm_by %}{{ _("If you have any objections, please reply by {date}; '
+              'otherwise these minutes are deemed confirmed.").format(date=confirm_by|date("long")) }}'
+              '{% else %}{{ _("If you have any objections, please let us know; otherwise these '
+              'minutes are deemed confirmed.") }}{% endif %}')
+    sh.put([C(f"A:{sh.last}", clause, CLAUSE)], size=9)
     sh.page("Meeting Minutes", job_ref())
     return sh
 
 
 # A creative order is a "Creative Brief"; research and media orders are "Work Orders"
 # followed by the order type (as in the Word template).
-BRIEF_KIND = ('{{ _("Creative Brief") if order_type == "creative" else '
-              '_("Work Order") ~ " · " ~ (order_type_label or order_type) }}')
+BRIEF_KIND = ('{% if order_type == "creative" %}{{ _("Creative Brief") }}{% else %}'
+              '{{ _("Work Order") }} · {{ order_type_label or order_type }}{% endif %}')
 
 
 def build_brief(ws: Worksheet) -> Sheet:
@@ -650,14 +583,11 @@ def build_brief(ws: Worksheet) -> Sheet:
         sh.info(("Contact", "{{ client.get('contact') }}"),
                 ("Email", "{{ client.get('email') }}", EMAIL))
     with sh.when("budget and budget.amount is not none"):
-        # The amount as a number: #,##0 for KRW/TWD, #,##0.00 for the others.
-        for cond, style in ((f"(budget.currency or '') in {WHOLE_UNIT_CURRENCIES}", WHOLE),
-                            (f"(budget.currency or '') not in {WHOLE_UNIT_CURRENCIES}", CENTS)):
-            with sh.when(cond):
-                sh.put([C("A:B", label("Budget"), LABEL),
-                        Cell("C:D", "{{ budget.amount }}", _with(style, bold=True)),
-                        Cell("E", '{{ budget.currency or "" }}', CENTER),
-                        C(f"F:{sh.last}", "{{ budget.note }}")], steps=(1, 2, 3))
+        # The amount as the Word template shows it (₩3,850,000 / ¥1,680.32): one row
+        # for every currency, whatever its minor unit.
+        sh.put([C("A:B", label("Budget"), LABEL),
+                Cell("C:E", "{{ budget.amount|money(budget.currency) }}", _with(VALUE_B, h="right")),
+                C(f"F:{sh.last}", "{{ budget.note }}")])
 
     with sh.when("background or objective or target_audience or insight or key_message "
                  "or reason_to_believe or tone"):
@@ -719,7 +649,7 @@ def build_weekly(ws: Worksheet) -> Sheet:
     sh.info(("Client", "{{ client.name }}"), ("Project", "{{ project }}"))
     sh.put([C("A:B", label("Period"), LABEL), Cell("C", "{{ week_start }}", DATE_L),
             Cell("D", "{{ week_end }}", DATE_L), C("E:F", label("Week"), LABEL),
-            C("G:H", "{{ week_label }}")], steps=(1, 2))
+            C("G:H", "{{ week_label }}")])
     sh.info(("Reported By", "{{ author }}"), ("Team", "{{ team }}"))
     sh.info(("To", "{{ recipient }}"), ("Report Date", "{{ send_at }}", DATETIME_L))
     sh.text_block("Summary", "summary")
@@ -795,7 +725,7 @@ def build_weekly(ws: Worksheet) -> Sheet:
 
     with sh.when("remarks"):
         sh.section("Remarks")
-        sh.put([C(f"A:{sh.last}", "{{ remarks }}")], steps=(1, 2, 3, 4, 6, 9))
+        sh.put([C(f"A:{sh.last}", "{{ remarks }}")])
     sh.page("Weekly Report", '{{ week_label }}')
     return sh
 
@@ -845,24 +775,18 @@ def build_signoff(ws: Worksheet) -> Sheet:
     sh.put([C("A:B", label("Acceptance Result"), LABEL),
             C("C:D", boxes[0][0], VALUE_B, boxes[0][1]),
             C("E:F", boxes[1][0], VALUE_B, boxes[1][1]),
-            C(f"G:{sh.last}", boxes[2][0], VALUE_B, boxes[2][1])], steps=(1, 2, 3))
+            C(f"G:{sh.last}", boxes[2][0], VALUE_B, boxes[2][1])])
     with sh.when("remarks"):
         sh.info(("Remarks", "{{ remarks }}"))
     statement = (
-        '{{ _("We have inspected the deliverable above and do not accept it, for the reasons '
-        'given in the remarks.") if acceptance == "rejected" else _("We have inspected the '
-        'deliverable above and accept it subject to the conditions given in the remarks.") '
-        'if acceptance == "conditional" else _("We have inspected the deliverable above and '
-        'confirm that it is accepted.") }}')
+        '{% if acceptance == "rejected" %}{{ _("We have inspected the deliverable above and do '
+        'not accept it, for the reasons given in the remarks.") }}'
+        '{% elif acceptance == "conditional" %}{{ _("We have inspected the deliverable above and '
+        'accept it subject to the conditions given in the remarks.") }}'
+        '{% else %}{{ _("We have inspected the deliverable above and confirm that it is '
+        'accepted.") }}{% endif %}')
     sh.gap(6)
-    statement_fit = (
-        '(acceptance == "rejected" and _("We have inspected the deliverable above and do not '
-        'accept it, for the reasons given in the remarks.")) or (acceptance == "conditional" and '
-        '_("We have inspected the deliverable above and accept it subject to the conditions given '
-        'in the remarks.")) or _("We have inspected the deliverable above and confirm that it is '
-        'accepted.")')
-    sh.put([C(f"A:{sh.last}", statement, _with(CLAUSE, size=10, bold=True, h="center"),
-              statement_fit)], steps=(1, 2, 3))
+    sh.put([C(f"A:{sh.last}", statement, _with(CLAUSE, size=10, bold=True, h="center"))])
     sh.gap(6)
 
     # Signature blocks: client (left) and agency (right).
@@ -894,9 +818,10 @@ def build_invoice(ws: Worksheet) -> Sheet:
     sh.letterhead("A:F", "G")
     sh.title_with_boxes("Invoice Request", "A:D", [("E:F", "Requester", "requested_by"),
                                                    ("G", "Team Lead", None), ("H", "Finance", None)])
-    invoice_type = ('{{ {"standard": _("Tax invoice (VAT)"), "general": _("Ordinary invoice"), '
-                    '"zero_rated": _("Zero-rated invoice"), "exempt": _("Tax-exempt invoice")}'
-                    '[invoice_type] if invoice_type else none }}')
+    invoice_type = choice("invoice_type", (("standard", "Tax invoice (VAT)"),
+                                           ("general", "Ordinary invoice"),
+                                           ("zero_rated", "Zero-rated invoice"),
+                                           ("exempt", "Tax-exempt invoice")))
     sh.section("Invoice Details")
     sh.info(("Request No.", "{{ request_number }}"), ("Job No.", "{{ job_number }}", VALUE_B))
     sh.info(("Contract No.", "{{ contract_number }}"),
@@ -973,9 +898,7 @@ def build_invoice(ws: Worksheet) -> Sheet:
     sh.gap(6)
     words = ('{{ amount_words }}{% if amount_words_secondary %}\n{{ amount_words_secondary }}'
              '{% endif %}  ({{ total|money(currency) }})')
-    words_fit = ('amount_words ~ "\\n" ~ (amount_words_secondary or "") ~ "  (" ~ '
-                 '(total|money(currency)) ~ ")"')
-    sh.info(("Amount in Words", words, VALUE_B, words_fit))
+    sh.info(("Amount in Words", words, VALUE_B))
 
     sh.section("Payment")
     sh.info(("Payment Terms",
@@ -984,8 +907,7 @@ def build_invoice(ws: Worksheet) -> Sheet:
     with sh.when("company.bank and company.bank.account"):
         account = ('{{ [company.bank.name, company.bank.account]|select|join("  ") }}'
                    '{% if company.bank.swift %}  (SWIFT {{ company.bank.swift }}){% endif %}')
-        account_fit = '[company.bank.name, company.bank.account, company.bank.swift]|select|join("  ")'
-        sh.info(("Payment Account", account, VALUE_B, account_fit))
+        sh.info(("Payment Account", account, VALUE_B))
         sh.info(("Account Holder",
                  "{{ company.bank.holder or company.legal_name or company.name }}"))
 

@@ -3,7 +3,9 @@
 Every builder writes one ``templates/<kind>/<kind>.docx`` with python-docx; this module
 holds what they share: the page, the styles, tables and cells, the letterhead, the
 running header, the footer with "Page X of Y", signature boxes, and a deterministic
-save.
+save. The builders are scaffolding: the committed .docx files are the source of truth,
+edited in Word or LibreOffice (running a builder overwrites such edits; compare with
+``tools/dump_template.py``).
 
 What must stay true for every template built with it:
 - Every Jinja tag is written as one whole run, so the template is clean for any
@@ -675,13 +677,16 @@ def letterhead(doc: Document) -> None:
     # Short lines, each shown only when known: who (legal name, representative, tax
     # ID), where, how to reach.
     other_legal = "company.legal_name and company.legal_name != company.name"
+    # Each piece after the first shown starts with its separator.
+    who = (f'{{% if {other_legal} %}}{{{{ company.legal_name }}}}{{% endif %}}'
+           '{% if company.representative %}'
+           f'{{% if {other_legal} %}}  ·  {{% endif %}}'
+           f'{{{{ {primary_label("Representative")} }}}}\u00a0{{{{ company.representative }}}}'
+           '{% endif %}{% if company.tax_id %}'
+           f'{{% if {other_legal} or company.representative %}}  ·  {{% endif %}}'
+           f'{{{{ {primary_label("Tax ID")} }}}}\u00a0{{{{ company.tax_id }}}}{{% endif %}}')
     lines = [
-        (f"{other_legal} or company.representative or company.tax_id",
-         (f'{{{{ [company.legal_name if {other_legal} else "", '
-          f'({primary_label("Representative")} ~ "\u00a0" ~ company.representative)'
-          ' if company.representative else "", '
-          f'({primary_label("Tax ID")} ~ "\u00a0" ~ company.tax_id) if company.tax_id else ""]'
-          '|select|join("  ·  ") }}')),
+        (f"{other_legal} or company.representative or company.tax_id", who),
         ("company.address", "{{ company.address }}"),
         ("company.phone or company.email or company.website",
          '{{ [company.phone, company.email, company.website]|select|join("  ·  ") }}'),

@@ -50,7 +50,8 @@ def normalized_xml(data: bytes) -> str:
         if el.tail is not None and not el.tail.strip():
             el.tail = None
     etree.indent(root, space="  ")
-    return etree.tostring(root, encoding="unicode")
+    text: str = etree.tostring(root, encoding="unicode")
+    return text
 
 
 # -- Excel -------------------------------------------------------------------------------

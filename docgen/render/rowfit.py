@@ -36,15 +36,17 @@ from .sml import S
 # Calibri 11 (the fonts templates start from); a pixel is 0.75 pt at 96 dpi.
 DIGIT_PX = 7.0
 PT_PER_PX = 0.75
-CELL_PADDING_PT = 4.5  # left + right inner margin and the grid line
+CELL_PADDING_PT = 3.0  # left + right inner margin and the grid line
 INDENT_PT = 9.0  # one indent level: three spaces of the default font (Excel)
 DEFAULT_COL_WIDTH = 8.43  # characters, Excel's default without <sheetFormatPr>
 DEFAULT_ROW_HEIGHT = 15.0
 LINE_FACTOR = 1.3  # Latin faces: Arial 10 pt rows are 12.75 pt in Excel
 CJK_LINE_FACTOR = 1.45  # Noto Sans CJK / Malgun Gothic lines are ~1.45 em
 ROW_PADDING_PT = 4.0
-WRAP_SLACK = 0.94  # a reader's font may be a little wider than the estimate
-BOLD_FACTOR = 1.06
+# CJK characters are one em in every face; Latin widths vary by face, so they count
+# a little wider than the table (a reader's font may be wider than Arial).
+LATIN_SLACK = 1 / 0.94
+BOLD_FACTOR = 1.06  # bold Latin; bold CJK keeps its one em
 
 # Advance widths (em) of ASCII characters in a typical sans-serif face (Arial /
 # Liberation Sans; Noto Sans CJK's Latin is close); anything else not wide: 0.6.
@@ -59,7 +61,7 @@ _ASCII_EM.update(_WIDE_LATIN)
 
 
 def char_em(ch: str) -> float:
-    """The advance width of ``ch`` in em (see the table above)."""
+    """The advance width of ``ch`` in em (see the table above), before slack."""
     found = _ASCII_EM.get(ch)
     if found is not None:
         return found
@@ -83,8 +85,9 @@ def is_wide(ch: str) -> bool:
     return ord(ch) >= 0x1100 and unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-def _paragraph_lines(text: str, avail: float) -> int:
-    """Lines that one paragraph (no line breaks) takes at ``avail`` em per line."""
+def _paragraph_lines(text: str, avail: float, latin: float) -> int:
+    """Lines that one paragraph (no line breaks) takes at ``avail`` em per line; a
+    character that is not wide counts ``latin`` times its table width."""
     lines, line, word, space = 1, 0.0, 0.0, 0.0
 
     def place(width: float) -> None:
@@ -104,17 +107,18 @@ def _paragraph_lines(text: str, avail: float) -> int:
             if word:
                 place(space + word if line else word)
                 word, space = 0.0, 0.0
-            space += char_em(" ")
+            space += char_em(" ") * latin
             continue
-        w = char_em(ch)
         if _breaks_anywhere(ch):
+            w = char_em(ch)
             if word:
                 place(space + word if line else word)
                 word, space = 0.0, 0.0
             place(space + w if line else w)
             space = 0.0
             continue
-        word += w
+        w = char_em(ch)
+        word += w if w == 1.0 and is_wide(ch) else w * latin
     if word:
         place(space + word if line else word)
     return lines
@@ -126,11 +130,11 @@ def text_lines(text: str, width_pt: float, size_pt: float, bold: bool = False) -
     width, inside the padding) at ``size_pt``: explicit breaks and word wrap."""
     if not text:
         return 1
-    em = size_pt * (BOLD_FACTOR if bold else 1.0)
-    avail = max(width_pt * WRAP_SLACK / em, 1.0)
+    avail = max(width_pt / size_pt, 1.0)
     if len(text) * 1.0 <= avail and "\n" not in text:
-        return 1  # fits even if every character were wide (the common short value)
-    return sum(_paragraph_lines(p, avail) for p in text.replace("\r", "").split("\n"))
+        return 1  # fits even if every character were one em (the common short value)
+    latin = LATIN_SLACK * (BOLD_FACTOR if bold else 1.0)
+    return sum(_paragraph_lines(p, avail, latin) for p in text.replace("\r", "").split("\n"))
 
 
 def line_height(size_pt: float, east_asian: bool) -> float:

@@ -1,9 +1,10 @@
 """The Excel engine sizes rows for their rendered wrapped text (docgen/render/rowfit.py).
 
 Expected heights are worked out by hand from the model the module documents: a
-column of width w holds w × 7 px × 0.75 pt, less 4.5 pt of padding, times 0.94 of
-slack; Latin letters are 0.56 em, a space 0.28 em, CJK characters 1 em; a line is
-1.3 × the size (1.45 × for CJK text or a CJK locale) and a row adds 4 pt.
+column of width w holds w × 7 px × 0.75 pt, less 3 pt of padding; CJK characters are
+1 em, Latin letters 0.56 em and a space 0.28 em, both over 0.94 of slack (× 1.06 in
+bold); a line is 1.3 × the size (1.45 × for CJK text or a CJK locale) and a row adds
+4 pt.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from docgen.render import rowfit
 from docgen.template import Template
 
 WRAP = Alignment(wrap_text=True, vertical="top")
-# Column A: 20 characters = 105 pt, usable (105 - 4.5) × 0.94 = 94.47 pt = 9.447 em at
-# 10 pt. Columns C and D: 10 characters each (45.12 pt usable alone = 4.51 em).
+# Column A: 20 characters = 105 pt, usable 102 pt = 10.2 em at 10 pt. Columns C and D:
+# 10 characters each (49.5 pt usable alone = 4.95 em; merged 10.2 em).
 HANGUL_14 = "가나다라마바사아자차카타파하"  # one Korean "word" of 14 em: 2 lines
-HAN_20 = "我们在会议上讨论了新产品的推广计划和预算"  # 20 Han, 9 a line: 3 lines
-LATIN_4_WORDS = "aaaa aaaa aaaa aaaa"  # 2.24 em words: three fit a line (7.28), not four
+HAN_20 = "我们在会议上讨论了新产品的推广计划和预算"  # 20 Han, 10 a line: 2 lines
+HAN_25 = HAN_20 + "和时间安排"  # 3 lines
+LATIN_4_WORDS = "aaaa aaaa aaaa aaaa"  # 2.383 em words: three fit a line (7.745), not four
 
 
 def book(cells: dict[str, Any], *, merges: tuple[str, ...] = (), heights: Optional[dict[int, float]] = None,
@@ -59,8 +61,8 @@ def render(template: bytes, ctx: dict[str, Any], locale: Optional[str] = None) -
 
 @pytest.mark.parametrize("text, locale, expected", [
     (HANGUL_14, "ko", 33.0),          # 4 + 2 × 14.5
-    (HAN_20, "zh-CN", 47.5),          # 4 + 3 × 14.5
-    (HAN_20, "zh-TW", 47.5),
+    (HAN_25, "zh-CN", 47.5),          # 4 + 3 × 14.5
+    (HAN_20, "zh-TW", 33.0),
     (LATIN_4_WORDS, "en", 30.0),      # 4 + 2 × 13
     (LATIN_4_WORDS, "ko", 33.0),      # a CJK locale's face has taller lines
     (HANGUL_14, "en", 33.0),          # CJK text in an English document: CJK lines
@@ -79,13 +81,14 @@ def test_text_on_one_line_keeps_the_height(text: str) -> None:
 
 
 def test_merged_cells_sum_their_columns() -> None:
-    # C alone holds 4.51 em: "aaaa aaaa aaaa" takes 3 lines; merged C:D (9.96 em) one.
+    # C alone holds 4.95 em: "aaaa aaaa aaaa" (5.06 em for two words) takes 3 lines;
+    # merged C:D (10.2 em) one.
     alone = render(book({"C1": "{{ v }}"}), {"v": "aaaa aaaa aaaa"}, "en")
     merged = render(book({"C1": "{{ v }}"}, merges=("C1:D1",)), {"v": "aaaa aaaa aaaa"}, "en")
     assert heights(alone)[1] == 43.0  # 4 + 3 × 13
     assert heights(merged)[1] is None or heights(merged)[1] == 15  # untouched
     long = render(book({"C1": "{{ v }}"}, merges=("C1:D1",)), {"v": LATIN_4_WORDS * 2}, "en")
-    # 7 words (the middle pair joins: "aaaaaaaa", 4.48 em): 3 + 2 + 2 a line
+    # 7 words (the middle pair joins: "aaaaaaaa", 4.77 em): 3 + 3 + 1 a line
     assert heights(long)[1] == 43.0
 
 
@@ -102,10 +105,10 @@ def test_the_template_height_is_a_minimum() -> None:
 
 
 def test_font_size_and_weight_count() -> None:
-    # 14 pt: 94.47 / 14 = 6.75 em a line; "aaaa aaaa aaaa" (7.28 em) takes 2 lines.
+    # 14 pt: 102 / 14 = 7.29 em a line; "aaaa aaaa aaaa" (7.745 em) takes 2 lines.
     out = render(book({"A1": "{{ v }}"}, size=14), {"v": "aaaa aaaa aaaa"}, "en")
     assert heights(out)[1] == 40.5  # 4 + 2 × 18.2 = 40.4, up to a quarter point
-    # bold 10 pt: 9.447 / 1.06 = 8.91 em a line; "aaaa aaaa aaaa aaa" is 9.24 em
+    # "aaaa aaaa aaaa aaa" is 9.83 em: one line of 10.2; bold (× 1.06) 10.42 em, two
     out = render(book({"A1": "{{ v }}"}, bold=True), {"v": "aaaa aaaa aaaa aaa"}, "en")
     assert heights(out)[1] == 30.0
     out = render(book({"A1": "{{ v }}"}), {"v": "aaaa aaaa aaaa aaa"}, "en")
@@ -113,26 +116,26 @@ def test_font_size_and_weight_count() -> None:
 
 
 def test_only_wrapping_tagged_rows_are_resized() -> None:
-    long = HAN_20 * 2
+    long = HAN_20 * 2  # 40 Han: 4 lines
     static = render(book({"A1": long, "A2": "{{ v }}"}), {"v": "x"}, "zh-CN")
     assert heights(static)[1] in (None, 15)  # no tag in the row: as the author left it
     nowrap = render(book({"A1": "{{ v }}"}, wrap=False), {"v": long}, "zh-CN")
     assert heights(nowrap)[1] in (None, 15)
     # a static wrapped label in a row with a tagged value counts too
     label = render(book({"A1": long, "B1": "{{ v }}"}), {"v": "x"}, "zh-CN")
-    assert heights(label)[1] == 76.5  # 40 Han, 9 a line: 5 lines, 4 + 5 × 14.5
+    assert heights(label)[1] == 62.0  # 4 + 4 × 14.5
 
 
 def test_loop_rows_are_sized_each_by_its_own_text() -> None:
     data = book({"A1": "{%tr for x in xs %}{{ x }}{%tr endfor %}", "A2": "end"})
-    out = render(data, {"xs": ["one", HAN_20, "a\nb"]}, "zh-CN")
+    out = render(data, {"xs": ["one", HAN_25, "a\nb"]}, "zh-CN")
     h = heights(out)
     assert (h[1] in (None, 15), h[2], h[3]) == (True, 47.5, 33.0)
-    assert render(data, {"xs": ["one", HAN_20, "a\nb"]}, "zh-CN") == out  # deterministic
+    assert render(data, {"xs": ["one", HAN_25, "a\nb"]}, "zh-CN") == out  # deterministic
 
 
 def test_grown_rows_are_marked_custom() -> None:
-    out = render(book({"A1": "{{ v }}"}), {"v": HAN_20}, "zh-CN")
+    out = render(book({"A1": "{{ v }}"}), {"v": HAN_25}, "zh-CN")
     with zipfile.ZipFile(io.BytesIO(out)) as zf:
         xml = zf.read("xl/worksheets/sheet1.xml").decode()
     assert '<row r="1" ht="47.5" customHeight="1">' in xml
@@ -143,6 +146,8 @@ def test_line_counts() -> None:
     assert lines("", 94.47, 10) == 1
     assert lines(HANGUL_14, 94.47, 10) == 2
     assert lines("가나다 라마바 사아자 차카타 파하", 94.47, 10) == 2  # breaks at spaces
-    assert lines(HAN_20, 94.47, 10) == 3
-    assert lines("x" * 40, 94.47, 10) == 3  # a long word is cut: 22.4 em / 9.447
+    assert lines(HAN_25, 94.47, 10) == 3  # 9 a line
+    assert lines(HAN_20 * 2, 94.47, 10, bold=True) == 5  # bold CJK keeps one em
+    assert lines("序号", 18.8, 9) == 1  # a narrow column's header: 2 em in 2.09
+    assert lines("x" * 40, 94.47, 10) == 3  # a long word is cut: 23.8 em / 9.447
     assert lines("회의록 / 会议纪要", 94.47, 10) == 1
