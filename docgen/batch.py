@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar, Union
 
 from . import kinds as kinds_mod
-from .enrich import build_context
 from .errors import (
     DocgenWarning,
     InputError,
@@ -43,7 +42,7 @@ from .errors import (
     ValidationFailed,
 )
 from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
-from .inputs import PathKey, Record, format_path, read_data
+from .inputs import PathKey, Record, SourceMap, format_path, read_data
 from .kinds import Kind
 from .messages import N_
 from .output import (
@@ -53,9 +52,9 @@ from .output import (
     sanitize,
     write_atomic,
 )
-from .pipeline import check_name, load_templates, validator
+from .api import fonts_for, load_templates, record_context, render_templates, validator
+from .pipeline import check_name
 from .profile import Profile
-from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
 from .template import Template
 
@@ -398,7 +397,7 @@ def run_batch(
     out = Path(out_dir)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
-    fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
+    fonts = fonts_for(profile)
     template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
     results = _execute(job_list, template_paths, fonts, out, list(formats), force,
                        jobs or os.cpu_count() or 1, progress, kind, profile, missing)
@@ -418,9 +417,7 @@ def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats:
     targets: list[Path] = []
     for position, (src, loc) in enumerate(valid):
         rec = src.record
-        context = build_context(rec.data, kind.schema, locale=loc, compute=kind.compute,
-                                profile=profile, data_file=rec.source.file)
-        stem = output_name(name or kind.default_name, context)
+        stem = output_name(name or kind.default_name, record_context(kind, rec, loc, profile))
         unique, n = stem, 1
         while unique.casefold() in used:  # two clients with one name: never overwrite
             n += 1
@@ -478,12 +475,12 @@ def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
         kind: Kind = _WORKER["kind"]
         for job in jobs:
             locale = DocLocale.parse(job.locale)
-            context = build_context(job.data, kind.schema, locale=locale, compute=kind.compute,
-                                    profile=_WORKER["profile"], data_file=job.data_file)
+            context = record_context(kind, Record(job.data, SourceMap(job.data_file or "")),
+                                     locale, _WORKER["profile"])
             files: list[tuple[str, str]] = []
-            for fmt, tpl in templates.items():
-                data = tpl.render(context, locale, fonts=_WORKER["fonts"], base_dir=job.base_dir,
-                                  missing=_WORKER["missing"])
+            rendered = render_templates(templates, context, locale, fonts=_WORKER["fonts"],
+                                        base_dir=job.base_dir, missing=_WORKER["missing"])
+            for fmt, data in rendered.items():
                 if fmt in formats:
                     target = out / f"{job.stem}.{fmt}"
                     write_atomic(target, data, force, durable=False)

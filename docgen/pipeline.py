@@ -5,16 +5,26 @@ these, prints and maps errors to exit codes. Library users can call them directl
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import yaml
 
-from . import kinds as kinds_mod
-from .enrich import build_context
-from .errors import InputError, Problem, SourceLocation, UsageError, ValidationFailed
-from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
+from .api import (
+    FORMATS,
+    check_formats,
+    document_locale,
+    fonts_for,
+    get_kind,
+    load_templates,
+    message_locale,
+    pdf_of,
+    prepare,
+    render_templates,
+    validator,
+)
+from .errors import InputError, Problem, SourceLocation, UsageError
+from .i18n.locale import DocLocale, UnknownLocale
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
 from .messages import N_
@@ -26,23 +36,12 @@ from .output import (
     write_atomic,
 )
 from .profile import Profile
-from .render.fonts import DEFAULT_EAST_ASIAN_FONTS
-from .rules import RuleOptions
 from .sheets import SHEET_SUFFIXES, find_field, header_index
 from .template import Template
-from .validation import Validator
 
-FORMATS = ("docx", "xlsx", "pdf")
-
-
-def get_kind(name: str, profile: Optional[Profile] = None) -> Kind:
-    """The kind ``name``: built-in, or the profile's user kind or overlay."""
-    kind = kinds_mod.get(name, profile)
-    if kind is None:
-        raise UsageError("unknown kind '{kind}' (available: {available})", code="kind",
-                         params={"kind": name,
-                                 "available": ", ".join(kinds_mod.available(profile))})
-    return kind
+__all__ = ["FORMATS", "check_name", "document_locale", "fill", "get_kind", "load_templates",
+           "message_locale", "parse_formats", "parse_locale", "record_locale", "render_file",
+           "sample_text", "schema_of", "validate_files", "validate_records", "validator"]
 
 
 def parse_locale(text: Optional[str], where: Optional[SourceLocation] = None) -> Optional[DocLocale]:
@@ -59,12 +58,7 @@ def parse_locale(text: Optional[str], where: Optional[SourceLocation] = None) ->
 
 
 def parse_formats(text: str) -> list[str]:
-    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise UsageError("unknown format '{format}' (use docx, xlsx, pdf)", code="format",
-                         params={"format": ",".join(bad) or text})
-    return list(dict.fromkeys(formats))
+    return check_formats(text.split(","))
 
 
 def record_locale(record: Record, option: Optional[DocLocale],
@@ -74,37 +68,6 @@ def record_locale(record: Record, option: Optional[DocLocale],
     unknown record locale is an input error at that field."""
     return document_locale(option, record.data.get("locale"), profile_default,
                            record.source.locate(("locale",)))
-
-
-def document_locale(option: Optional[DocLocale], record_value: Any,
-                    profile_default: Optional[str],
-                    where: Optional[SourceLocation] = None) -> DocLocale:
-    """:func:`resolve`, its :class:`UnknownLocale` turned into the user's error: a bad
-    record value is an input error (located), a bad $DOCGEN_LOCALE a usage error."""
-    try:
-        return resolve(option, record_value if isinstance(record_value, str) else None,
-                       profile_default)
-    except UnknownLocale as exc:
-        message = N_("unknown locale '{locale}' (use ko, zh-CN, zh-TW, en, or A+B)")
-        if exc.source == "record":
-            raise InputError(message, where, code="locale", params={"locale": exc.text}) from None
-        raise UsageError(message, code="locale", params={"locale": exc.text}) from None
-
-
-def message_locale(record: Optional[Record], option: Optional[DocLocale],
-                   profile: Optional[Profile]) -> DocLocale:
-    """The language to report ``record``'s problems in: the same policy, a value that
-    names no locale skipped (it is itself one of the problems)."""
-    value = record.data.get("locale") if record is not None else None
-    return resolve_leniently(option, value if isinstance(value, str) else None,
-                             profile.default_locale if profile else None)
-
-
-def validator(kind: Kind, locale: Optional[DocLocale],
-              profile: Optional[Profile] = None) -> Validator:
-    """The validator of ``kind``: schema, the kind's rules, the profile's settings."""
-    options = RuleOptions.from_pattern(profile.job_number_pattern if profile else None)
-    return Validator(kind.schema, locale, rules=kind.rules, options=options)
 
 
 def validate_records(kind: Kind, records: Sequence[Record], locale: Optional[DocLocale],
@@ -179,23 +142,15 @@ def render_file(
         check_name(kind, name)
     profile = profile or Profile()
     record = read_record(file)
-    problems = validator(kind, message_locale(record, locale, profile), profile).validate(
-        record.data, record.source)
-    errors = [p for p in problems if p.is_error]
-    if errors:
-        raise ValidationFailed(problems)
-    loc = record_locale(record, locale, profile.default_locale)
+    ready = prepare(kind, record, locale=locale, profile=profile)
     wanted = list(formats)
-    templates = load_templates(kind, wanted, template, loc)
-    context = build_context(record.data, kind.schema, locale=loc, compute=kind.compute,
-                            profile=profile, data_file=record.source.file)
-    stem = output_name(name or kind.default_name, context)
+    templates = load_templates(kind, wanted, template, ready.locale)
+    stem = output_name(name or kind.default_name, ready.context)
     out = Path(out_dir)
     paths = plan_outputs(out, stem, wanted, force)
-    fonts = {**DEFAULT_EAST_ASIAN_FONTS, **profile.fonts}
-    base = Path(record.source.file).parent
-    rendered = {fmt: tpl.render(context, loc, fonts=fonts, base_dir=base, missing=missing)
-                for fmt, tpl in templates.items()}
+    rendered = render_templates(templates, ready.context, ready.locale,
+                                fonts=fonts_for(profile),
+                                base_dir=Path(record.source.file).parent, missing=missing)
     written: list[Path] = []
     try:
         for fmt in wanted:
@@ -244,36 +199,8 @@ def check_name(kind: Kind, pattern: str) -> None:
     check_name_pattern(pattern, name_fields_of(kind), suggest)
 
 
-def load_templates(kind: Kind, formats: Sequence[str],
-                   template: Optional[Union[str, Path]] = None,
-                   locale: Optional[DocLocale] = None) -> dict[str, Template]:
-    """The compiled template for each document format needed (PDF comes from Word);
-    a locale-specific built-in template wins over the shared one."""
-    needed = {"docx" if f == "pdf" else f for f in formats}
-    custom = Template(template) if template else None
-    if custom is not None and custom.format not in needed:
-        raise UsageError("--template is a .{fmt} template, but no {fmt} output was asked "
-                         "for (-f)", code="format", params={"fmt": custom.format})
-    out: dict[str, Template] = {}
-    for fmt in sorted(needed):
-        if custom is not None and custom.format == fmt:
-            out[fmt] = custom
-            continue
-        path = kind.template_path(fmt, locale.code if locale else None)
-        if not path.is_file():
-            raise UsageError("the {kind} kind has no built-in {fmt} template", code="format",
-                             params={"kind": kind.name, "fmt": fmt})
-        out[fmt] = Template(path)
-    return out
-
-
 def _write_pdf(docx: bytes, target: Path, stem: str, force: bool) -> Path:
-    from .convert import to_pdf
-    with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
-        src = Path(tmp) / f"{stem}.docx"
-        src.write_bytes(docx)
-        (pdf,) = to_pdf([src], Path(tmp) / "out")
-        write_atomic(target, pdf.read_bytes(), force)
+    write_atomic(target, pdf_of(docx, stem), force)
     return target
 
 

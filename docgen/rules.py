@@ -17,7 +17,7 @@ from .i18n.locale import DocLocale, UnknownLocale
 from .inputs import PathKey
 from .messages import N_
 from .taxid import check_tax_id
-from .validation import parse_date, parse_time
+from .values import parse_date, parse_time
 
 # Job numbers as agencies write them: CLIENT-YYYY-NNNN (HL-2026-0417), the client
 # code 2–10 letters or digits. docgen.toml [defaults] job_number_pattern replaces it.

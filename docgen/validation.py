@@ -22,6 +22,8 @@ from .i18n.locale import DocLocale
 from .i18n.money import GROUPED_NUMBER
 from .inputs import PathKey, SourceMap, format_path
 from .messages import N_, tr
+from .values import parse_date as parse_date  # also imported from here
+from .values import parse_time as parse_time
 
 if TYPE_CHECKING:
     from .rules import RuleOptions
@@ -33,31 +35,6 @@ _TYPE_NAMES = {
     "string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"),
     "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a group of fields"),
 }
-
-
-def parse_date(value: Any) -> Optional[dt.date]:
-    """An ISO ``YYYY-MM-DD`` date (or a date object) that exists, else None."""
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and _DATE_RE.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def parse_time(value: Any) -> Optional[dt.time]:
-    """An ``HH:MM`` time (or a time object) that exists, else None."""
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, str):
-        m = _TIME_RE.match(value.strip())
-        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
-            return dt.time(int(m.group(1)), int(m.group(2)))
-    return None
 
 
 def resolve_image(value: str, data_file: Optional[str]) -> Optional[Path]:
