@@ -15,14 +15,14 @@ from lxml import etree
 from markupsafe import Markup
 
 from ..errors import DocgenWarning, SourceLocation, TemplateError
-from ..i18n.catalog import strip_language_marks
+from ..i18n.catalog import SECONDARY_OPEN, strip_language_marks
 from . import formula as fx
 from .docx import template_line
 from .environment import make_environment, syntax_detail
 from .book import Book
 from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
-from .rowfit import FitCell, SheetGeometry, plan_row
+from .rowfit import FitCell, SheetGeometry, plan_row, text_lines
 from .rowmap import IterKey, RowMap
 from .sml import PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
 from .wordml import normalize_delimiters
@@ -109,6 +109,7 @@ class Cell:
     expr_source: str = ""  # the expression of an expr cell
     runs: Sequence[str] = ()  # rich text: each run's <rPr> XML ("" for none)
     jinja: str = ""  # rich text: ``source`` with the run marks (what is compiled)
+    fit: Optional[FitCell] = None  # a wrapping cell of a row sized by its text
 
 
 @dataclass
@@ -309,6 +310,8 @@ class SheetTemplate:
                                 fonts)
             if not row.fits:
                 continue
+            for fit in row.fits:
+                row.cells[fit.position].fit = fit
             found = _HT.search(row.attrs)
             try:
                 row.min_height = float(found.group(1)) if found else geometry.default_row_height
@@ -794,6 +797,8 @@ class SheetTemplate:
         if cell.runs:
             xml, plain = self._rich_xml(cell, value, number)
             return OutCell(cell, xml, plain, key)
+        if cell.fit is not None and isinstance(value, str) and SECONDARY_OPEN in value:
+            value = _stack_languages(value, cell.fit)
         text = finalize_text(value)
         if len(text) > MAX_CELL_CHARS:
             self._warn_cut(cell, number)
@@ -809,6 +814,20 @@ class SheetTemplate:
                 where, text = self.header_names[ident]
                 raise self.book.runtime_error(exc, self.name, where, text) from exc
         return out
+
+
+_BILINGUAL_SEPARATOR = " / " + SECONDARY_OPEN
+
+
+def _stack_languages(text: str, fit: FitCell) -> str:
+    """A bilingual label ("회의록 / 会议纪要") too long for one line of its wrapping
+    cell: each language on a line of its own, so that neither is broken mid-word."""
+    if _BILINGUAL_SEPARATOR not in text:
+        return text
+    plain = strip_language_marks(text)
+    if text_lines(plain, fit.width_pt, fit.font.size, fit.font.bold) < 2:
+        return text
+    return text.replace(_BILINGUAL_SEPARATOR, "\n" + SECONDARY_OPEN)
 
 
 def _as_written(c_el: etree._Element) -> str:
