@@ -78,6 +78,13 @@ def _quiet_profile() -> Optional[Profile]:
         return None
 
 
+def _kinds_profile() -> Profile:
+    """./docgen.toml for commands that look a kind up: its [kinds] may define the kind,
+    so a broken profile is reported (every problem, exit 1) rather than hidden behind
+    "unknown kind"."""
+    return load_profile(find_config(None))
+
+
 # --- printing: one printer for problems, one JSON shape -----------------------------------
 
 def print_problems(problems: Sequence[Problem], locale: DocLocale) -> None:
@@ -253,7 +260,7 @@ def main() -> None:
 @locale_option
 def kinds_cmd(locale: Optional[DocLocale]) -> None:
     """List document kinds with their localized names."""
-    profile = _quiet_profile()  # its [kinds] path adds the user kinds
+    profile = _kinds_profile()  # its [kinds] path adds the user kinds
     loc = _speak(locale, profile=profile)
     for name in kinds_mod.available(profile):
         kind = kinds_mod.get(name, profile)
@@ -266,7 +273,7 @@ def kinds_cmd(locale: Optional[DocLocale]) -> None:
 @kind_argument
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema of KIND's input."""
-    profile = _quiet_profile()
+    profile = _kinds_profile()
     _speak(None, profile=profile)
     click.echo(json.dumps(pipeline.schema_of(kind, profile), ensure_ascii=False, indent=2))
 
@@ -276,7 +283,7 @@ def schema_cmd(kind: str) -> None:
 @locale_option
 def sample_cmd(kind: str, locale: Optional[DocLocale]) -> None:
     """Print a valid sample input of KIND (YAML)."""
-    profile = _quiet_profile()
+    profile = _kinds_profile()
     _speak(locale, profile=profile)
     click.echo(pipeline.sample_text(kind, locale, profile), nl=False)
 
@@ -438,7 +445,7 @@ def _inspect_template(template: str, kind: Optional[str]) -> TemplateReport:
     """All problems of TEMPLATE (and unknown variables with KIND), for the template
     commands; an unknown kind is a usage error."""
     return inspect_template(template,
-                            pipeline.get_kind(kind, _quiet_profile()) if kind else None)
+                            pipeline.get_kind(kind, _kinds_profile()) if kind else None)
 
 
 @template_group.command("fields")
@@ -491,7 +498,7 @@ def template_check_cmd(template: str, kind: Optional[str], locale: Optional[DocL
 @force_option
 def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:
     """Copy KIND's built-in template to PATH for customising."""
-    profile = _quiet_profile()
+    profile = _kinds_profile()
     _speak(None, profile=profile)
     src = pipeline.get_kind(kind, profile).template_path(fmt)
     dest = Path(out)

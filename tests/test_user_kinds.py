@@ -300,3 +300,18 @@ def test_custom_field_clashing_with_a_built_in_one(tmp_path: Path) -> None:
         kinds.get("invoice", profile)
     assert "invoice already has a field 'client'" in str(info.value)
     assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("args", [("kinds",), ("schema", "quote"), ("sample", "quote"),
+                                  ("template", "new", "quote", "-o", "q.docx")])
+def test_a_broken_profile_is_reported_not_hidden_behind_unknown_kind(
+        project: Path, args: tuple[str, ...]) -> None:
+    # The user kind comes from docgen.toml: with a typo there, the commands must say
+    # what is wrong with the file, not that 'quote' does not exist.
+    (project / "docgen.toml").write_text(TOML + "\n[defautls]\nlocale = \"en\"\n", encoding="utf-8")
+    result = run(*args)
+    assert result.exit_code == 1
+    assert "docgen.toml:" in result.stderr and "[defautls]" in result.stderr
+    assert "[defaults]" in result.stderr  # did you mean
+    assert "unknown kind" not in result.stderr
+    assert not (project / "q.docx").exists()
