@@ -42,6 +42,10 @@ def pdftotext() -> str:
 # milliseconds. Marked here from what they use, so no test file has to remember it:
 # `pytest -m "not slow"` is the inner loop, CI runs everything.
 _SLOW_MODULES = {"test_packaging.py", "test_typing.py"}
+# Tests that start fresh interpreters or wait on the clock.
+_SLOW_TESTS = {"test_every_module_imports_alone", "test_named_cycles_are_gone",
+               "test_render_twice_gives_identical_bytes_even_seconds_apart",
+               "test_check_agrees_with_the_engine_on_broken_variants"}  # hundreds of variants
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,5 +53,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "soffice" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.libreoffice)
             item.add_marker(pytest.mark.slow)
-        elif item.path.name in _SLOW_MODULES:
+        elif (item.path.name in _SLOW_MODULES
+              or getattr(item, "originalname", item.name) in _SLOW_TESTS):
             item.add_marker(pytest.mark.slow)

@@ -94,10 +94,18 @@ def _render(kind: str, code: str) -> bytes:
     return _RENDERED[key]
 
 
+_SHEETS: dict[tuple[bytes, bool], Any] = {}
+
+
 def _sheet(data: bytes, data_only: bool = False) -> Any:
-    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
-    assert len(wb.worksheets) == 1
-    return wb.worksheets[0]
+    """The workbook's one sheet as openpyxl reads it (read once per output: the tests
+    only look at it)."""
+    key = (data, data_only)
+    if key not in _SHEETS:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
+        assert len(wb.worksheets) == 1
+        _SHEETS[key] = wb.worksheets[0]
+    return _SHEETS[key]
 
 
 def _values(ws: Any) -> Iterator[tuple[str, Any]]:
