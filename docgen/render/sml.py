@@ -7,6 +7,8 @@ from typing import Optional
 
 from lxml import etree
 
+from ..ooxml.rels import add_override, drop_override, read_rels, resolve_target  # noqa: F401
+from ..ooxml.strings import si_text  # noqa: F401
 from ..ooxml.xml import PARSER as _OOXML_PARSER
 
 S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -18,6 +20,8 @@ DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 
 PARSER = _OOXML_PARSER  # docgen.ooxml: the one hardened parser
+# The package plumbing lives in docgen.ooxml (shared with the readers and the Word engine);
+# re-exported here for the Excel engine modules.
 # XML 1.0 forbids these characters even as references; Excel refuses such files.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -98,62 +102,10 @@ def qualified_attrs(el: etree._Element, skip: frozenset[str] = frozenset()) -> s
     return "".join(_declaration(p, u) for p, u in decls.items()) + "".join(out)
 
 
-def si_text(si: etree._Element) -> str:
-    """Text of a shared/inline string (rich runs joined; phonetic guides ignored)."""
-    parts = []
-    for t in si.iter(S + "t"):
-        parent = t.getparent()
-        if parent is not None and etree.QName(parent).localname == "rPh":
-            continue
-        parts.append(t.text or "")
-    return "".join(parts)
-
-
-def read_rels(xml: Optional[bytes]) -> dict[str, tuple[str, str]]:
-    if not xml:
-        return {}
-    root = etree.fromstring(xml, PARSER)
-    return {el.get("Id") or "": (el.get("Type") or "", el.get("Target") or "")
-            for el in root if el.get("TargetMode") != "External"}
-
-
-def resolve_target(part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target[1:]
-    folder = part.split("/")[:-1]
-    for piece in target.split("/"):
-        if piece == "..":
-            folder = folder[:-1]
-        elif piece not in ("", "."):
-            folder.append(piece)
-    return "/".join(folder)
-
-
 def drop_rel(xml: bytes, kind: str) -> bytes:
     root = etree.fromstring(xml, PARSER)
     for el in list(root):
         if (el.get("Type") or "").endswith("/" + kind):
-            root.remove(el)
-    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return out
-
-
-def add_override(xml: bytes, part: str, ctype: str) -> bytes:
-    ct = "http://schemas.openxmlformats.org/package/2006/content-types"
-    root = etree.fromstring(xml, PARSER)
-    if not any(el.get("PartName") == part for el in root):
-        etree.SubElement(root, f"{{{ct}}}Override", PartName=part, ContentType=ctype)
-    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return out
-
-
-def drop_override(xml: bytes, part: str) -> bytes:
-    """Content types without the override for ``part`` (a part docgen leaves out)."""
-    if part.encode() not in xml:
-        return xml
-    root = etree.fromstring(xml, PARSER)
-    for el in list(root):
-        if el.get("PartName") == part:
             root.remove(el)
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return out
