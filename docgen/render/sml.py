@@ -7,8 +7,11 @@ from typing import Optional
 
 from lxml import etree
 
-from ..ooxml.rels import add_override, drop_override, read_rels, resolve_target  # noqa: F401
-from ..ooxml.strings import si_text  # noqa: F401
+from ..ooxml.rels import add_override as add_override
+from ..ooxml.rels import drop_override as drop_override
+from ..ooxml.rels import read_rels as read_rels
+from ..ooxml.rels import resolve_target as resolve_target
+from ..ooxml.strings import si_text as si_text
 from ..ooxml.xml import PARSER as _OOXML_PARSER
 
 S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
