@@ -22,7 +22,7 @@ def _po_string(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    entries = {}
+    entries: dict[str, dict[str, str]] = {}
     for name in argv:
         entries.update(yaml.safe_load(Path(name).read_text(encoding="utf-8")) or {})
     for folder in FOLDERS:

@@ -105,7 +105,7 @@ def build_stages(doc: Document) -> None:
 def build_result(doc: Document) -> None:
     kit.heading(doc, "Acceptance")
     facts = kit.FactsGrid(doc, (Mm(32), Mm(53), Mm(32), Mm(53)))
-    boxes: list = []
+    boxes: list[kit.RunSpec] = []
     for value, msgid in RESULTS:
         boxes += [f'{{% if acceptance == "{value}" %}}', ("■ " + label(msgid), "b"),
                   "{% else %}", ("□ " + label(msgid), "", TEXT_GREY), "{% endif %}", "      "]
@@ -113,7 +113,7 @@ def build_result(doc: Document) -> None:
     facts.optional_wide("remarks", "Remarks", "{{ remarks }}")
 
 
-def party_box(where, heading: str, rows: Sequence[tuple]) -> None:
+def party_box(where: kit.Where, heading: str, rows: Sequence[tuple[str, kit.RunSpec]]) -> None:
     """One party's signature block: name rows and a tall box with the seal mark."""
     table = kit.new_table(where, [Mm(24), Mm(57)], grid=True, margins=(40, 80, 40, 80))
     head = add_row(table)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from docx.document import Document
-from docx.shared import Mm
+from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import docx_kit as kit  # noqa: E402
@@ -32,10 +32,10 @@ THIS_WEEK = "tasks_by_status.done + tasks_by_status.in_progress + tasks_by_statu
 STATUS_COLORS = (("done", GREEN), ("blocked", RED))
 
 
-def status_runs(var: str) -> list:
+def status_runs(var: str) -> list[kit.RunSpec]:
     """The task's status label, coloured by status (one run per branch)."""
     text = f"{{{{ {var}.status_label|default({var}.status, true) }}}}"
-    runs: list = []
+    runs: list[kit.RunSpec] = []
     for i, (status, color) in enumerate(STATUS_COLORS):
         runs.append(f'{{% {"if" if i == 0 else "elif"} {var}.status == "{status}" %}}')
         runs.append((text, "b", color, 8.5))
@@ -69,14 +69,14 @@ def build_summary(doc: Document) -> None:
 def build_this_week(doc: Document) -> None:
     tag_par(doc, "{%p if this_week %}")
     kit.heading(doc, "This Week")
-    counts = []
+    counts: list[kit.RunSpec] = []
     for status, msgid, color in (("done", "Done", GREEN), ("in_progress", "In progress", BLUE),
                                  ("blocked", "Blocked", RED)):
         counts += [f"{{% if status_counts.{status} %}}",
                    (label(msgid), "", color), f" {{{{ status_counts.{status} }}}}   ", "{% endif %}"]
     counts += ["{% if status_counts.planned %}", (label("Planned"), "", TEXT_GREY),
                " {{ status_counts.planned }}", "{% endif %}"]
-    add_par(doc, "Table Note", *counts).paragraph_format.space_after = kit.Pt(4)
+    add_par(doc, "Table Note", *counts).paragraph_format.space_after = Pt(4)
     table = kit.new_table(doc, [Mm(10), Mm(52), Mm(24), Mm(20), Mm(24), Mm(40)], grid=False,
                           margins=(45, 80, 45, 80))
     kit.header_row(table, ["No.", "Task", "Owner", "Progress", "Status", "Note"],

@@ -21,9 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Callable, Iterable, Optional, Sequence, Tuple, Union
+from weakref import WeakKeyDictionary
 
 import docx
+from docx.blkcntnr import BlockItemContainer
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -32,7 +34,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.opc.part import Part
+from docx.section import _Footer
 from docx.shared import Length, Mm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from stable_zip import normalize_zip  # tools/ is on sys.path: builders put it there
@@ -52,7 +58,7 @@ GREEN, BLUE, RED, AMBER = "2E7D32", "1F5FA8", "C62828", "9A6700"   # status colo
 
 PAGE_W, PAGE_H = Mm(210), Mm(297)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = Mm(20), Mm(22), Mm(20)
-BODY_W = PAGE_W - 2 * MARGIN_X          # 170 mm
+BODY_W = Length(PAGE_W - 2 * MARGIN_X)  # 170 mm
 FIELD_TAB = Mm(34)                      # label column of label/value lines
 LIST_INDENT = Mm(7)
 SIGN_HEIGHT = Mm(16)                    # room to sign or stamp in a signature box
@@ -78,7 +84,14 @@ PAGE_SPLIT = ('{% set pg = "{page} / {pages}" if "+" in locale else _("Page {pag
 HAS_LETTERHEAD = "company.name or company.legal_name or company.logo"
 
 # A run: plain text, or (text, fmt[, colour[, size pt]]) with "b" in fmt for bold.
-RunSpec = Union[str, tuple]
+RunSpec = Union[str, Tuple[str, str], Tuple[str, str, Optional[str]],
+                Tuple[str, str, Optional[str], Optional[float]]]
+# A value cell: one run or a list of runs.
+Value = Union[RunSpec, "list[RunSpec]"]
+# Where paragraphs and tables go: the document body, a cell, a header or a footer.
+Where = Union[Document, BlockItemContainer]
+# A line of a border: (size in 1/8 pt, colour).
+Line = Tuple[int, str]
 
 # w:pPr children that follow w:autoSpaceDE, in schema order (insertion points).
 P_PR_AFTER_AUTOSPACE = (
@@ -117,14 +130,14 @@ def primary_label(msgid: str) -> str:
 
 # ---------------------------------------------------------------- XML helpers
 
-def _el(tag: str, **attrs: str) -> OxmlElement:
+def _el(tag: str, **attrs: str) -> BaseOxmlElement:
     el = OxmlElement(tag)
     for key, val in attrs.items():
         el.set(qn(f"w:{key}"), val)
     return el
 
 
-def border_set(parent_tag: str, **sides: Optional[tuple]) -> OxmlElement:
+def border_set(parent_tag: str, **sides: Optional[Line]) -> BaseOxmlElement:
     """``sides``: name -> (size in 1/8 pt, colour) or None for no line."""
     box = OxmlElement(parent_tag)
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -149,9 +162,9 @@ def shade(cell: _Cell, fill: str) -> None:
 
 
 
-def para_border(style_or_par, **sides: tuple) -> None:
+def para_border(style: ParagraphStyle, **sides: Tuple[int, str, int]) -> None:
     """Paragraph border; ``sides``: name -> (size 1/8 pt, colour, space pt)."""
-    p_pr = style_or_par.element.get_or_add_pPr()
+    p_pr = style.element.get_or_add_pPr()
     box = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
         if side in sides:
@@ -160,13 +173,13 @@ def para_border(style_or_par, **sides: tuple) -> None:
     p_pr.insert_element_before(box, *P_PR_AFTER_BDR)
 
 
-def para_shading(style, fill: str) -> None:
+def para_shading(style: ParagraphStyle, fill: str) -> None:
     p_pr = style.element.get_or_add_pPr()
     p_pr.insert_element_before(_el("w:shd", val="clear", color="auto", fill=fill),
                                *P_PR_AFTER_BDR[1:])
 
 
-def table_look(table: Table, borders: OxmlElement, cell_margins: Sequence[int]) -> None:
+def table_look(table: Table, borders: BaseOxmlElement, cell_margins: Sequence[int]) -> None:
     """Add borders and cell margins (twips: top, left, bottom, right) in schema order."""
     tbl_pr = table._tbl.tblPr
     # Word 2010 layout (the template's compatibility mode) and LibreOffice put a
@@ -183,21 +196,21 @@ def table_look(table: Table, borders: OxmlElement, cell_margins: Sequence[int]) 
     tbl_pr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
-def set_table_width(table: Table, widths: Sequence[Length]) -> None:
+def set_table_width(table: Table, widths: Sequence[int]) -> None:
     """Fixed layout; widths on tblW, gridCol and every cell (Word reads tcW, LibreOffice gridCol)."""
-    widths = [Length(int(w)) for w in widths]   # Length arithmetic gives plain ints
+    lengths = [Length(int(w)) for w in widths]   # Length arithmetic gives plain ints
     table.autofit = False
     tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
-    tbl_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
+    tbl_w.set(qn("w:w"), str(sum(w.twips for w in lengths)))
     tbl_w.set(qn("w:type"), "dxa")
-    for col, width in zip(table.columns, widths):
+    for col, width in zip(table.columns, lengths):
         col.width = width
     for row in table.rows:
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, lengths):
             cell.width = width
 
 
-def preserve_spaces(root) -> None:
+def preserve_spaces(root: BaseOxmlElement) -> None:
     """Mark every w:t as space-preserving: rendered values may start or end with spaces."""
     for t in root.iter(qn("w:t")):
         t.set(qn("xml:space"), "preserve")
@@ -207,9 +220,10 @@ def preserve_spaces(root) -> None:
 
 def _pstyle(doc: Document, name: str, size: float, *, bold: bool = False,
             color: Optional[str] = None, before: float = 0, after: float = 0,
-            base: str = "Normal", align: Optional[WD_ALIGN_PARAGRAPH] = None):
+            base: str = "Normal", align: Optional[WD_ALIGN_PARAGRAPH] = None) -> ParagraphStyle:
     styles = doc.styles
     st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    assert isinstance(st, ParagraphStyle)
     st.base_style = styles[base]
     st.quick_style = True
     st.font.size = Pt(size)
@@ -300,6 +314,11 @@ def define_styles(doc: Document) -> None:
 CELL_MARGINS = (45, 100, 45, 100)          # twips: top, left, bottom, right
 COMPACT_CELL_MARGINS = (30, 100, 30, 100)
 
+# What the kit remembers about python-docx objects: a part's default cell margins
+# (set by :func:`compact`) and a table's column widths (for the rows added later).
+_PART_CELL_MARGINS: WeakKeyDictionary[Part, Sequence[int]] = WeakKeyDictionary()
+_TABLE_WIDTHS: WeakKeyDictionary[Table, list[Length]] = WeakKeyDictionary()
+
 
 def compact(doc: Document, before: float = 9, after: float = 4,
             cell_pt: Optional[float] = 9) -> None:
@@ -313,7 +332,7 @@ def compact(doc: Document, before: float = 9, after: float = 4,
         doc.styles[name].paragraph_format.line_spacing = 1.05
     if cell_pt is not None:
         doc.styles["Table Cell"].font.size = Pt(cell_pt)
-    doc.part.kit_cell_margins = COMPACT_CELL_MARGINS
+    _PART_CELL_MARGINS[doc.part] = COMPACT_CELL_MARGINS
 
 
 # ---------------------------------------------------------------- paragraphs and runs
@@ -322,32 +341,34 @@ def fill(par: Paragraph, runs: Iterable[RunSpec]) -> Paragraph:
     """Append runs (see :data:`RunSpec`). A tag is always one run."""
     for spec in runs:
         if isinstance(spec, tuple):
-            text, fmt, *rest = spec
-            run = par.add_run(text)
-            if "b" in fmt:
+            run = par.add_run(spec[0])
+            if "b" in spec[1]:
                 run.bold = True
-            if rest and rest[0]:
-                run.font.color.rgb = RGBColor.from_string(rest[0])
-            if len(rest) > 1 and rest[1]:
-                run.font.size = Pt(rest[1])
+            color = spec[2] if len(spec) > 2 else None
+            size = spec[3] if len(spec) > 3 else None
+            if color:
+                run.font.color.rgb = RGBColor.from_string(color)
+            if size:
+                run.font.size = Pt(size)
         else:
             par.add_run(spec)
     return par
 
 
-def second_line(value: str, condition: Optional[str] = None, size: float = 8) -> tuple:
+def second_line(value: str, condition: Optional[str] = None,
+                size: float = 8) -> Tuple[str, str, Optional[str], Optional[float]]:
     """A smaller grey run starting a new line in the same paragraph, when ``value``
     (a Jinja expression; or ``condition``) is set: specs under an item, a comment
     under a name."""
     return (f'{{{{ ("\\n" ~ {value}) if {condition or value} else "" }}}}', "", TEXT_GREY, size)
 
 
-def add_par(where, style: str, *runs: RunSpec) -> Paragraph:
+def add_par(where: Where, style: str, *runs: RunSpec) -> Paragraph:
     """A new paragraph at the end of a document, cell, header or footer."""
     return fill(where.add_paragraph(style=style), runs)
 
 
-def tag_par(where, tag: str) -> Paragraph:
+def tag_par(where: Where, tag: str) -> Paragraph:
     """A paragraph holding only a ``{%p … %}`` tag; the engine replaces the paragraph."""
     return add_par(where, "Normal", tag)
 
@@ -355,7 +376,7 @@ def tag_par(where, tag: str) -> Paragraph:
 def cell_text(cell: _Cell, style: str, *runs: RunSpec,
               align: Optional[WD_ALIGN_PARAGRAPH] = None) -> Paragraph:
     """Fill a cell's first paragraph."""
-    par = cell.paragraphs[0]
+    par: Paragraph = cell.paragraphs[0]
     par.style = style
     fill(par, runs)
     if align is not None:
@@ -396,12 +417,12 @@ def clause(doc: Document, *runs: RunSpec) -> Paragraph:
 
 # ---------------------------------------------------------------- tables
 
-def new_table(where, widths: Sequence[Length], *, grid: bool,
+def new_table(where: Where, widths: Sequence[int], *, grid: bool,
               margins: Optional[Sequence[int]] = None) -> Table:
     """A fixed-layout table; ``grid`` draws all lines, else horizontal lines only.
     ``margins``: cell margins in twips; by default the document's (see :func:`compact`)."""
     if margins is None:
-        margins = getattr(where.part, "kit_cell_margins", CELL_MARGINS)
+        margins = _PART_CELL_MARGINS.get(where.part, CELL_MARGINS)
     if isinstance(where, (Document, _Cell)):
         table = where.add_table(rows=0, cols=len(widths))
     else:   # header or footer
@@ -416,7 +437,7 @@ def new_table(where, widths: Sequence[Length], *, grid: bool,
         borders = border_set("w:tblBorders", top=(8, ACCENT), left=None, bottom=line,
                              right=None, insideH=line, insideV=None)
     table_look(table, borders, margins)
-    table._widths = [Length(int(w)) for w in widths]  # remembered for new rows
+    _TABLE_WIDTHS[table] = [Length(int(w)) for w in widths]  # remembered for new rows
     return table
 
 
@@ -432,7 +453,8 @@ def no_borders(table: Table) -> None:
 
 def add_row(table: Table, *, header: bool = False, height: Optional[Length] = None,
             valign: WD_CELL_VERTICAL_ALIGNMENT = WD_CELL_VERTICAL_ALIGNMENT.CENTER) -> _Row:
-    row = table.add_row()
+    # python-docx 1.2 leaves Table.add_row unannotated.
+    row: _Row = table.add_row()  # type: ignore[no-untyped-call]
     tr_pr = row._tr.get_or_add_trPr()
     tr_pr.append(_el("w:cantSplit"))
     if header:
@@ -440,7 +462,7 @@ def add_row(table: Table, *, header: bool = False, height: Optional[Length] = No
     if height is not None:
         row.height = height
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    for cell, width in zip(row.cells, table._widths):
+    for cell, width in zip(row.cells, _TABLE_WIDTHS[table]):
         cell.width = width
         # Centred by default: a Latin-only line is shorter than a CJK one, so top
         # alignment would put the baselines of a row at different heights.
@@ -494,7 +516,7 @@ class FactsGrid:
         cell_text(row.cells[1].merge(row.cells[3]), style, *value)
         return row
 
-    def pair(self, a: tuple, b: tuple) -> _Row:
+    def pair(self, a: Tuple[str, Value], b: Tuple[str, Value]) -> _Row:
         """``a``, ``b``: (msgid, value expression or RunSpec list)."""
         row = add_row(self.table)
         for (msgid, value), lab, val in ((a, row.cells[0], row.cells[1]),
@@ -514,7 +536,7 @@ class FactsGrid:
         self.tag("{%tr endif %}")
 
 
-def meta_strip(doc: Document, cells: Sequence[tuple], widths: Sequence[Length],
+def meta_strip(doc: Document, cells: Sequence[Tuple[str, RunSpec]], widths: Sequence[Length],
                large: Sequence[int] = ()) -> Table:
     """The row of small label / bold value pairs under the title (client, job no…);
     ``cells``: (msgid, value expression); ``large``: indexes shown big in the accent colour."""
@@ -528,7 +550,7 @@ def meta_strip(doc: Document, cells: Sequence[tuple], widths: Sequence[Length],
 
 
 def title_block(doc: Document, kind_runs: Sequence[RunSpec], title: str,
-                cells: Sequence[tuple], widths: Sequence[Length],
+                cells: Sequence[Tuple[str, RunSpec]], widths: Sequence[Length],
                 large: Sequence[int] = ()) -> None:
     """Kind line, big title, and the meta strip."""
     add_par(doc, "Doc Kind", *kind_runs)
@@ -536,7 +558,7 @@ def title_block(doc: Document, kind_runs: Sequence[RunSpec], title: str,
     meta_strip(doc, cells, widths, large)
 
 
-def sign_boxes(where, boxes: Sequence[tuple], widths: Sequence[Length],
+def sign_boxes(where: Where, boxes: Sequence[Tuple[str, Value]], widths: Sequence[Length],
                *, height: Length = SIGN_HEIGHT, align: WD_TABLE_ALIGNMENT = WD_TABLE_ALIGNMENT.RIGHT,
                mark: bool = True) -> Table:
     """Approval / signature boxes side by side (Korean 결재란, Chinese 审批栏).
@@ -563,7 +585,7 @@ def sign_boxes(where, boxes: Sequence[tuple], widths: Sequence[Length],
 
 
 def title_with_boxes(doc: Document, kind_runs: Sequence[RunSpec], title: str,
-                     boxes: Sequence[tuple], box_w: Length) -> None:
+                     boxes: Sequence[Tuple[str, Value]], box_w: Length) -> None:
     """A form's title on the left and its approval boxes (결재란) on the right."""
     n = len(boxes)
     layout = new_table(doc, (BODY_W - box_w * n - Mm(4), box_w * n + Mm(4)), grid=False,
@@ -606,7 +628,7 @@ def _running_header(par: Paragraph, kind: str, ref: str) -> None:
     fill(par, ["{% if client %}{{ client.name }}{% endif %}", "\t", label_or_tag(kind), ref])
 
 
-def _footer(footer) -> None:
+def _footer(footer: _Footer) -> None:
     foot = footer.paragraphs[0]
     foot.style = "Page Footer"
     # Borderless two-cell table: the confidentiality line may wrap (bilingual) without
