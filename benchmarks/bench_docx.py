@@ -99,7 +99,11 @@ ACTIONS = ["견적서 수정본 송부 / 发送修订报价单", "계약서 초�
            "킥오프 일정 확정 / 确定启动会日期", "담당자 연락처 공유 / 共享联系人信息"]
 
 
-def make_context(i: int, n_rows: int = 30) -> dict[str, Any]:
+# A template's data: the JSON-like values every engine renders.
+Context = dict[str, Any]
+
+
+def make_context(i: int, n_rows: int = 30) -> Context:
     """Deterministic context number ``i`` (documents in a batch all differ)."""
     rnd = random.Random(1000 + i)
     client, client_zh = CLIENTS[i % len(CLIENTS)]
@@ -153,10 +157,10 @@ def make_context(i: int, n_rows: int = 30) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def docxtpl_renderer(path: Path) -> Callable[[dict], bytes]:
+def docxtpl_renderer(path: Path) -> Callable[[Context], bytes]:
     from docxtpl import DocxTemplate
 
-    def render(ctx: dict) -> bytes:
+    def render(ctx: Context) -> bytes:
         doc = DocxTemplate(str(path))
         doc.render(ctx)
         buf = io.BytesIO()
@@ -183,7 +187,7 @@ def _docgen_template_class() -> Any:
     return getattr(docgen, "Template")  # noqa: B009 - may not exist yet; checked at start
 
 
-def _docgen_renderer(tpl: Any, locale: str | None) -> Callable[[dict], bytes]:
+def _docgen_renderer(tpl: Any, locale: str | None) -> Callable[[Context], bytes]:
     if locale:
         return lambda ctx: tpl.render(ctx, locale=locale)
     return lambda ctx: tpl.render(ctx)
@@ -230,7 +234,7 @@ def table_rows(data: bytes) -> int:
     return sum(1 for _ in root.iter(_TR))
 
 
-def sanity_problems(data: bytes, ctx: dict) -> list[str]:
+def sanity_problems(data: bytes, ctx: Context) -> list[str]:
     """Facts that must hold for any correct engine, independent of docxtpl."""
     problems = []
     try:
@@ -284,7 +288,7 @@ def diff_texts(a: bytes, b: bytes, label_a: str, label_b: str) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def time_batch(render: Callable[[dict], bytes], contexts: list[dict],
+def time_batch(render: Callable[[Context], bytes], contexts: list[Context],
                keep: list[bytes] | None = None) -> float:
     """Seconds to render every context once; outputs go to ``keep`` if given."""
     gc.collect()
@@ -304,7 +308,7 @@ def _shorten_paths(stats: pstats.Stats) -> None:
     roots = sorted({str(REPO)} | {p for p in sys.path if p and os.path.isdir(p)},
                    key=len, reverse=True)
 
-    def short(key: tuple) -> tuple:
+    def short(key: tuple[str, int, str]) -> tuple[str, int, str]:
         filename, line, func = key
         for root in roots:
             if filename.startswith(root + os.sep):
@@ -371,7 +375,7 @@ def run(args: argparse.Namespace, engines: list[str], workdir: Path) -> int:
     print(f"template: {template} ({template.stat().st_size:,} bytes)")
     print(f"{args.rounds} interleaved rounds x {args.docs} docs, {args.rows} table rows each\n")
 
-    renderers: dict[str, Callable[[dict], bytes]] = {}
+    renderers: dict[str, Callable[[Context], bytes]] = {}
     compile_s: list[float] = []
     if "docxtpl" in engines:
         renderers["docxtpl"] = docxtpl_renderer(template)

@@ -36,13 +36,20 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Union
 
 import docx
+from docx.blkcntnr import BlockItemContainer
+from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.text.font import CT_RPr
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt, RGBColor
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run as DocxRun
 
 TEMPLATE_NAME = "agency_minutes_template.docx"
 
@@ -69,8 +76,8 @@ GRAM_END = Err("gramEnd")
 #   small big   font size 9 pt / 14 pt
 #   ko zh       East-Asian font hint + w:lang eastAsia (ko-KR / zh-CN)
 # plus an optional rsid ("r:00A1B2C3") like Word writes for every editing session.
-Run = tuple
-Piece = tuple | Err
+Run = Union[tuple[str], tuple[str, str]]
+Piece = Union[Run, Err]
 
 # w:rPr children that must follow w:lang (CT_RPr schema order).
 _AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
@@ -86,7 +93,7 @@ def _set_lang(rpr: CT_RPr, east_asia: str) -> None:
     lang.set(qn("w:eastAsia"), east_asia)
 
 
-def _apply_flags(run, flags: str, n: int) -> None:
+def _apply_flags(run: DocxRun, flags: str, n: int) -> None:
     words = flags.split()
     if "b" in words:
         run.bold = True
@@ -112,7 +119,7 @@ def _apply_flags(run, flags: str, n: int) -> None:
     run._r.set(qn("w:rsidR"), _RSIDS[n % len(_RSIDS)])
 
 
-def fill_paragraph(paragraph, pieces: Sequence[Piece]) -> None:
+def fill_paragraph(paragraph: Paragraph, pieces: Sequence[Piece]) -> None:
     """Append ``pieces`` (runs and proofErr markers) to ``paragraph`` in order."""
     p = paragraph._p
     for n, piece in enumerate(pieces):
@@ -126,8 +133,9 @@ def fill_paragraph(paragraph, pieces: Sequence[Piece]) -> None:
         _apply_flags(run, flags, n)
 
 
-def add_paragraph(container, pieces: Sequence[Piece], style: str | None = None,
-                  align=None):
+def add_paragraph(container: Document | BlockItemContainer, pieces: Sequence[Piece],
+                  style: str | None = None,
+                  align: WD_ALIGN_PARAGRAPH | None = None) -> Paragraph:
     paragraph = container.add_paragraph(style=style)
     paragraph._p.set(qn("w:rsidR"), "00A13F2C")
     paragraph._p.set(qn("w:rsidRDefault"), "004E7D91")
@@ -137,16 +145,16 @@ def add_paragraph(container, pieces: Sequence[Piece], style: str | None = None,
     return paragraph
 
 
-def _set_cell(cell, pieces: Sequence[Piece]) -> None:
-    paragraph = cell.paragraphs[0]
+def _set_cell(cell: _Cell, pieces: Sequence[Piece]) -> None:
+    paragraph: Paragraph = cell.paragraphs[0]
     fill_paragraph(paragraph, pieces)
 
 
-def _add_page_field(paragraph) -> None:
+def _add_page_field(paragraph: Paragraph) -> None:
     """Append a complex ``PAGE`` field with cached result "1" (as Word stores it)."""
     p = paragraph._p
 
-    def run_with(child):
+    def run_with(child: BaseOxmlElement) -> None:
         r = OxmlElement("w:r")
         r.append(child)
         p.append(r)
@@ -174,7 +182,7 @@ def _add_page_field(paragraph) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _styles(document) -> None:
+def _styles(document: Document) -> None:
     normal = document.styles["Normal"]
     normal.font.name = "Calibri"
     normal.font.size = Pt(10.5)
@@ -184,7 +192,7 @@ def _styles(document) -> None:
     _set_lang(rpr, "ko-KR")
 
 
-def _header_footer(document) -> None:
+def _header_footer(document: Document) -> None:
     section = document.sections[0]
 
     header = section.header
@@ -213,7 +221,7 @@ def _header_footer(document) -> None:
     fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _body(document) -> None:
+def _body(document: Document) -> None:
     d = document
     add_paragraph(d, [
         ("회의록 / 会议纪要 — ", "ko"),
@@ -314,7 +322,7 @@ def _body(document) -> None:
     ], align=WD_ALIGN_PARAGRAPH.RIGHT)
 
 
-def _table(d) -> None:
+def _table(d: Document) -> None:
     table = d.add_table(rows=5, cols=5)
     table.style = "Table Grid"
     header = ["번호 / 序号", "항목 / 项目", "담당자 / 负责人", "수량 / 数量", "금액 / 金额"]
