@@ -10,7 +10,8 @@ from tests.support import REPO
 
 # distribution name -> the module it installs
 _MODULES = {"python-docx": "docx", "pyyaml": "yaml", "jinja2": "jinja2", "babel": "babel",
-            "lxml": "lxml", "click": "click", "tomli": "tomli"}
+            "lxml": "lxml", "click": "click", "tomli": "tomli",
+            "sqlalchemy": "sqlalchemy", "alembic": "alembic"}
 _ALSO_FINE = {"markupsafe"}  # Jinja2's own dependency, used for its Markup type
 
 
