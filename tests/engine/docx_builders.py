@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 from xml.sax.saxutils import escape as _xml_escape
 
 import docx
@@ -248,7 +248,7 @@ def _parse_fragments(xml: str) -> list[etree._Element]:
     return list(root)
 
 
-def _replace_children(container, fragments: Iterable[Fragment], keep_tail=("sectPr",)):
+def _replace_children(container: Any, fragments: Iterable[Fragment], keep_tail: Sequence[str]=("sectPr",)) -> None:
     """Replace the block content of ``container`` (body/hdr/ftr) with ``fragments``."""
     keep = [el for el in container if etree.QName(el).localname in keep_tail]
     for el in list(container):
@@ -328,7 +328,7 @@ def build_docx(
     return buf.getvalue()
 
 
-def body_docx(*paragraphs: Fragment, **kw) -> bytes:
+def body_docx(*paragraphs: Fragment, **kw: Any) -> bytes:
     """Shorthand: ``body_docx(p("a"), p("b"))``; plain strings become paragraphs."""
     frags = [x if x.lstrip().startswith("<") else p(x) for x in paragraphs]
     return build_docx(frags, **kw)
@@ -369,7 +369,7 @@ def all_xml_text(data: bytes) -> str:
                          if n.endswith((".xml", ".rels")))
 
 
-def _nearest_p(el) -> Optional[etree._Element]:
+def _nearest_p(el: etree._Element) -> Optional[etree._Element]:
     a = el.getparent()
     while a is not None and a.tag != W + "p":
         a = a.getparent()
@@ -406,11 +406,11 @@ def paragraph_texts(root: etree._Element, *, keep_empty: bool = False,
     return out if keep_empty else [t for t in out if t != ""]
 
 
-def part_texts(data: bytes, name: str, **kw) -> list[str]:
+def part_texts(data: bytes, name: str, **kw: Any) -> list[str]:
     return paragraph_texts(part_root(data, name), **kw)
 
 
-def body_texts(data: bytes, **kw) -> list[str]:
+def body_texts(data: bytes, **kw: Any) -> list[str]:
     return part_texts(data, "word/document.xml", **kw)
 
 

@@ -11,6 +11,8 @@ import copy
 import io
 import time
 import zipfile
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,7 @@ from tests.engine.docx_builders import (
     FULLWIDTH_OPEN,
     XML_SPACE,
     W,
+    Fragment,
     all_xml_text,
     assert_well_formed,
     body_docx,
@@ -56,7 +59,7 @@ FOOTNOTES = "word/footnotes.xml"
 
 # ------------------------------------------------------------------------ helpers
 
-def render(template: bytes, context: dict, **kw) -> bytes:
+def render(template: bytes, context: dict[str, Any], **kw: Any) -> bytes:
     """Render through the public API and check the result is a sound .docx."""
     out = docgen.Template(template).render(context, **kw)
     assert isinstance(out, bytes), f"render() must return bytes, got {type(out)!r}"
@@ -64,7 +67,7 @@ def render(template: bytes, context: dict, **kw) -> bytes:
     return out
 
 
-def render_error(template: bytes, context: dict) -> TemplateError:
+def render_error(template: bytes, context: dict[str, Any]) -> TemplateError:
     """The TemplateError raised while compiling *or* rendering ``template``."""
     with pytest.raises(TemplateError) as info:
         docgen.Template(template).render(context)
@@ -75,7 +78,7 @@ def all_texts(data: bytes, part: str = DOC) -> list[str]:
     return part_texts(data, part)
 
 
-def text_nodes(data: bytes, part: str = DOC):
+def text_nodes(data: bytes, part: str = DOC) -> list[Any]:
     return list(part_root(data, part).iter(W + "t"))
 
 
@@ -85,14 +88,14 @@ SPLIT_VARIANTS = split_tag_variants("name")
 # ============================================================ split-tag healing
 
 @pytest.mark.parametrize("variant", sorted(SPLIT_VARIANTS))
-def test_split_tag_is_healed_in_body(variant):
+def test_split_tag_is_healed_in_body(variant: str) -> None:
     out = render(body_docx(SPLIT_VARIANTS[variant]), {"name": "World"})
     assert body_texts(out) == ["Hello World!"]
     assert body_paragraph_count(out) == 1
 
 
 @pytest.mark.parametrize("variant", sorted(SPLIT_VARIANTS))
-def test_split_tag_is_healed_in_table_header_footer_and_footnote(variant):
+def test_split_tag_is_healed_in_table_header_footer_and_footnote(variant: str) -> None:
     para = SPLIT_VARIANTS[variant]
     tpl = build_docx(
         [tbl([["Cell", para]])],
@@ -107,7 +110,7 @@ def test_split_tag_is_healed_in_table_header_footer_and_footnote(variant):
     assert all_texts(out, FOOTNOTES) == ["Hello World!"]
 
 
-def test_text_around_a_split_tag_keeps_its_own_formatting():
+def test_text_around_a_split_tag_keeps_its_own_formatting() -> None:
     tpl = body_docx(p(run("Dear ", italic=True), run("{{ "), run("na", bold=True),
                       run("me }}", italic=True), run("!", bold=True)))
     out = render(tpl, {"name": "Kim"})
@@ -118,30 +121,30 @@ def test_text_around_a_split_tag_keeps_its_own_formatting():
     assert "!" in texts and run_is(texts["!"], "b") and not run_is(texts["!"], "i")
 
 
-def paragraph_text_of_run(r) -> str:
+def paragraph_text_of_run(r: Any) -> str:
     return "".join(t.text or "" for t in r.iter(W + "t"))
 
 
-def test_deleted_text_inside_a_split_tag_is_not_part_of_the_tag():
+def test_deleted_text_inside_a_split_tag_is_not_part_of_the_tag() -> None:
     # "{{ na" <del>XYZ</del> "me }}" is {{ name }}; "naXYZme" would be undefined.
     out = render(body_docx(SPLIT_VARIANTS["tracked_deletion_inside_tag"]), {"name": "World"})
     assert body_texts(out) == ["Hello World!"]
     assert "naXYZme" not in all_xml_text(out)
 
 
-def test_tracked_deletion_next_to_a_tag_does_not_join_it():
+def test_tracked_deletion_next_to_a_tag_does_not_join_it() -> None:
     # deleted "old text {" before "{{ name }}" must not make "{{{ name }}"
     out = render(body_docx(SPLIT_VARIANTS["tracked_deletion_next_to_tag"]), {"name": "World"})
     assert body_texts(out) == ["Hello World!"]
 
 
-def test_a_deleted_tag_is_not_evaluated():
+def test_a_deleted_tag_is_not_evaluated() -> None:
     # {{ ghost }} exists only as tracked-deleted text; ghost is not in the context
     out = render(body_docx(deleted_tag_paragraph()), {"name": "World"})
     assert body_texts(out) == ["Hello World!"]
 
 
-def test_inserted_text_counts_as_text_of_the_tag():
+def test_inserted_text_counts_as_text_of_the_tag() -> None:
     tpl = body_docx(p(run("{% if "), ins(run("flag")), run(" %}yes{% else %}no{% endif %}")))
     assert body_texts(render(tpl, {"flag": True})) == ["yes"]
     assert body_texts(render(tpl, {"flag": False})) == ["no"]
@@ -150,7 +153,7 @@ def test_inserted_text_counts_as_text_of_the_tag():
 # ---------------------------------------------------------------- curly quotes
 
 @pytest.mark.parametrize("shape", ["one_run", "split"])
-def test_curly_double_quotes_inside_an_expression(shape):
+def test_curly_double_quotes_inside_an_expression(shape: str) -> None:
     if shape == "one_run":
         para = p(run("Say \u201chi\u201d: {{ \u201cx\u201d }}{{ \u201c-\u201d ~ name }}"))
     else:
@@ -162,12 +165,12 @@ def test_curly_double_quotes_inside_an_expression(shape):
 
 
 @pytest.mark.parametrize("value, expected", [("b", "match"), ("c", "other")])
-def test_curly_single_quotes_inside_a_statement(value, expected):
+def test_curly_single_quotes_inside_a_statement(value: str, expected: str) -> None:
     tpl = body_docx(p(run("{% if a == \u2018b\u2019 %}match{% else %}other{% endif %}")))
     assert body_texts(render(tpl, {"a": value})) == [expected]
 
 
-def test_comparison_and_ampersand_inside_tags_are_read_unescaped():
+def test_comparison_and_ampersand_inside_tags_are_read_unescaped() -> None:
     # in the XML these are stored as &lt; &gt; &amp;
     tpl = body_docx(
         p(run("{% if n < 5 %}small{% endif %}{% if n > 1 %}+{% endif %}")),
@@ -179,7 +182,7 @@ def test_comparison_and_ampersand_inside_tags_are_read_unescaped():
 # ------------------------------------------------------- full-width (IME) braces
 
 @pytest.mark.parametrize("split", [False, True], ids=["one_run", "split"])
-def test_fullwidth_braces_are_rendered_or_rejected_never_left(split):
+def test_fullwidth_braces_are_rendered_or_rejected_never_left(split: bool) -> None:
     tpl = body_docx(fullwidth_tag_paragraph("name", split=split))
     try:
         out = docgen.Template(tpl).render({"name": "World"})
@@ -191,7 +194,7 @@ def test_fullwidth_braces_are_rendered_or_rejected_never_left(split):
     assert texts == ["Hello World!"]
 
 
-def test_single_fullwidth_braces_are_ordinary_text():
+def test_single_fullwidth_braces_are_ordinary_text() -> None:
     tpl = body_docx(p(run("备注\uff5b见附件\uff5d {{ name }}")))
     assert body_texts(render(tpl, {"name": "张三"})) == ["备注\uff5b见附件\uff5d 张三"]
 
@@ -204,27 +207,27 @@ def test_single_fullwidth_braces_are_ordinary_text():
     "]]> &amp; &#x41; <![CDATA[x]]>",
     "</w:t></w:r><w:r><w:t>injected",
 ])
-def test_values_are_xml_escaped_and_shown_literally(value):
+def test_values_are_xml_escaped_and_shown_literally(value: str) -> None:
     out = render(body_docx(p(run("["), run("{{ v }}"), run("]"))), {"v": value})
     assert body_texts(out) == [f"[{value}]"]
     assert body_paragraph_count(out) == 1
 
 
-def test_value_that_looks_like_a_tag_is_not_evaluated():
+def test_value_that_looks_like_a_tag_is_not_evaluated() -> None:
     value = "{{ secret }} {% if x %}y{% endif %} {# c #}"
     out = render(body_docx(p("Note: {{ v }}")), {"v": value, "secret": "LEAKED"})
     assert body_texts(out) == [f"Note: {value}"]
     assert "LEAKED" not in all_xml_text(out)
 
 
-def test_value_is_not_touched_by_literal_brace_escapes():
+def test_value_is_not_touched_by_literal_brace_escapes() -> None:
     # {_{ }_} is template syntax for literal braces; in a *value* it is just text
     value = "{_{ z }_} {_% y %_}"
     out = render(body_docx(p("Note: {{ v }}")), {"v": value})
     assert body_texts(out) == [f"Note: {value}"]
 
 
-def test_newline_in_value_becomes_line_break_in_same_paragraph():
+def test_newline_in_value_becomes_line_break_in_same_paragraph() -> None:
     tpl = body_docx(p(run("Address: "), run("{{ addr }}", bold=True), run(" (KR)")))
     out = render(tpl, {"addr": "12 Teheran-ro\nGangnam-gu\nSeoul"})
     (para,) = paragraphs(body_element(out))
@@ -238,7 +241,7 @@ def test_newline_in_value_becomes_line_break_in_same_paragraph():
             assert run_is(r, "b"), f"{txt!r} lost bold"
 
 
-def test_tab_in_value_becomes_tab_element():
+def test_tab_in_value_becomes_tab_element() -> None:
     out = render(body_docx(p("{{ v }}")), {"v": "Qty\t3"})
     (para,) = paragraphs(body_element(out))
     assert paragraph_text(para) == "Qty\t3"
@@ -246,7 +249,7 @@ def test_tab_in_value_becomes_tab_element():
     assert not any("\t" in (t.text or "") for t in para.iter(W + "t"))
 
 
-def test_characters_xml_forbids_are_dropped():
+def test_characters_xml_forbids_are_dropped() -> None:
     # (\x07 and \x0c are left out on purpose: docxtpl gives them a meaning, \a and \f)
     value = "A\x00B\x01C\x08D\x0bE\x0eF\x1fG\ufffeH\uffffI"
     out = render(body_docx(p("[{{ v }}]")), {"v": value})
@@ -254,26 +257,26 @@ def test_characters_xml_forbids_are_dropped():
     assert body_paragraph_count(out) == 1
 
 
-def test_lone_surrogate_is_dropped():
+def test_lone_surrogate_is_dropped() -> None:
     # json.loads('"\\ud800"') yields a lone surrogate; it is not an XML character
     out = render(body_docx(p("[{{ v }}]")), {"v": "x\ud800y"})
     assert body_texts(out) == ["[xy]"]
 
 
-def test_allowed_unicode_is_kept():
+def test_allowed_unicode_is_kept() -> None:
     value = "한글 简体 繁體 é \u00a0 \U0001F600 \u200b"
     out = render(body_docx(p("{{ v }}")), {"v": value})
     assert body_texts(out) == [value]
 
 
-def test_forbidden_characters_dropped_in_header_and_core_title():
+def test_forbidden_characters_dropped_in_header_and_core_title() -> None:
     tpl = build_docx([p("body")], header=[p("H{{ v }}")], core_title="T{{ v }}")
     out = render(tpl, {"v": "a\x00b\x1bc"})
     assert all_texts(out, HEADER) == ["Habc"]
     assert core_title(out) == "Tabc"
 
 
-def test_spaces_around_values_are_preserved():
+def test_spaces_around_values_are_preserved() -> None:
     tpl = body_docx(
         # the tag's w:t has no xml:space="preserve" in the template
         p(run("Dear"), run("{{ name }}", preserve=False), run(",")),
@@ -288,7 +291,7 @@ def test_spaces_around_values_are_preserved():
             assert t.get(XML_SPACE) == "preserve", f"w:t {s!r} lacks xml:space=preserve"
 
 
-def test_non_string_values_print_like_jinja():
+def test_non_string_values_print_like_jinja() -> None:
     # (None is left out: how it prints is the engine's choice)
     out = render(body_docx(p("{{ i }}|{{ f }}|{{ b }}|{{ d }}|{{ l }}")),
                  {"i": 42, "f": 1.5, "b": True, "d": {"k": "v"}, "l": [1, "a"]})
@@ -305,12 +308,12 @@ HOSTILE = "<b>R&D</b> </w:t></w:r></w:p><w:p>"
     ("{{ [v, v] | join('|') }}", HOSTILE + "|" + HOSTILE),
     ("{{ v | replace('R', 'r') }}", HOSTILE.replace("R", "r")),
 ])
-def test_filtered_values_are_escaped_once(expr, expected):
+def test_filtered_values_are_escaped_once(expr: str, expected: str) -> None:
     out = render(body_docx(p("X " + expr)), {"v": HOSTILE})
     assert body_texts(out) == ["X " + expected]
 
 
-def test_safe_filter_cannot_inject_markup():
+def test_safe_filter_cannot_inject_markup() -> None:
     # a template is data: |safe must not let a value write raw WordprocessingML.
     # Either the value shows literally or the template is refused; never a broken file.
     tpl = body_docx(p("X {{ v | safe }}"))
@@ -328,7 +331,7 @@ def test_safe_filter_cannot_inject_markup():
     (True, ["Before", "Body", "After"]),
     (False, ["Before", "After"]),
 ])
-def test_p_if_paragraphs_vanish_and_body_is_kept_or_removed(show, expected):
+def test_p_if_paragraphs_vanish_and_body_is_kept_or_removed(show: bool, expected: list[str]) -> None:
     tpl = body_docx(p("Before"), p("{%p if show %}"), p("Body"), p("{%p endif %}"), p("After"))
     out = render(tpl, {"show": show})
     assert body_texts(out, keep_empty=True) == expected
@@ -336,20 +339,20 @@ def test_p_if_paragraphs_vanish_and_body_is_kept_or_removed(show, expected):
 
 
 @pytest.mark.parametrize("paid, expected", [(True, "Paid in full"), (False, "Payment due")])
-def test_p_if_else(paid, expected):
+def test_p_if_else(paid: bool, expected: str) -> None:
     tpl = body_docx(p("{%p if paid %}"), p("Paid in full"), p("{%p else %}"),
                     p("Payment due"), p("{%p endif %}"))
     out = render(tpl, {"paid": paid})
     assert body_texts(out, keep_empty=True) == [expected]
 
 
-def test_p_tags_split_over_runs():
+def test_p_tags_split_over_runs() -> None:
     tpl = body_docx(p("A"), p(run("{%"), run("p if "), run("show", bold=True), run(" %}")),
                     p("B"), p(run("{%p end"), proof_err(), run("if %}")), p("C"))
     assert body_texts(render(tpl, {"show": False}), keep_empty=True) == ["A", "C"]
 
 
-def test_p_for_repeats_paragraphs_with_their_paragraph_style():
+def test_p_for_repeats_paragraphs_with_their_paragraph_style() -> None:
     tpl = body_docx(
         p("Agenda"),
         p("{%p for item in agenda %}"),
@@ -367,14 +370,14 @@ def test_p_for_repeats_paragraphs_with_their_paragraph_style():
     assert styles == ["ListBullet"] * 3
 
 
-def test_p_for_over_empty_list_leaves_nothing():
+def test_p_for_over_empty_list_leaves_nothing() -> None:
     tpl = body_docx(p("Start"), p("{%p for x in xs %}"), p("{{ x }}"), p("{%p endfor %}"),
                     p("End"))
     out = render(tpl, {"xs": []})
     assert body_texts(out, keep_empty=True) == ["Start", "End"]
 
 
-def test_p_for_over_several_paragraphs_and_inline_loop():
+def test_p_for_over_several_paragraphs_and_inline_loop() -> None:
     tpl = body_docx(
         p("{%p for m in meetings %}"),
         p("{{ m.title }}"),
@@ -390,7 +393,7 @@ def test_p_for_over_several_paragraphs_and_inline_loop():
 
 # ----------------------------------------------------------------- table rows
 
-def _order_table():
+def _order_table() -> Fragment:
     return tbl([
         ["Item", "Qty"],
         ["{%tr for r in rows %}", ""],
@@ -400,7 +403,7 @@ def _order_table():
     ])
 
 
-def test_tr_for_repeats_rows_and_tag_rows_vanish():
+def test_tr_for_repeats_rows_and_tag_rows_vanish() -> None:
     out = render(build_docx([_order_table()]),
                  {"rows": [{"name": "Poster A1", "qty": 2}, {"name": "Banner", "qty": 5}],
                   "total": 7})
@@ -408,12 +411,12 @@ def test_tr_for_repeats_rows_and_tag_rows_vanish():
         ["Item", "Qty"], ["Poster A1", "2"], ["Banner", "5"], ["Total", "7"]]
 
 
-def test_tr_for_over_empty_list():
+def test_tr_for_over_empty_list() -> None:
     out = render(build_docx([_order_table()]), {"rows": [], "total": 0})
     assert table_matrix(tables(out)[0]) == [["Item", "Qty"], ["Total", "0"]]
 
 
-def test_tr_if_removes_row():
+def test_tr_if_removes_row() -> None:
     t = tbl([["A", "1"], ["{%tr if extra %}", ""], ["B", "2"], ["{%tr endif %}", ""],
              ["C", "3"]])
     out_no = render(build_docx([t]), {"extra": False})
@@ -422,7 +425,7 @@ def test_tr_if_removes_row():
     assert table_matrix(tables(out_yes)[0]) == [["A", "1"], ["B", "2"], ["C", "3"]]
 
 
-def test_values_in_table_cells_and_nested_table():
+def test_values_in_table_cells_and_nested_table() -> None:
     inner = tbl([["{{ a }}", "x{{ b }}y"]])
     outer = tbl([["Outer {{ a }}", [p("before"), inner, p("after")]]])
     out = render(build_docx([outer]), {"a": "AA", "b": "BB"})
@@ -434,21 +437,21 @@ def test_values_in_table_cells_and_nested_table():
 
 # -------------------------------------------------------------- table columns
 
-def _column_table():
+def _column_table() -> Fragment:
     return tbl([
         ["Label", "{%tc for c in cols %}", "{{ c }}", "{%tc endfor %}"],
         ["Row", "{%tc for c in cols %}", "{{ c | upper }}", "{%tc endfor %}"],
     ])
 
 
-def test_tc_for_repeats_cells_and_tag_cells_vanish():
+def test_tc_for_repeats_cells_and_tag_cells_vanish() -> None:
     out = render(build_docx([_column_table()]), {"cols": ["q1", "q2", "q3"]})
     assert table_matrix(tables(out)[0]) == [
         ["Label", "q1", "q2", "q3"], ["Row", "Q1", "Q2", "Q3"]]
 
 
 @pytest.mark.parametrize("n", [1, 6])
-def test_tc_for_table_grid_matches_cell_count(n):
+def test_tc_for_table_grid_matches_cell_count(n: int) -> None:
     out = render(build_docx([_column_table()]), {"cols": [f"c{i}" for i in range(n)]})
     t = tables(out)[0]
     grid = t.findall(f"{W}tblGrid/{W}gridCol")
@@ -458,14 +461,14 @@ def test_tc_for_table_grid_matches_cell_count(n):
 
 # ---------------------------------------------------------------- comments
 
-def test_comment_paragraph_is_removed():
+def test_comment_paragraph_is_removed() -> None:
     tpl = body_docx(p("A"), p("{#p note for template authors: keep this short #}"), p("B"))
     out = render(tpl, {})
     assert body_texts(out, keep_empty=True) == ["A", "B"]
     assert body_paragraph_count(out) == 2
 
 
-def test_inline_comment_is_removed():
+def test_inline_comment_is_removed() -> None:
     tpl = body_docx(
         p("Hello {# a remark #}world"),
         p(run("Hi {"), run("# split ", bold=True), run("remark #"), run("}there")),
@@ -476,7 +479,7 @@ def test_inline_comment_is_removed():
 # ----------------------------------------------------- paragraph merging {%- -%}
 
 @pytest.mark.parametrize("flag, expected", [(True, "StartMiddleEnd"), (False, "StartEnd")])
-def test_dash_tags_merge_paragraphs(flag, expected):
+def test_dash_tags_merge_paragraphs(flag: bool, expected: str) -> None:
     tpl = body_docx(p("Start"), p("{%- if flag -%}"), p("Middle"), p("{%- endif -%}"),
                     p("End"))
     out = render(tpl, {"flag": flag})
@@ -487,7 +490,7 @@ def test_dash_tags_merge_paragraphs(flag, expected):
 # --------------------------------------------------------------- run-level {%r %}
 
 @pytest.mark.parametrize("vip, expected", [(True, "Total: VIP 100"), (False, "Total: 100")])
-def test_r_tags_keep_or_drop_the_runs_between_them(vip, expected):
+def test_r_tags_keep_or_drop_the_runs_between_them(vip: bool, expected: str) -> None:
     tpl = body_docx(p(run("Total: "), run("{%r if vip %}"), run("VIP ", bold=True),
                       run("{%r endif %}"), run("{{ amount }}")))
     out = render(tpl, {"vip": vip, "amount": 100})
@@ -501,7 +504,7 @@ def test_r_tags_keep_or_drop_the_runs_between_them(vip, expected):
 
 # ======================================================= headers, footers, …
 
-def test_values_in_header_footer_footnotes_and_core_title():
+def test_values_in_header_footer_footnotes_and_core_title() -> None:
     tpl = build_docx(
         [p("Body for {{ client }}")],
         header=[p(run("Client: "), run("{{ cli"), run("ent }}", bold=True))],
@@ -517,7 +520,7 @@ def test_values_in_header_footer_footnotes_and_core_title():
     assert core_title(out) == "Report \u2013 ACME 주식회사"
 
 
-def test_first_page_header_is_rendered_too():
+def test_first_page_header_is_rendered_too() -> None:
     tpl = build_docx([p("x")], header=[p("{{ a }}")], first_page_header=[p("First {{ b }}")])
     out = render(tpl, {"a": "default", "b": "page"})
     hdr_texts = sorted(
@@ -526,7 +529,7 @@ def test_first_page_header_is_rendered_too():
     assert hdr_texts == ["First page", "default"]
 
 
-def test_values_in_header_and_core_title_are_escaped():
+def test_values_in_header_and_core_title_are_escaped() -> None:
     tpl = build_docx([p("x")], header=[p("{{ v }}")], core_title="{{ v }}")
     out = render(tpl, {"v": "<R&D \"team\">"})
     assert all_texts(out, HEADER) == ["<R&D \"team\">"]
@@ -535,7 +538,7 @@ def test_values_in_header_and_core_title_are_escaped():
 
 # ======================================================================= errors
 
-def test_undefined_variable_is_a_template_error_naming_it():
+def test_undefined_variable_is_a_template_error_naming_it() -> None:
     tpl = body_docx(p("Intro"), p("Second"), p("Hello {{ missing_var }}"))
     err = render_error(tpl, {"name": "x"})
     assert "missing_var" in err.message
@@ -544,18 +547,20 @@ def test_undefined_variable_is_a_template_error_naming_it():
     assert err.location.paragraph == 3
 
 
-def test_undefined_variable_in_split_runs_is_located():
+def test_undefined_variable_in_split_runs_is_located() -> None:
     tpl = body_docx(p("One"), p(run("Two {{ "), run("miss", bold=True), proof_err(),
                                 run("ing_client }}")), p("Three"))
     err = render_error(tpl, {})
     assert "missing_client" in err.message
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (DOC, 2)
 
 
-def test_undefined_variable_in_header_is_located_in_the_header():
+def test_undefined_variable_in_header_is_located_in_the_header() -> None:
     tpl = build_docx([p("ok {{ a }}")], header=[p("{{ header_only }}")])
     err = render_error(tpl, {"a": 1})
     assert "header_only" in err.message
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (HEADER, 1)
 
 
@@ -565,13 +570,14 @@ def test_undefined_variable_in_header_is_located_in_the_header():
     ("{% for i in line_items %}{{ i }}{% endfor %}", "line_items"),
     ("{{ missing_amount + 1 }}", "missing_amount"),
 ])
-def test_undefined_in_attributes_tests_and_loops_is_an_error(source, name):
+def test_undefined_in_attributes_tests_and_loops_is_an_error(source: str, name: str) -> None:
     err = render_error(body_docx(p(source)), {"client": {"name": "ACME"}})
     assert name in err.message
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (DOC, 1)
 
 
-def test_default_filter_handles_undefined_variable():
+def test_default_filter_handles_undefined_variable() -> None:
     out = render(body_docx(p('{{ nickname | default("n/a") }}')), {})
     assert body_texts(out) == ["n/a"]
 
@@ -582,7 +588,7 @@ def test_default_filter_handles_undefined_variable():
     "{{ }}",
     "{% for x in %}{% endfor %}",
 ])
-def test_jinja_syntax_error_is_a_located_template_error(source):
+def test_jinja_syntax_error_is_a_located_template_error(source: str) -> None:
     tpl = body_docx(p("First paragraph"), p(source), p("Third"))
     err = render_error(tpl, {"amount": 1, "x": 1})
     assert err.location is not None
@@ -590,25 +596,28 @@ def test_jinja_syntax_error_is_a_located_template_error(source):
     assert err.message
 
 
-def test_unclosed_block_is_a_template_error():
+def test_unclosed_block_is_a_template_error() -> None:
     err = render_error(body_docx(p("{% if flag %}"), p("never closed")), {"flag": True})
     assert err.location is not None and err.location.part == DOC
 
 
-def test_syntax_error_in_footer_names_the_footer():
+def test_syntax_error_in_footer_names_the_footer() -> None:
     err = render_error(build_docx([p("ok")], footer=[p("{{ page ) }}")]), {"page": 1})
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (FOOTER, 1)
 
 
-def test_unknown_filter_is_a_template_error():
+def test_unknown_filter_is_a_template_error() -> None:
     err = render_error(body_docx(p("a"), p("{{ name | no_such_filter }}")), {"name": "x"})
     assert "no_such_filter" in err.message
+    assert err.location is not None
     assert err.location.part == DOC
 
 
-def test_bad_filter_argument_is_a_located_template_error():
+def test_bad_filter_argument_is_a_located_template_error() -> None:
     tpl = body_docx(p("a"), p("b"), p('{{ price | round("two") }}'))
     err = render_error(tpl, {"price": 3.75})
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (DOC, 3)
 
 
@@ -622,7 +631,7 @@ def test_bad_filter_argument_is_a_located_template_error():
     "{% for c in ''.__class__.__mro__ %}{{ c.__name__ }}{% endfor %}",
     "{{ '{0.__class__}'.format(name) }}",
 ])
-def test_sandbox_blocks_dunder_access(expr):
+def test_sandbox_blocks_dunder_access(expr: str) -> None:
     tpl = body_docx(p("Start"), p(expr))
     with pytest.raises(TemplateError):
         out = docgen.Template(tpl).render({"name": "x"})
@@ -637,30 +646,33 @@ def test_sandbox_blocks_dunder_access(expr):
     (FOOTER, "{{ ''.__class__.__mro__ }}", {}, "sandbox"),
     (FOOTER, "{{ total | number(digits) }}", {"total": 1}, "undefined"),
 ])
-def test_render_errors_in_headers_and_footers_are_located(part, source, context, code):
+def test_render_errors_in_headers_and_footers_are_located(part: str, source: str, context: dict[str, Any], code: str) -> None:
     paragraphs = [p("first"), p(source)]
     tpl = build_docx([p("body")], header=paragraphs if part == HEADER else None,
                      footer=paragraphs if part == FOOTER else None)
     err = render_error(tpl, context)
     assert err.code == code
+    assert err.location is not None
     assert (err.location.part, err.location.paragraph) == (part, 2)
     assert err.excerpt == source  # the paragraph's text is quoted
 
 
-def test_render_error_in_a_footnote_and_a_table_row_loop_are_located():
+def test_render_error_in_a_footnote_and_a_table_row_loop_are_located() -> None:
     err = render_error(build_docx([p("x")], footnotes=[[p("{{ note.missing }}")]]),
                        {"note": {}})
+    assert err.location is not None
     assert err.code == "undefined" and err.location.part == FOOTNOTES
     tpl = body_docx(p("before"), tbl([["{%tr for r in rows %}"], ["{{ r.nmae }}"],
                                        ["{%tr endfor %}"]]))
     err = render_error(tpl, {"rows": [{"name": "a"}]})
+    assert err.location is not None
     assert (err.code, err.location.part, err.location.paragraph) == ("undefined", DOC, 3)
     assert err.excerpt == "{{ r.nmae }}"
 
 
 # =================================================================== fields()
 
-def test_fields_lists_undeclared_top_level_names():
+def test_fields_lists_undeclared_top_level_names() -> None:
     tpl = build_docx(
         [p("Dear {{ client }}"),
          p("{% for it in items %}{{ it.name }}{% endfor %}"),
@@ -676,18 +688,18 @@ def test_fields_lists_undeclared_top_level_names():
                            "source"}
 
 
-def test_fields_include_core_title():
+def test_fields_include_core_title() -> None:
     tpl = build_docx([p("{{ a }}")], core_title="{{ doc_title }}")
     assert set(docgen.Template(tpl).fields()) == {"a", "doc_title"}
 
 
-def test_fields_of_template_without_tags_is_empty():
+def test_fields_of_template_without_tags_is_empty() -> None:
     assert set(docgen.Template(body_docx(p("plain"))).fields()) == set()
 
 
 # ======================================================= API, package, determinism
 
-def test_template_accepts_str_path_and_bytes(tmp_path):
+def test_template_accepts_str_path_and_bytes(tmp_path: Path) -> None:
     data = body_docx(p("Hi {{ n }}"))
     f = tmp_path / "t.docx"
     f.write_bytes(data)
@@ -698,7 +710,7 @@ def test_template_accepts_str_path_and_bytes(tmp_path):
     assert f.read_bytes() == data, "rendering must not modify the template file"
 
 
-def test_template_without_tags_keeps_its_text():
+def test_template_without_tags_keeps_its_text() -> None:
     tpl = build_docx([p("Plain & simple <text>"), tbl([["a", "b"]])],
                      header=[p("Header")], footer=[p("Footer")])
     out = render(tpl, {})
@@ -706,20 +718,20 @@ def test_template_without_tags_keeps_its_text():
         assert all_texts(out, part) == all_texts(tpl, part)
 
 
-def test_output_zip_has_the_same_members_as_the_template():
+def test_output_zip_has_the_same_members_as_the_template() -> None:
     tpl = build_docx([p("{{ a }}")], header=[p("{{ a }}")], footer=[p("f")],
                      footnotes=[[p("{{ a }}")]], core_title="{{ a }}")
     out = render(tpl, {"a": "x"})
     assert sorted(zip_names(out)) == sorted(zip_names(tpl))
 
 
-def test_locale_argument_is_accepted():
+def test_locale_argument_is_accepted() -> None:
     tpl = body_docx(p("{{ a }}"))
     for loc in (None, "ko", "zh-CN", "zh-TW", "en"):
         assert body_texts(docgen.Template(tpl).render({"a": "x"}, locale=loc)) == ["x"]
 
 
-def _rich_template():
+def _rich_template() -> bytes:
     return build_docx(
         [p("Client: {{ client }}"),
          tbl([["Item", "Qty"], ["{%tr for r in rows %}", ""], ["{{ r.name }}", "{{ r.qty }}"],
@@ -738,7 +750,7 @@ CTX_A = {"client": "ALPHA-CORP", "note": "ALPHA-NOTE",
 CTX_B = {"client": "BRAVO-LTD", "note": "", "rows": [{"name": "BRAVO-ITEM", "qty": 9}]}
 
 
-def test_render_twice_gives_identical_bytes_even_seconds_apart():
+def test_render_twice_gives_identical_bytes_even_seconds_apart() -> None:
     t = docgen.Template(_rich_template())
     first = t.render(copy.deepcopy(CTX_A))
     time.sleep(2.1)  # ZIP timestamps have a 2-second resolution
@@ -746,7 +758,7 @@ def test_render_twice_gives_identical_bytes_even_seconds_apart():
     assert first == second
 
 
-def test_two_template_objects_from_the_same_file_give_identical_bytes(tmp_path):
+def test_two_template_objects_from_the_same_file_give_identical_bytes(tmp_path: Path) -> None:
     f = tmp_path / "t.docx"
     f.write_bytes(_rich_template())
     a = docgen.Template(f).render(copy.deepcopy(CTX_A))
@@ -754,7 +766,7 @@ def test_two_template_objects_from_the_same_file_give_identical_bytes(tmp_path):
     assert a == b
 
 
-def test_renders_are_independent_no_data_leaks_between_them():
+def test_renders_are_independent_no_data_leaks_between_them() -> None:
     t = docgen.Template(_rich_template())
     a1 = t.render(copy.deepcopy(CTX_A))
     b = t.render(copy.deepcopy(CTX_B))
@@ -770,20 +782,20 @@ def test_renders_are_independent_no_data_leaks_between_them():
     assert a1 == a2, "rendering B in between changed the output for A"
 
 
-def test_render_does_not_modify_the_context():
+def test_render_does_not_modify_the_context() -> None:
     ctx = copy.deepcopy(CTX_A)
     docgen.Template(_rich_template()).render(ctx, locale="ko")
     assert ctx == CTX_A
 
 
-def test_error_in_one_render_does_not_break_the_next():
+def test_error_in_one_render_does_not_break_the_next() -> None:
     t = docgen.Template(body_docx(p("{{ client.name }}")))
     with pytest.raises(TemplateError):
         t.render({})
     assert body_texts(t.render({"client": {"name": "OK"}})) == ["OK"]
 
 
-def test_output_is_a_plain_zip_python_docx_can_edit_and_save():
+def test_output_is_a_plain_zip_python_docx_can_edit_and_save() -> None:
     out = render(_rich_template(), copy.deepcopy(CTX_A))
     from tests.engine.docx_builders import open_with_python_docx
     d = open_with_python_docx(out)
