@@ -11,15 +11,20 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
+from typing import Any, Optional, Sequence
 
 import docx
 import pytest
+from docx.document import Document as DocxDocument
+from docx.text.paragraph import Paragraph
 
 import docgen
 from docgen.errors import TemplateError
 from tests import ooxml_schema
 from tests.engine.docx_builders import (
     W,
+    Fragment,
     assert_well_formed,
     body_docx,
     body_element,
@@ -48,7 +53,7 @@ HEADER = "word/header1.xml"
 RENDERED_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml")
 
 
-def render(template: bytes, context: dict) -> bytes:
+def render(template: bytes, context: dict[str, Any]) -> bytes:
     """Render, check the package opens, and validate the parts docgen rendered (the
     rest is python-docx's skeleton, whose settings.xml the schema rejects)."""
     out = docgen.Template(template).render(context)
@@ -67,7 +72,7 @@ def compile_error(template: bytes) -> TemplateError:
     return info.value
 
 
-def run_texts(para) -> list[str]:
+def run_texts(para: Any) -> list[str]:
     return ["".join(t.text or "" for t in r.iter(W + "t")) for r in runs_of(para)]
 
 
@@ -77,7 +82,7 @@ def word2016_paragraph(*children: str, rsid: str = "00A1B2C3") -> str:
 
 # ============================================================ {{r x}} (point 2)
 
-def test_r_value_keeps_the_text_sharing_its_run():
+def test_r_value_keeps_the_text_sharing_its_run() -> None:
     tpl = body_docx(p(run("Before {{r x }} after.", bold=True)))
     out = render(tpl, {"x": "X"})
     assert body_texts(out) == ["Before X after."]
@@ -86,7 +91,7 @@ def test_r_value_keeps_the_text_sharing_its_run():
     assert all(run_is(r, "b") for r in runs_of(para))  # every piece keeps the run's format
 
 
-def test_r_value_split_over_runs_word2016_style():
+def test_r_value_split_over_runs_word2016_style() -> None:
     # What Word 2016 writes for "Before {{r x}} after." typed with a spell-check
     # squiggle under "x" and the tag's letters typed in two sessions.
     tpl = body_docx(word2016_paragraph(
@@ -100,11 +105,11 @@ def test_r_value_split_over_runs_word2016_style():
     assert len(value) == 1 and run_is(value[0], "i")  # the formatting where the tag starts
 
 
-def run_texts_of(r) -> str:
+def run_texts_of(r: Any) -> str:
     return "".join(t.text or "" for t in r.iter(W + "t"))
 
 
-def test_several_r_values_and_other_run_content_in_one_run():
+def test_several_r_values_and_other_run_content_in_one_run() -> None:
     tpl = body_docx(p(
         "<w:r><w:rPr><w:u w:val=\"single\"/></w:rPr>"
         "<w:t xml:space=\"preserve\">A {{r a }} B {{r b}}</w:t><w:tab/>"
@@ -115,7 +120,7 @@ def test_several_r_values_and_other_run_content_in_one_run():
     assert all(run_is(r, "u") for r in runs_of(para))
 
 
-def test_r_value_in_table_header_and_with_a_newline():
+def test_r_value_in_table_header_and_with_a_newline() -> None:
     tpl = build_docx([tbl([["Cell {{r v }} end"]])],
                      header=[p(run("Head {{r v }} tail", bold=True))])
     out = render(tpl, {"v": "1\n2"})
@@ -123,7 +128,7 @@ def test_r_value_in_table_header_and_with_a_newline():
     assert part_texts(out, HEADER) == ["Head 1\n2 tail"]
 
 
-def test_r_value_alone_in_its_run_is_unchanged():
+def test_r_value_alone_in_its_run_is_unchanged() -> None:
     tpl = body_docx(p(run("Total: "), run("{{r amount }}", bold=True), run(" KRW")))
     out = render(tpl, {"amount": "1,000"})
     (para,) = paragraphs(body_element(out))
@@ -134,7 +139,7 @@ def test_r_value_alone_in_its_run_is_unchanged():
 # ========================================================= {%r … %} (point 3)
 
 @pytest.mark.parametrize("vip, expected", [(True, "Total: VIP end"), (False, "Total: end")])
-def test_r_statements_typed_inside_one_run(vip, expected):
+def test_r_statements_typed_inside_one_run(vip: bool, expected: str) -> None:
     tpl = body_docx(p(run("Total: {%r if vip %}VIP {%r endif %}end", italic=True)))
     out = render(tpl, {"vip": vip})
     assert body_texts(out) == [expected]
@@ -143,7 +148,7 @@ def test_r_statements_typed_inside_one_run(vip, expected):
 
 
 @pytest.mark.parametrize("vip, expected", [(True, "Dear VIP Kim, hi"), (False, "Dear Kim, hi")])
-def test_r_statements_in_different_runs_of_one_paragraph(vip, expected):
+def test_r_statements_in_different_runs_of_one_paragraph(vip: bool, expected: str) -> None:
     tpl = body_docx(word2016_paragraph(
         run("Dear {%r if vip %}VIP ", rsid="00112233"), proof_err(),
         run("{%r endif %}{{ name }}, hi", bold=True, rsid="00445566")))
@@ -151,7 +156,7 @@ def test_r_statements_in_different_runs_of_one_paragraph(vip, expected):
     assert body_texts(out) == [expected]
 
 
-def test_r_for_loop_inside_one_run():
+def test_r_for_loop_inside_one_run() -> None:
     tpl = body_docx(p(run("Items: {%r for i in items %}[{{ i }}]{%r endfor %} done")))
     out = render(tpl, {"items": ["a", "b", "c"]})
     assert body_texts(out) == ["Items: [a][b][c] done"]
@@ -159,7 +164,7 @@ def test_r_for_loop_inside_one_run():
 
 # ================================================ split over paragraphs (point 5)
 
-def test_value_tag_split_over_two_paragraphs_is_joined():
+def test_value_tag_split_over_two_paragraphs_is_joined() -> None:
     tpl = body_docx(word2016_paragraph(run("Dear {{ client.")),
                     word2016_paragraph(run("name }}, hello")), p("Next"))
     out = render(tpl, {"client": {"name": "ACME"}})
@@ -170,13 +175,13 @@ def test_value_tag_split_over_two_paragraphs_is_joined():
 @pytest.mark.parametrize("first, second", [("{% if", "x %}yes{% endif %}"),
                                            ("{% if ", "x %}yes{% endif %}"),
                                            ("{% if x", " %}yes{% endif %}")])
-def test_statement_split_over_two_paragraphs_is_joined(first, second):
+def test_statement_split_over_two_paragraphs_is_joined(first: str, second: str) -> None:
     tpl = body_docx(p(run(first)), p(run(second, bold=True)))
     assert body_texts(render(tpl, {"x": True})) == ["yes"]
     assert body_texts(render(tpl, {"x": False})) == []
 
 
-def test_paragraph_tag_split_over_two_paragraphs_is_joined():
+def test_paragraph_tag_split_over_two_paragraphs_is_joined() -> None:
     tpl = body_docx(p("{%p if"), p("show %}"), p("Shown"), p("{%p endif %}"), p("After"))
     assert body_texts(render(tpl, {"show": True})) == ["Shown", "After"]
     assert body_texts(render(tpl, {"show": False})) == ["After"]
@@ -193,24 +198,26 @@ def test_paragraph_tag_split_over_two_paragraphs_is_joined():
      p(run("}}")), "tracked paragraph mark"),
 ])
 def test_tag_split_over_paragraphs_that_cannot_be_joined_is_a_located_error(
-        first, second, why):
+        first: Fragment, second: Fragment, why: str) -> None:
     exc = compile_error(body_docx(p("Intro"), first, second))
     assert exc.exit_code == 3, why
     assert exc.location is not None and exc.location.paragraph == 2
     text = str(exc)
     assert "retype the tag within one paragraph" in text
     assert "¶" in exc.params["tag"]
+    assert exc.excerpt is not None
     lines = exc.excerpt.split("\n")  # both paragraphs quoted
     assert len(lines) == 2 and lines[1].strip()
 
 
-def test_tag_split_over_two_table_cells_is_an_error_quoting_both():
+def test_tag_split_over_two_table_cells_is_an_error_quoting_both() -> None:
     exc = compile_error(build_docx([tbl([["a {{ x", "y }} b"]])]))
     assert exc.params["tag"] == "{{ x¶y }}"
+    assert exc.excerpt is not None
     assert "a {{ x" in exc.excerpt and "y }} b" in exc.excerpt
 
 
-def test_template_check_reports_a_split_tag_once(tmp_path):
+def test_template_check_reports_a_split_tag_once(tmp_path: Path) -> None:
     from docgen.diagnostics import check_template
 
     path = tmp_path / "split.docx"
@@ -220,24 +227,28 @@ def test_template_check_reports_a_split_tag_once(tmp_path):
     assert "retype" in problems[0].message and problems[0].location.paragraph == 1
 
 
-def test_unclosed_tag_is_still_reported_as_unclosed():
+def test_unclosed_tag_is_still_reported_as_unclosed() -> None:
     exc = compile_error(body_docx(p("Dear {{ client."), p("no closer here")))
     assert "not closed" in str(exc)
 
 
 # ====================================================== \a and \f (point 6)
 
-def _docx(out: bytes):
+def _docx(out: bytes) -> DocxDocument:
     return docx.Document(io.BytesIO(out))
 
 
-def test_bel_in_a_value_starts_a_new_paragraph_with_the_same_formatting():
+def _style_names(paras: Sequence[Paragraph]) -> list[Optional[str]]:
+    return [q.style.name if q.style is not None else None for q in paras]
+
+
+def test_bel_in_a_value_starts_a_new_paragraph_with_the_same_formatting() -> None:
     tpl = body_docx(p(run("A: {{ x }}", bold=True), run(" tail", italic=True),
                       style="Heading1", para_id="0A0B0C0D", rsid="00AA00AA"))
     out = render(tpl, {"x": "one\atwo"})
     d = _docx(out)
     assert [q.text for q in d.paragraphs] == ["A: one", "two tail"]
-    assert [q.style.name for q in d.paragraphs] == ["Heading 1", "Heading 1"]
+    assert _style_names(d.paragraphs) == ["Heading 1", "Heading 1"]
     second = d.paragraphs[1].runs
     assert second[0].text == "two" and second[0].bold
     assert second[1].text == " tail" and second[1].italic
@@ -246,7 +257,7 @@ def test_bel_in_a_value_starts_a_new_paragraph_with_the_same_formatting():
     assert len(set(ids)) == len(ids)  # w14:paraId stays unique
 
 
-def test_form_feed_in_a_value_is_a_page_break_in_the_run():
+def test_form_feed_in_a_value_is_a_page_break_in_the_run() -> None:
     tpl = body_docx(p(run("A{{ x }}B", bold=True)))
     out = render(tpl, {"x": "1\f2"})
     d = _docx(out)
@@ -258,7 +269,7 @@ def test_form_feed_in_a_value_is_a_page_break_in_the_run():
     assert len(d.paragraphs[0].runs) == 1 and d.paragraphs[0].runs[0].bold
 
 
-def test_all_escapes_together():
+def test_all_escapes_together() -> None:
     tpl = body_docx(p(run("{{ x }}")))
     out = render(tpl, {"x": "a\nb\tc\fd\ae\a\af"})
     d = _docx(out)
@@ -266,13 +277,13 @@ def test_all_escapes_together():
     assert [b.get(W + "type") for b in body_element(out).iter(W + "br")] == [None, "page"]
 
 
-def test_bel_at_the_start_and_end_of_a_value():
+def test_bel_at_the_start_and_end_of_a_value() -> None:
     tpl = body_docx(p(run("[{{ x }}]")))
     out = render(tpl, {"x": "\amiddle\a"})
     assert [q.text for q in _docx(out).paragraphs] == ["[", "middle", "]"]
 
 
-def test_bel_in_a_table_cell_and_a_header():
+def test_bel_in_a_table_cell_and_a_header() -> None:
     tpl = build_docx([tbl([["{{ x }}", "plain"]])], header=[p(run("H {{ x }}"))])
     out = render(tpl, {"x": "1\a2"})
     assert table_matrix(tables(out)[0]) == [["1\n2", "plain"]]
@@ -281,24 +292,24 @@ def test_bel_in_a_table_cell_and_a_header():
     assert part_texts(out, HEADER) == ["H 1", "2"]
 
 
-def test_bel_in_a_p_value_and_an_r_value():
+def test_bel_in_a_p_value_and_an_r_value() -> None:
     tpl = body_docx(p(run("{{p x }}", bold=True), style="Title"),
                     p(run("Before {{r y }} after.", italic=True)))
     out = render(tpl, {"x": "T1\aT2", "y": "1\a2"})
     d = _docx(out)
     assert [q.text for q in d.paragraphs] == ["T1", "T2", "Before 1", "2 after."]
-    assert [q.style.name for q in d.paragraphs[:2]] == ["Title", "Title"]
+    assert _style_names(d.paragraphs[:2]) == ["Title", "Title"]
     assert all(r.italic for q in d.paragraphs[2:] for r in q.runs)
 
 
-def test_bel_inside_a_paragraph_loop():
+def test_bel_inside_a_paragraph_loop() -> None:
     tpl = body_docx(p("{%p for i in items %}"), p(run("- {{ i }}")), p("{%p endfor %}"))
     out = render(tpl, {"items": ["a\ab", "c"]})
     assert body_texts(out) == ["- a", "b", "- c"]
 
 
 @pytest.mark.parametrize("where", ["hyperlink", "tracked insertion", "field"])
-def test_bel_where_no_paragraph_can_start_is_a_line_break(where):
+def test_bel_where_no_paragraph_can_start_is_a_line_break(where: str) -> None:
     if where == "hyperlink":
         para = p(run("Go "), hyperlink(run("{{ x }}")), run(" now"))
     elif where == "tracked insertion":
@@ -319,7 +330,7 @@ def _member(out: bytes, name: str) -> bytes:
         return z.read(name)
 
 
-def test_bel_in_the_paragraph_that_ends_a_section_moves_the_section_end():
+def test_bel_in_the_paragraph_that_ends_a_section_moves_the_section_end() -> None:
     sect = ('<w:sectPr><w:type w:val="nextPage"/><w:pgSz w:w="11906" w:h="16838"/>'
             "</w:sectPr>")
     tpl = body_docx(p(run("{{ x }}"), ppr_extra=sect), p("Second section"))
@@ -330,7 +341,7 @@ def test_bel_in_the_paragraph_that_ends_a_section_moves_the_section_end():
     assert body_texts(out) == ["1", "2", "Second section"]
 
 
-def test_values_without_escapes_leave_the_part_as_rendered():
+def test_values_without_escapes_leave_the_part_as_rendered() -> None:
     tpl = body_docx(p(run("{{ x }}")))
     out = render(tpl, {"x": "plain"})
     assert _member(out, DOC).startswith(b'<?xml version="1.0" encoding="UTF-8"')
@@ -340,7 +351,7 @@ def test_values_without_escapes_leave_the_part_as_rendered():
 
 @pytest.mark.parametrize("color, fill", [("FF0000", "FF0000"), ("#00ff00", "00FF00"),
                                          ("auto", "auto")])
-def test_cellbg_colour_forms(color, fill):
+def test_cellbg_colour_forms(color: str, fill: str) -> None:
     tpl = build_docx([tbl([["{% cellbg color %}X"]])])
     out = render(tpl, {"color": color})
     shd = tables(out)[0].find(f"{W}tr/{W}tc/{W}tcPr/{W}shd")
@@ -348,7 +359,7 @@ def test_cellbg_colour_forms(color, fill):
 
 
 @pytest.mark.parametrize("color", ['red" w:val="x', "FF00\n00", "red"])
-def test_cellbg_that_is_not_a_colour_is_an_error_not_broken_xml(color):
+def test_cellbg_that_is_not_a_colour_is_an_error_not_broken_xml(color: str) -> None:
     tpl = build_docx([tbl([["{% cellbg color %}X"]])])
     with pytest.raises(TemplateError) as info:
         docgen.Template(tpl).render({"color": color})
@@ -356,7 +367,7 @@ def test_cellbg_that_is_not_a_colour_is_an_error_not_broken_xml(color):
 
 
 @pytest.mark.parametrize("span", [0, "x", 1.5])
-def test_colspan_that_is_not_a_count_is_an_error(span):
+def test_colspan_that_is_not_a_count_is_an_error(span: object) -> None:
     tpl = build_docx([tbl([["{% colspan n %}X", "Y"]])])
     with pytest.raises(TemplateError):
         docgen.Template(tpl).render({"n": span})
@@ -370,21 +381,22 @@ def test_colspan_that_is_not_a_count_is_an_error(span):
     p(hyperlink(run("a {% if x %}b")), run("c {% endif %}d")),
     p(run("a {% for i in xs %}"), hyperlink(run("{{ i }}{% endfor %}"))),
 ], ids=["r_if_hyperlink", "r_if_tracked_insertion", "if_hyperlink", "for_into_hyperlink"])
-def test_block_whose_tags_sit_at_different_levels_is_a_template_error(para):
+def test_block_whose_tags_sit_at_different_levels_is_a_template_error(para: Fragment) -> None:
     exc = compile_error(body_docx(p("Intro"), para))
     assert exc.exit_code == 3
+    assert exc.location is not None
     assert exc.location.paragraph == 2
     assert "different places" in str(exc) and exc.excerpt
 
 
-def test_blocks_over_runs_and_paragraphs_at_the_same_level_are_fine():
+def test_blocks_over_runs_and_paragraphs_at_the_same_level_are_fine() -> None:
     tpl = body_docx(p(run("a {% if x %}b", bold=True), proof_err(), run("c {% endif %}d")),
                     p(run("{% for i in xs %}[{{ i }}]")), p(run("{% endfor %}end")))
     out = render(tpl, {"x": False, "xs": [1, 2]})
     assert body_texts(out) == ["a d", "[1]", "[2]", "end"]
 
 
-def test_template_check_reports_a_misplaced_block(tmp_path):
+def test_template_check_reports_a_misplaced_block(tmp_path: Path) -> None:
     from docgen.diagnostics import check_template
 
     path = tmp_path / "link.docx"
