@@ -189,7 +189,7 @@ _ROOTS: dict[str, tuple[str, str]] = {
 _UNTYPED = {"application/xml", "text/xml"}
 
 
-class _Resolver(etree.Resolver):
+class _Resolver(etree.Resolver):  # type: ignore[misc]  # lxml has no type hints: Resolver is Any
     """Serves the Dublin Core stand-ins, wherever the schemas ask for them."""
 
     def resolve(self, system_url: str, public_id: str, context: object) -> object:

@@ -12,6 +12,8 @@ import json
 import os
 import re
 import zipfile
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import pytest
 from lxml import etree
@@ -37,7 +39,7 @@ SELECTED_PART = re.compile(r"word/(document|header[0-9]*|footer[0-9]*|footnotes)
 
 # --------------------------------------------------------------- the extractor
 
-def _nearest_paragraph(el):
+def _nearest_paragraph(el: Any) -> Any:
     anc = el.getparent()
     while anc is not None and anc.tag != W + "p":
         anc = anc.getparent()
@@ -67,7 +69,7 @@ def extract_parts(docx_bytes: bytes) -> dict[str, list[str]]:
 
 # -------------------------------------------------------------------- corpus
 
-def load_case(name: str):
+def load_case(name: str) -> tuple[Path, dict[str, Any], dict[str, Any]]:
     tpl = CORPUS / f"{name}.docx"
     ctx_file = CORPUS / f"{name}.context.json"
     exp_file = CORPUS / f"{name}.expected.json"
@@ -81,18 +83,18 @@ def load_case(name: str):
     return tpl, context, expected
 
 
-def assert_same_text(actual: dict, expected: dict, who: str) -> None:
+def assert_same_text(actual: dict[str, list[str]], expected: dict[str, Any], who: str) -> None:
     assert sorted(actual) == sorted(expected), f"{who}: selected parts differ"
     for part in sorted(expected):
         assert actual[part] == expected[part], f"{who}: paragraph texts of {part} differ"
 
 
-def test_corpus_is_present():
+def test_corpus_is_present() -> None:
     assert len(NAMES) >= 20, f"expected the 20 corpus templates, found {NAMES}"
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_engine_renders_same_text_as_docxtpl(name):
+def test_engine_renders_same_text_as_docxtpl(name: str) -> None:
     tpl, context, expected = load_case(name)
     out = docgen.Template(tpl).render(context)
     assert isinstance(out, bytes)
@@ -100,7 +102,7 @@ def test_engine_renders_same_text_as_docxtpl(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_engine_output_keeps_zip_members_and_opens(name):
+def test_engine_output_keeps_zip_members_and_opens(name: str) -> None:
     tpl, context, _ = load_case(name)
     out = docgen.Template(tpl).render(context)
     with zipfile.ZipFile(tpl) as z:
@@ -128,7 +130,7 @@ def _schema_problems(docx_bytes: bytes) -> set[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_engine_output_adds_no_schema_problem(name):
+def test_engine_output_adds_no_schema_problem(name: str) -> None:
     """Rendering adds no ECMA-376 problem (one template's own sectPr already has one)."""
     ooxml_schema.require()
     tpl, context, _ = load_case(name)
@@ -136,7 +138,7 @@ def test_engine_output_adds_no_schema_problem(name):
     assert _schema_problems(out) <= _schema_problems(tpl.read_bytes())
 
 
-def test_doc_properties_core_title_is_rendered():
+def test_doc_properties_core_title_is_rendered() -> None:
     # not captured by the expected text, but docxtpl renders dc:title too (README)
     tpl, context, _ = load_case("doc_properties_tpl")
     out = docgen.Template(tpl).render(context)
@@ -149,7 +151,7 @@ def test_doc_properties_core_title_is_rendered():
 # ---------------------------------------------------- reference (docxtpl itself)
 
 @pytest.mark.parametrize("name", NAMES)
-def test_reference_docxtpl_reproduces_expected_text(name):
+def test_reference_docxtpl_reproduces_expected_text(name: str) -> None:
     """Checks the corpus and the extractor above: docxtpl itself, rendered as the
     README describes, must give exactly the expected text."""
     docxtpl = pytest.importorskip("docxtpl", reason="docxtpl not installed")
@@ -188,7 +190,7 @@ def _page_breaks_as_paragraphs(docx_bytes: bytes) -> dict[str, list[str]]:
     return extract_parts(out.getvalue())
 
 
-def _end_paragraph_at(br) -> None:
+def _end_paragraph_at(br: Any) -> None:
     run_el = br.getparent()
     para = run_el.getparent()
     after_run = etree.Element(W + "r")
@@ -202,7 +204,7 @@ def _end_paragraph_at(br) -> None:
     para.addnext(new_para)
 
 
-def _docxtpl_text(template: bytes, context: dict) -> dict[str, list[str]]:
+def _docxtpl_text(template: bytes, context: dict[str, Any]) -> dict[str, list[str]]:
     docxtpl = pytest.importorskip("docxtpl", reason="docxtpl not installed")
     doc = docxtpl.DocxTemplate(io.BytesIO(template))
     doc.render({k: v(docxtpl) if callable(v) else v for k, v in context.items()})
@@ -211,12 +213,12 @@ def _docxtpl_text(template: bytes, context: dict) -> dict[str, list[str]]:
     return extract_parts(buf.getvalue())
 
 
-def _rich(text):
+def _rich(text: str) -> Callable[[Any], Any]:
     return lambda docxtpl: docxtpl.RichText(text)
 
 
-def _rich_paragraph(text, style):
-    def make(docxtpl):
+def _rich_paragraph(text: str, style: str) -> Callable[[Any], Any]:
+    def make(docxtpl: Any) -> Any:
         rtp = docxtpl.RichTextParagraph()
         rtp.add(text, parastyle=style)
         return rtp
@@ -231,7 +233,7 @@ WORD2016_R = p(run("Before ", rsid="00A1B2C3"), run("{{r ", bold=True, rsid="00D
 
 # name -> (template, docgen context, docxtpl context or None for the same, expected
 # document.xml text); page_breaks: compare with page breaks read as paragraph ends
-UNCOVERED = {
+UNCOVERED: dict[str, tuple[bytes, dict[str, Any], Optional[dict[str, Any]], list[str]]] = {
     "escapes_n_t_a": (body_docx(p(run("Note: {{ v }}", bold=True), style="Heading1")),
                       {"v": "a\nb\tc\ad\ae"}, None, ["Note: abc", "d", "e"]),
     "escape_f": (body_docx(p(run("Page {{ v }} end"))), {"v": "one\ftwo"}, None,
@@ -263,7 +265,7 @@ UNCOVERED = {
 
 
 @pytest.mark.parametrize("name", sorted(UNCOVERED))
-def test_uncovered_feature_renders_the_expected_text(name):
+def test_uncovered_feature_renders_the_expected_text(name: str) -> None:
     template, context, _, expected = UNCOVERED[name]
     out = docgen.Template(template).render(context)
     read = _page_breaks_as_paragraphs if name == "escape_f" else extract_parts
@@ -275,13 +277,13 @@ def test_uncovered_feature_renders_the_expected_text(name):
 
 
 @pytest.mark.parametrize("name", sorted(UNCOVERED))
-def test_uncovered_feature_text_is_what_docxtpl_gives(name):
+def test_uncovered_feature_text_is_what_docxtpl_gives(name: str) -> None:
     template, context, docxtpl_context, expected = UNCOVERED[name]
     got = _docxtpl_text(template, docxtpl_context or context)
     assert got["word/document.xml"] == expected
 
 
-def test_uncovered_cellbg_shades_the_cell_as_docxtpl_does():
+def test_uncovered_cellbg_shades_the_cell_as_docxtpl_does() -> None:
     template, context, _, _ = UNCOVERED["cellbg"]
     out = docgen.Template(template).render(context)
     with zipfile.ZipFile(io.BytesIO(out)) as z:

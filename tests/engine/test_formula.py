@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import Optional
+from typing import Optional, Union
 
 import pytest
 
@@ -12,15 +12,17 @@ from docgen.render import formula as fx
 D = Decimal
 
 
-def _grid(cells: dict[str, object]):
+def _grid(cells: dict[str, Union[int, float, str, bool]]) -> fx.Grid:
     values = {fx.parse_cell(k): v for k, v in cells.items()}
 
-    def get(sheet: Optional[str], row: int, col: int):
+    def get(sheet: Optional[str], row: int, col: int) -> fx.Value:
         if sheet not in (None, "Other"):
             return None
         key = (row, col)
         v = values.get(key) if sheet is None else {(1, 1): D(7)}.get(key)
-        return D(str(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return v
+        return D(str(v))
 
     return get
 

@@ -25,6 +25,7 @@ import docgen.template
 from docgen.errors import DocgenWarning as RenderWarning
 from docgen.errors import TemplateError
 from docgen.render import formula as fx
+from docgen.render import package
 from docgen.template import Template
 from tests import ooxml_schema
 
@@ -35,7 +36,7 @@ def _every_output_validates() -> Iterator[None]:
     if not ooxml_schema.available():
         yield
         return
-    write = docgen.template.write_package
+    write = package.write_package
 
     def checked(members: Any) -> bytes:
         data = write(members)
@@ -324,7 +325,7 @@ LOOP_ROW = {"A3": "{%tr for it in items %}{{ it.name }}", "B3": "{{ it.qty|numbe
     ({"name": "a", "qty": "lots", "unit": "u"}, "B3", "render", "{{ it.qty|number(2) }}"),
     ({"name": "a", "qty": 1}, "C3", "undefined", "t {{ it.unit }}"),
 ])
-def test_render_errors_in_loop_rows_name_the_template_cell(item: dict, cell: str, code: str,
+def test_render_errors_in_loop_rows_name_the_template_cell(item: dict[str, Any], cell: str, code: str,
                                                            excerpt: str) -> None:
     wb = openpyxl.Workbook()
     for ref, text in LOOP_ROW.items():
