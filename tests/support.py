@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docgen.kinds import Kind
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -11,3 +15,13 @@ SAMPLES = REPO / "samples"
 COMPAT = Path(os.environ.get("DOCGEN_DOCXTPL_CORPUS")
               or REPO.parent / "shared" / "compat" / "docxtpl")
 LOCALES = ("ko", "zh-CN", "zh-TW", "en")
+
+
+def builtin_kind(name: str) -> Kind:
+    """The kind called ``name`` (``docgen.kinds.get`` gives None for an unknown one;
+    the tests only ask for kinds that exist)."""
+    from docgen import kinds
+
+    found = kinds.get(name)
+    assert found is not None, f"no kind {name!r}"
+    return found

@@ -14,15 +14,15 @@ import docx
 import openpyxl
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from docgen import kinds
 from docgen.batch import run_batch
 from docgen.cli import main
 from docgen.errors import OutputError, ValidationFailed
 from docgen.i18n.locale import DocLocale
-from tests.support import REPO
+from tests.support import REPO, builtin_kind
 
-WEEKLY = kinds.get("weekly")
+WEEKLY = builtin_kind("weekly")
 assert WEEKLY is not None
 LOCALES = ["ko", "zh-CN", "zh-TW", "en"]
 TITLES = {"ko": "주간", "zh-CN": "周", "zh-TW": "週", "en": "Week"}
@@ -129,7 +129,7 @@ def test_rows_of_a_group_must_agree(tmp_path: Path) -> None:
     assert manifest["skipped_records"] == [0]
 
 
-def test_existing_files_stop_the_run_before_anything_is_written(tmp_path: Path, runner) -> None:
+def test_existing_files_stop_the_run_before_anything_is_written(tmp_path: Path, runner: CliRunner) -> None:
     task_sheet(tmp_path / "t.xlsx", n_clients=4)
     out = tmp_path / "out"
     out.mkdir()
@@ -221,7 +221,7 @@ def test_interrupted_run_leaves_no_partial_files(tmp_path: Path) -> None:
         docx.Document(str(tmp_path / "out" / name))
 
 
-def test_cli_reports_and_exit_codes(tmp_path: Path, runner) -> None:
+def test_cli_reports_and_exit_codes(tmp_path: Path, runner: CliRunner) -> None:
     task_sheet(tmp_path / "t.xlsx", n_clients=2)
     result = runner.invoke(main, ["batch", "weekly", str(tmp_path / "t.xlsx"), "-o",
                                   str(tmp_path / "out"), "--group-by", "고객사", "-q", "-l", "ko"])
@@ -262,7 +262,7 @@ def test_one_libreoffice_process_per_worker(tmp_path: Path, monkeypatch: pytest.
     assert log.read_text().count("call") == 2          # 8 documents, 2 workers, 2 processes
 
 
-def test_missing_libreoffice_stops_before_writing(tmp_path: Path, runner,
+def test_missing_libreoffice_stops_before_writing(tmp_path: Path, runner: CliRunner,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCGEN_SOFFICE", str(tmp_path / "no-such-soffice"))
     task_sheet(tmp_path / "t.xlsx", n_clients=2)

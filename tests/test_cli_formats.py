@@ -6,15 +6,16 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from docgen.cli import main
-from tests.support import REPO
+from tests.support import REPO, builtin_kind
 
 KINDS = ["minutes", "brief", "weekly", "signoff", "invoice"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_render_word_and_excel_together(kind: str, runner, tmp_path: Path) -> None:
+def test_render_word_and_excel_together(kind: str, runner: CliRunner, tmp_path: Path) -> None:
     sample = REPO / "samples" / kind / "ko.yaml"
     result = runner.invoke(main, ["render", kind, str(sample), "-o", str(tmp_path),
                                   "-f", "docx,xlsx"])
@@ -28,7 +29,7 @@ def test_render_word_and_excel_together(kind: str, runner, tmp_path: Path) -> No
     assert cells and not any("{{" in c or "{%" in c for c in cells)
 
 
-def test_custom_excel_template_replaces_only_the_excel_one(runner, tmp_path: Path) -> None:
+def test_custom_excel_template_replaces_only_the_excel_one(runner: CliRunner, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active["A1"] = "{{ title }} / {{ company.name or '-' }}"
     wb.save(tmp_path / "mine.xlsx")
@@ -41,7 +42,7 @@ def test_custom_excel_template_replaces_only_the_excel_one(runner, tmp_path: Pat
     assert title.endswith(" / -") and len(title) > 4
 
 
-def test_template_of_the_wrong_format_is_a_usage_error(runner, tmp_path: Path) -> None:
+def test_template_of_the_wrong_format_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.save(tmp_path / "mine.xlsx")
     sample = REPO / "samples" / "minutes" / "en.yaml"
@@ -53,7 +54,7 @@ def test_template_of_the_wrong_format_is_a_usage_error(runner, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
-def test_template_new_copies_the_builtin(fmt: str, runner, tmp_path: Path) -> None:
+def test_template_new_copies_the_builtin(fmt: str, runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / f"my_invoice.{fmt}"
     result = runner.invoke(main, ["template", "new", "invoice", "-f", fmt, "-o", str(target)])
     assert result.exit_code == 0, result.stderr
@@ -62,7 +63,7 @@ def test_template_new_copies_the_builtin(fmt: str, runner, tmp_path: Path) -> No
     assert again.exit_code == 4                      # never overwritten without --force
 
 
-def test_invalid_input_writes_neither_format(runner, tmp_path: Path) -> None:
+def test_invalid_input_writes_neither_format(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("job_number: HL-2026-0001\nclient: {name: X}\n", encoding="utf-8")
     result = runner.invoke(main, ["render", "invoice", str(bad), "-o", str(tmp_path / "out"),
@@ -71,7 +72,7 @@ def test_invalid_input_writes_neither_format(runner, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_excel_totals_are_cached_for_readers(runner, tmp_path: Path) -> None:
+def test_excel_totals_are_cached_for_readers(runner: CliRunner, tmp_path: Path) -> None:
     from docgen import kinds
     from docgen.enrich import build_context
     from docgen.i18n.locale import DocLocale
@@ -79,7 +80,7 @@ def test_excel_totals_are_cached_for_readers(runner, tmp_path: Path) -> None:
     sample = REPO / "samples" / "invoice" / "zh-CN.yaml"
     result = runner.invoke(main, ["render", "invoice", str(sample), "-o", str(tmp_path), "-f", "xlsx"])
     assert result.exit_code == 0, result.stderr
-    kind = kinds.get("invoice")
+    kind = builtin_kind("invoice")
     rec = read_record(sample)
     ctx = build_context(rec.data, kind.schema, locale=DocLocale.parse("zh-CN"), compute=kind.compute)
     wb = openpyxl.load_workbook(Path(result.stdout.strip()), data_only=True)
@@ -89,7 +90,7 @@ def test_excel_totals_are_cached_for_readers(runner, tmp_path: Path) -> None:
         assert float(ctx[name]) in numbers, name
 
 
-def test_excel_warnings_and_errors_in_the_users_language(runner, tmp_path: Path) -> None:
+def test_excel_warnings_and_errors_in_the_users_language(runner: CliRunner, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "견적"
     wb.active["B2"] = "{{ long }}"
@@ -110,7 +111,7 @@ def test_excel_warnings_and_errors_in_the_users_language(runner, tmp_path: Path)
     assert "没有结束" in result.stderr
 
 
-def test_missing_signature_image_is_a_validation_error(runner, tmp_path: Path) -> None:
+def test_missing_signature_image_is_a_validation_error(runner: CliRunner, tmp_path: Path) -> None:
     import yaml
     data = yaml.safe_load((REPO / "samples" / "signoff" / "ko.yaml").read_text(encoding="utf-8"))
     data["stages"][0]["signature_image"] = "signs/nobody.png"
@@ -124,7 +125,7 @@ def test_missing_signature_image_is_a_validation_error(runner, tmp_path: Path) -
     assert not (tmp_path / "out").exists()
 
 
-def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch, tmp_path: Path) -> None:
+def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import shutil
 
     from docgen import kinds, pipeline
@@ -135,7 +136,7 @@ def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch
     wb.active["A1"] = "TW layout {{ job_number }}"
     wb.save(root / "invoice" / "invoice.zh-TW.xlsx")
     monkeypatch.setattr(kinds, "resource_dir", lambda name: tmp_path / name)
-    kind = kinds.get("invoice")
+    kind = builtin_kind("invoice")
     assert kind is not None
     tw = pipeline.load_templates(kind, ["xlsx"], locale=DocLocale.parse("zh-TW"))["xlsx"]
     ko = pipeline.load_templates(kind, ["xlsx"], locale=DocLocale.parse("ko"))["xlsx"]
@@ -143,7 +144,7 @@ def test_a_locale_specific_builtin_template_overrides_the_shared_one(monkeypatch
     assert kind.template_path("xlsx", "zh-TW+en").name == "invoice.zh-TW.xlsx"
 
 
-def test_formulas_docgen_cannot_evaluate_are_reported_once(runner, tmp_path: Path) -> None:
+def test_formulas_docgen_cannot_evaluate_are_reported_once(runner: CliRunner, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active["A1"] = "{%tr for x in xs %}{{ x }}"
     wb.active["B1"] = "=VLOOKUP(A1,$D:$E,2,FALSE)"

@@ -15,12 +15,11 @@ from lxml import etree
 from docgen import pipeline
 from docgen.enrich import build_context
 from docgen.i18n.locale import DocLocale
-from docgen.kinds import get
 from docgen.template import Template
-from tests.support import SAMPLES
+from tests.support import SAMPLES, builtin_kind
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-KIND = get("minutes")
+KIND = builtin_kind("minutes")
 assert KIND is not None
 
 # Labels every minutes document must show, per language (from the labels catalog).

@@ -6,17 +6,19 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Sequence
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
-from docgen import kinds
 from docgen.cli import main
 from docgen.errors import InputError
 from docgen.pipeline import validate_files
 from docgen.sheets import header_index, read_table
+from tests.support import builtin_kind
 
-INVOICE = kinds.get("invoice")
+INVOICE = builtin_kind("invoice")
 assert INVOICE is not None
 HEADER_EN = "job_number,client.name,client.tax_id,client.country,issue_date,currency,items.description,items.quantity,items.unit_price"
 ROW_OK = 'HL-2026-0417,한일식품,220-87-14531,KR,2026-12-10,KRW,영상 제작,2,"1,500,000"'
@@ -93,7 +95,7 @@ def test_unknown_columns_are_warnings_with_a_suggestion(tmp_path: Path) -> None:
     assert "job_number" in table.problems[0].message
 
 
-def _xlsx(tmp_path: Path, rows: list[list[object]], title: str = "Invoices") -> Path:
+def _xlsx(tmp_path: Path, rows: Sequence[Sequence[object]], title: str = "Invoices") -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = title
@@ -134,7 +136,7 @@ def test_validate_locates_problems_by_row_and_cell(tmp_path: Path) -> None:
         "items[0].unit_price", "Invoices", "I2")
 
 
-def test_cli_output_for_sheets(runner, tmp_path: Path) -> None:
+def test_cli_output_for_sheets(runner: CliRunner, tmp_path: Path) -> None:
     path = _csv(tmp_path, "job_number,client.name\nHL-2026-0417,한일식품\n")
     result = runner.invoke(main, ["validate", "invoice", str(path), "-l", "ko", "--json"])
     assert result.exit_code == 1

@@ -31,10 +31,10 @@ from tests.sheet_builders import (
     excel_workbook,
     ole2_file,
 )
-from tests.support import REPO
+from tests.support import REPO, builtin_kind
 
-WEEKLY = kinds.get("weekly")
-INVOICE = kinds.get("invoice")
+WEEKLY = builtin_kind("weekly")
+INVOICE = builtin_kind("invoice")
 assert WEEKLY is not None and INVOICE is not None
 SHEET = "11월 4주차"
 XLS = REPO / "tests" / "data" / "sheets" / "weekly_tasks.xls"  # saved by LibreOffice as .xls
