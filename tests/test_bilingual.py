@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 import docx
 import pytest
@@ -66,8 +67,11 @@ def test_text_and_formatting_are_unchanged() -> None:
         if before is None or before.tag != W + "r":
             continue
         mine, theirs = run.find(W + "rPr"), before.find(W + "rPr")
-        strip = lambda rpr: [etree.tostring(c) for c in (rpr if rpr is not None else [])
-                             if c.tag != W + "lang"]
+
+        def strip(rpr: Any) -> list[bytes]:
+            return [etree.tostring(c) for c in (rpr if rpr is not None else [])
+                    if c.tag != W + "lang"]
+
         assert strip(mine) == strip(theirs)  # bold, size, colour kept for the Chinese half
 
 

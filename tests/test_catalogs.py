@@ -31,7 +31,9 @@ def _code_msgids() -> set[str]:
 
 def _catalog(folder: str, domain: str) -> dict[str, str]:
     with (LOCALES / folder / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id and isinstance(m.id, str)}
+        # Singular entries only: their msgstr is a str (a plural entry's is a tuple).
+        return {m.id: m.string for m in read_po(fh)
+                if m.id and isinstance(m.id, str) and isinstance(m.string, str)}
 
 
 CODE_MSGIDS = sorted(_code_msgids())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from docx import Document
 
 import docgen
@@ -14,7 +14,7 @@ from docgen.cli import main
 from tests.support import LOCALES, SAMPLES
 
 
-def run(runner: CliRunner, *args: str) -> "object":
+def run(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 

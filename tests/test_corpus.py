@@ -238,7 +238,7 @@ def _input_texts(data: Path) -> tuple[str, ...]:
         loaded = json.loads(text) if data.suffix == ".json" else yaml.load(text, yaml.BaseLoader)
     except (UnicodeDecodeError, ValueError, yaml.YAMLError):
         return ()
-    found: set[str] = set()
+    found = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):

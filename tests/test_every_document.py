@@ -48,8 +48,12 @@ def _context(kind_name: str, code: str) -> tuple[dict[str, Any], DocLocale]:
                          data_file=rec.source.file), loc
 
 
+# (kind, locale code, format) -> the rendered file
+Rendered = dict[tuple[str, str, str], Path]
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], Path]:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     out = tmp_path_factory.mktemp("every")
     files = {}
     for kind_name in KINDS:
@@ -84,7 +88,7 @@ def _xlsx_text(path: Path) -> str:
 @pytest.mark.parametrize("code", LOCALES)
 @pytest.mark.parametrize("kind_name", KINDS)
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
-def test_document_reads_back(rendered: dict, kind_name: str, code: str, fmt: str) -> None:
+def test_document_reads_back(rendered: Rendered, kind_name: str, code: str, fmt: str) -> None:
     path = rendered[(kind_name, code, fmt)]
     text = _docx_text(path) if fmt == "docx" else _xlsx_text(path)
     with zipfile.ZipFile(path) as zf:
@@ -104,7 +108,7 @@ def test_document_reads_back(rendered: dict, kind_name: str, code: str, fmt: str
 
 
 @pytest.mark.parametrize("code", LOCALES)
-def test_excel_invoice_totals_without_recalculation(rendered: dict, code: str) -> None:
+def test_excel_invoice_totals_without_recalculation(rendered: Rendered, code: str) -> None:
     ctx, _ = _context("invoice", code)
     wb = openpyxl.load_workbook(rendered[("invoice", code, "xlsx")], data_only=True)
     numbers = [Decimal(str(c.value)) for ws in wb for row in ws.iter_rows() for c in row
@@ -115,7 +119,7 @@ def test_excel_invoice_totals_without_recalculation(rendered: dict, code: str) -
         assert item["amount"] in numbers
 
 
-def test_libreoffice_opens_every_document(rendered: dict, soffice: str, pdftotext: str,
+def test_libreoffice_opens_every_document(rendered: Rendered, soffice: str, pdftotext: str,
                                           tmp_path: Path) -> None:
     """One LibreOffice run converts all 40 files; each PDF has its title and client."""
     sources = sorted(rendered.values())
@@ -134,7 +138,7 @@ def test_libreoffice_opens_every_document(rendered: dict, soffice: str, pdftotex
             assert title in text.replace("\n", ""), (kind_name, code)
 
 
-def test_libreoffice_opens_every_workbook(rendered: dict, soffice: str, tmp_path: Path) -> None:
+def test_libreoffice_opens_every_workbook(rendered: Rendered, soffice: str, tmp_path: Path) -> None:
     sources = [p for (k, c, f), p in sorted(rendered.items()) if f == "xlsx"]
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import Any, Optional, Protocol
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from docx import Document
 
 import docgen
 from docgen.cli import main
-from docgen.errors import DocgenWarning, TemplateError
+from docgen.errors import DocgenWarning, SourceLocation, TemplateError
 from docgen.render.missing import MissingValuesError
 from tests.support import SAMPLES
 
@@ -44,7 +45,18 @@ def _texts(data: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(data)).paragraphs]
 
 
-def _blank(tpl: docgen.Template, context: dict, **kw: object) -> tuple[bytes, list[DocgenWarning]]:
+class _Located(Protocol):
+    @property
+    def location(self) -> Optional[SourceLocation]: ...
+
+
+def _at(item: _Located) -> SourceLocation:
+    """Where an error or warning is (each one here has a location)."""
+    assert item.location is not None
+    return item.location
+
+
+def _blank(tpl: docgen.Template, context: dict[str, Any], **kw: object) -> tuple[bytes, list[DocgenWarning]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DocgenWarning)
         out = tpl.render(context, missing="blank", **kw)  # type: ignore[arg-type]
@@ -63,10 +75,10 @@ def test_every_missing_value_is_reported_at_once_each_at_its_paragraph() -> None
         docgen.Template(LETTER, name="letter.docx").render({"name": "왕", "client": {}})
     err = info.value
     assert err.code == "undefined" and err.exit_code == 3
-    found = [(e.location.paragraph, e.params["detail"].params["name"]) for e in err.errors]
+    found = [(_at(e).paragraph, e.params["detail"].params["name"]) for e in err.errors]
     assert found == [(2, "clinet"), (2, "tax_id"), (3, "tasks"), (3, "budget"), (4, "qty"),
                      (4, "price")]
-    assert all(e.location.part == DOC for e in err.errors)
+    assert all(_at(e).part == DOC for e in err.errors)
     assert err.errors[0].excerpt == "Client: {{ clinet }} / {{ client.tax_id }}"
     text = str(err)
     assert text.startswith("6 values the template reads are not in the data")
@@ -95,7 +107,7 @@ def test_excel_every_missing_value_at_its_template_cell() -> None:
                   "A5": "{%tr for r in rows %}{{ r }}{%tr endfor %}"})
     with pytest.raises(MissingValuesError) as info:
         docgen.Template(book, name="q.xlsx").render({"items": [{"name": "a"}, {"qty": 1}]})
-    found = [(e.location.sheet, e.location.cell, e.params["detail"].params["name"])
+    found = [(_at(e).sheet, _at(e).cell, e.params["detail"].params["name"])
              for e in info.value.errors]
     assert found == [("견적", "A1", "title"), ("견적", "B1", "author"), ("견적", "A3", "name"),
                      ("견적", "B3", "qty"), ("견적", "C3", "unit"), ("견적", "A5", "rows")]
@@ -133,7 +145,7 @@ def test_blank_mode_word_leaves_values_empty_and_warns_about_each() -> None:
     assert names == ["tax_id", "boss", "tasks", "budget", "due", "memo", "qty", "vip", "x",
                      "logo"]
     assert all(w.location is not None and w.location.part == DOC for w in caught)
-    assert [w.location.paragraph for w in caught][:3] == [1, 1, 2]
+    assert [_at(w).paragraph for w in caught][:3] == [1, 1, 2]
 
 
 def test_blank_mode_excel_cells_are_empty_and_numbers_stay_numbers() -> None:
@@ -144,13 +156,13 @@ def test_blank_mode_excel_cells_are_empty_and_numbers_stay_numbers() -> None:
     ws = openpyxl.load_workbook(io.BytesIO(out)).active
     assert (ws["A1"].value, ws["B1"].value, ws["C1"].value) == (None, 12.5, "xy")
     assert [(ws[f"A{r}"].value, ws[f"B{r}"].value) for r in (3, 4)] == [("a", 2), (None, 3)]
-    assert [(w.location.cell, w.params["detail"].params["name"]) for w in caught] == [
+    assert [(_at(w).cell, w.params["detail"].params["name"]) for w in caught] == [
         ("A1", "title"), ("C1", "note"), ("A3", "name")]
 
 
 # ----------------------------------------------------------------------------- CLI
 
-def _run(runner: CliRunner, *args: str):  # noqa: ANN202
+def _run(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from docgen.errors import InputError, UsageError
 from docgen.cli import main
@@ -17,7 +17,7 @@ WEEKLY = str(SAMPLES / "weekly" / "ko.yaml")
 BATCH = str(SAMPLES / "batch" / "weekly_tasks.xlsx")
 
 
-def _run(runner: CliRunner, *args: str):  # noqa: ANN202
+def _run(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 

@@ -5,7 +5,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissio
 
 
 @pytest.fixture
-def umask() -> Iterator[object]:
+def umask() -> Iterator[Callable[[int], None]]:
     old = os.umask(0o022)
 
     def set_mask(mask: int) -> None:
@@ -36,7 +36,7 @@ def _mode(path: Path) -> int:
 
 @pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600),
                                             (0o027, 0o640)])
-def test_write_atomic_respects_the_umask(tmp_path: Path, umask, mask: int,  # noqa: ANN001
+def test_write_atomic_respects_the_umask(tmp_path: Path, umask: Callable[[int], None], mask: int,
                                          expected: int) -> None:
     umask(mask)
     target = tmp_path / "보고서.docx"
@@ -46,7 +46,8 @@ def test_write_atomic_respects_the_umask(tmp_path: Path, umask, mask: int,  # no
     assert not list(tmp_path.glob(".docgen-*"))  # no temporary file left
 
 
-def test_a_replaced_file_keeps_its_permissions(tmp_path: Path, umask) -> None:  # noqa: ANN001
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path,
+                                               umask: Callable[[int], None]) -> None:
     umask(0o022)
     target = tmp_path / "a.xlsx"
     target.write_bytes(b"old")
@@ -56,7 +57,7 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path: Path, umask) -> None:  
 
 
 def test_render_and_batch_outputs_are_readable_by_the_group(tmp_path: Path,
-                                                            umask) -> None:  # noqa: ANN001
+                                                            umask: Callable[[int], None]) -> None:
     umask(0o002)
     runner = CliRunner()
     result = runner.invoke(main, ["render", "weekly", str(SAMPLES / "weekly" / "ko.yaml"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from docgen.errors import InputError
 from docgen.i18n.locale import DocLocale
@@ -113,7 +114,7 @@ def test_profile_in_excel_with_logo(tmp_path: Path) -> None:
         assert "<xdr:pic>" in zf.read(drawing).decode()
 
 
-def test_render_uses_config_from_the_working_directory(tmp_path: Path, runner, monkeypatch) -> None:
+def test_render_uses_config_from_the_working_directory(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     from docgen.cli import main
     shutil.copy(SAMPLE, tmp_path / "docgen.toml")
     shutil.copy(REPO / "samples" / "logo.png", tmp_path / "logo.png")
@@ -129,7 +130,7 @@ def test_render_uses_config_from_the_working_directory(tmp_path: Path, runner, m
     assert "한빛애드 주식회사" in text
 
 
-def test_bad_config_option_exits_1(tmp_path: Path, runner) -> None:
+def test_bad_config_option_exits_1(tmp_path: Path, runner: CliRunner) -> None:
     from docgen.cli import main
     sample = REPO / "samples" / "minutes" / "ko.yaml"
     result = runner.invoke(main, ["render", "minutes", str(sample), "-o", str(tmp_path),
@@ -242,7 +243,7 @@ def test_locale_keys_of_text_tables_are_normalised(tmp_path: Path) -> None:
     assert profile.fonts == {"zh-CN": "SimSun"}
 
 
-def test_broken_profile_in_the_users_language_exits_1_writes_nothing(tmp_path: Path, runner) -> None:
+def test_broken_profile_in_the_users_language_exits_1_writes_nothing(tmp_path: Path, runner: CliRunner) -> None:
     from docgen.cli import main
     config = tmp_path / "docgen.toml"
     config.write_text(BROKEN, encoding="utf-8")

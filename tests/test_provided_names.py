@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from docx import Document
 
 import docgen
@@ -30,7 +30,7 @@ def _texts(data: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(data)).paragraphs]
 
 
-def _run(runner: CliRunner, *args: str):  # noqa: ANN202
+def _run(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 
