@@ -1,4 +1,5 @@
-"""Type hints are checked as part of the suite (mypy --strict over the package)."""
+"""Type hints are checked as part of the suite: mypy --strict over the package, its build
+scripts (tools/), the tests and the benchmarks (setup.cfg [mypy] `files`)."""
 from __future__ import annotations
 
 import subprocess
