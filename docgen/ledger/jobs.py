@@ -24,6 +24,7 @@ import copy
 import datetime as dt
 import difflib
 import json
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -31,7 +32,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 from sqlalchemy import Connection, case, func, literal, select
 from sqlalchemy.engine import Row
 
-from ..errors import Problem
+from ..errors import DocgenWarning, Problem
 from ..messages import N_
 from .archive import Archive
 from .errors import LedgerInputError
@@ -248,7 +249,13 @@ def checks_for(ledger: Any) -> Checks:
     archive: Optional[Archive] = getattr(ledger, "archive", None)
 
     def checks(conn: Connection, kind: str, record: Mapping[str, Any]) -> list[Problem]:
-        return check_issue(conn, archive, kind, record)
+        problems = check_issue(conn, archive, kind, record)
+        if not any(p.is_error for p in problems):
+            # The issue goes ahead: its warnings are said now, in the run's language (with
+            # errors, the caller reports every problem together).
+            for p in problems:
+                warnings.warn(DocgenWarning(p.template, **dict(p.params)), stacklevel=2)
+        return problems
 
     return checks
 
