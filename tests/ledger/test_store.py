@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import RowMapping
 
 from docgen.ledger import LedgerInputError, open_ledger
 from docgen.ledger.schema import documents, files, series
@@ -16,7 +18,8 @@ INVOICE = {"job_number": "HL-2026-0417", "client": {"name": "Acme Korea", "tax_i
            "issue_date": dt.date(2026, 3, 2), "currency": "KRW", "requested_by": "Kim"}
 
 
-def issue(ledger: Ledger, record: dict = INVOICE, blob: bytes = b"docx-bytes", **kw):  # type: ignore[no-untyped-def]
+def issue(ledger: Ledger, record: dict[str, Any] = INVOICE, blob: bytes = b"docx-bytes",
+          **kw: Any) -> RowMapping:
     return ledger.issue("invoice", record, {"docx": blob}, number_field="request_number",
                         locale="ko", **kw)
 
