@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-from sqlalchemy import Connection, Select, and_, case, exists, func, insert, literal, select
+from sqlalchemy import (Connection, Float, Select, and_, case, exists, func, insert, literal,
+                        select)
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..i18n.money import minor_digits, round_money
@@ -36,7 +37,8 @@ INVOICE = "invoice"
 DEFAULT_TERMS_DAYS = 45
 # Amounts are stored to 4 places: anything below half of that is rounding noise of
 # SQLite's float sums, not money owed.
-_EPSILON = Decimal("0.00005")
+# (a float literal: as a Money bind it would be rounded to 4 places, to zero).
+_EPSILON = literal(0.00005, Float)
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,17 @@ def _open_invoices(as_of: dt.date) -> Select[Any]:
     d30, d45, d60 = bucket_starts(as_of)
     bucket = case((d.c.issue_date >= d30, 0), (d.c.issue_date >= d45, 1),
                   (d.c.issue_date >= d60, 2), else_=3)
+    blank = literal("")
     return (select(d.c.number, d.c.revision, d.c.job_number, d.c.client, d.c.client_key,
                    d.c.ae, d.c.currency, d.c.total, d.c.issue_date, d.c.due_date,
                    paid_amount.label("paid"), (d.c.total - paid_amount).label("outstanding"),
-                   bucket.label("bucket"))
+                   bucket.label("bucket"),
+                   # the grouping keys, computed once (PostgreSQL compares GROUP BY
+                   # expressions literally, bound parameters included)
+                   func.coalesce(d.c.client_key, d.c.client, blank).label("group_client"),
+                   func.coalesce(d.c.client, blank).label("group_name"),
+                   func.coalesce(d.c.ae, blank).label("group_ae"),
+                   func.coalesce(d.c.currency, blank).label("group_currency"))
             .select_from(d.outerjoin(paid, paid.c.number == d.c.number))
             .where(d.c.kind == INVOICE, d.c.status == "issued", d.c.issue_date <= as_of,
                    _latest(d), d.c.total - paid_amount > _EPSILON))
@@ -99,8 +108,9 @@ def receivables(conn: Connection, as_of: dt.date) -> Receivables:
     """The aging report on ``as_of``: invoices issued on or before it, minus the
     payments dated on or before it."""
     open_q = _open_invoices(as_of).subquery("open")
-    rows = conn.execute(select(open_q).order_by(open_q.c.client, open_q.c.issue_date,
-                                                open_q.c.number)).all()
+    # Sorted here, not in SQL: the backends collate Hangul and Han differently.
+    rows = sorted(conn.execute(select(open_q)).all(),
+                  key=lambda r: ((r.client or "").casefold(), r.issue_date, r.number))
     invoices = []
     for r in rows:
         currency = r.currency or ""
@@ -112,17 +122,14 @@ def receivables(conn: Connection, as_of: dt.date) -> Receivables:
             outstanding=_money(r.outstanding, currency), issue_date=r.issue_date,
             due_date=due, age_days=(as_of - r.issue_date).days,
             past_due_days=days_past_due(due, as_of), bucket=int(r.bucket)))
-    key = func.coalesce(open_q.c.client_key, open_q.c.client, literal(""))
+    o = open_q.c
     grouped = conn.execute(
-        select(key.label("client_key"), func.min(func.coalesce(open_q.c.client, literal("")))
-               .label("client"), func.coalesce(open_q.c.ae, literal("")).label("ae"),
-               func.coalesce(open_q.c.currency, literal("")).label("currency"),
-               open_q.c.bucket, func.sum(open_q.c.outstanding).label("amount"),
+        select(o.group_client, func.min(o.group_name).label("client"), o.group_ae,
+               o.group_currency, o.bucket, func.sum(o.outstanding).label("amount"),
                func.count().label("n"))
-        .group_by(key, func.coalesce(open_q.c.ae, literal("")),
-                  func.coalesce(open_q.c.currency, literal("")), open_q.c.bucket)).all()
-    sums = [GroupSum(g.client_key, g.client, g.ae, g.currency, int(g.bucket),
-                     _money(g.amount, g.currency), int(g.n)) for g in grouped]
+        .group_by(o.group_client, o.group_ae, o.group_currency, o.bucket)).all()
+    sums = [GroupSum(g.group_client, g.client, g.group_ae, g.group_currency, int(g.bucket),
+                     _money(g.amount, g.group_currency), int(g.n)) for g in grouped]
     by_client, by_ae, by_currency = roll_up(sums)
     return Receivables(as_of, invoices, by_client, by_ae, by_currency)
 

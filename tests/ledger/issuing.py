@@ -81,7 +81,7 @@ def write_config(folder: Path, url: str, archive: Path) -> Path:
     import sqlalchemy as sa
 
     parsed = sa.make_url(url)
-    shown = parsed.set(password=None).render_as_string(hide_password=False) \
+    shown = parsed._replace(password=None).render_as_string(hide_password=False) \
         if parsed.password else url
     path = folder / "docgen.toml"
     path.write_text(f'[ledger]\nurl = "{shown}"\narchive = "{archive}"\n',
