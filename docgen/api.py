@@ -151,9 +151,12 @@ def check_formats(formats: Sequence[str]) -> list[str]:
 def render_templates(templates: Mapping[str, Template], context: Mapping[str, Any],
                      locale: DocLocale, *, fonts: Mapping[str, str],
                      base_dir: Optional[PathLike] = None,
-                     missing: str = "error") -> dict[str, bytes]:
-    """Each template rendered with ``context`` (docx/xlsx bytes by format)."""
-    return {fmt: tpl.render(context, locale, fonts=fonts, base_dir=base_dir, missing=missing)
+                     missing: str = "error", draft: bool = False,
+                     number: Optional[str] = None) -> dict[str, bytes]:
+    """Each template rendered with ``context`` (docx/xlsx bytes by format); ``draft``
+    and ``number`` are the ledger's (``docgen.draft``, ``docgen.number``)."""
+    return {fmt: tpl.render(context, locale, fonts=fonts, base_dir=base_dir, missing=missing,
+                            draft=draft, number=number)
             for fmt, tpl in templates.items()}
 
 

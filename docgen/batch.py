@@ -376,8 +376,11 @@ def run_batch(
     encoding: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     missing: str = "error",
+    issue: bool = False,
 ) -> BatchResult:
-    """Render every record of ``data``; see the module docstring for the stages."""
+    """Render every record of ``data``; see the module docstring for the stages.
+    ``issue`` (a ledger in the profile) issues each record in order instead
+    (:func:`_issue_all`); with a ledger and no ``issue`` every output is a draft."""
     if name:
         check_name(kind, name)  # a bad --name is a usage error before anything is read
     profile = profile or Profile()
@@ -395,6 +398,9 @@ def run_batch(
         raise ValidationFailed(problems) if errors else InputError(
             "no records to render", SourceLocation(file=str(data)), code="empty")
     out = Path(out_dir)
+    if issue:
+        return _issue_all(kind, valid, templates, out, list(formats), name, force, profile,
+                          missing, problems, data, keep_going, progress)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
     fonts = fonts_for(profile)
@@ -479,7 +485,8 @@ def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
                                      locale, _WORKER["profile"])
             files: list[tuple[str, str]] = []
             rendered = render_templates(templates, context, locale, fonts=_WORKER["fonts"],
-                                        base_dir=job.base_dir, missing=_WORKER["missing"])
+                                        base_dir=job.base_dir, missing=_WORKER["missing"],
+                                        draft=_WORKER["profile"].ledger is not None)
             for fmt, data in rendered.items():
                 if fmt in formats:
                     target = out / f"{job.stem}.{fmt}"
@@ -558,6 +565,57 @@ def _sync() -> None:
     """One flush to disk for the whole batch instead of one per file."""
     if hasattr(os, "sync"):
         os.sync()
+
+
+def _issue_all(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: dict[str, Template],
+               out: Path, formats: list[str], name: Optional[str], force: bool,
+               profile: Profile, missing: str, problems: list[Problem],
+               data: Union[str, Path], keep_going: bool,
+               progress: Optional[Callable[[int, int], None]]) -> BatchResult:
+    """``batch --issue``: each record issued in the input's order (so numbers follow
+    it), one transaction per document (:func:`docgen.ledger.issuing.issue_prepared`);
+    a record the cross-document checks refuse is skipped with ``keep_going``."""
+    from .api import Prepared
+    from .ledger.issuing import default_checks, issue_prepared, ledger_for
+
+    ledger = ledger_for(profile, issue=True)
+    assert ledger is not None
+    results: dict[int, list[tuple[str, str]]] = {}
+    numbers: dict[int, str] = {}
+    fonts = fonts_for(profile)
+    try:
+        checks = default_checks(ledger)
+        for position, (src, loc) in enumerate(valid):
+            rec = src.record
+            ready = Prepared(kind, rec, loc, record_context(kind, rec, loc, profile))
+            base = Path(rec.source.file).parent if rec.source.file else Path(".")
+            try:
+                row, paths = issue_prepared(ledger, ready, templates, formats=formats, out=out,
+                                            fonts=fonts, base_dir=base, missing=missing,
+                                            name=name, force=force, checks=checks)
+            except ValidationFailed as exc:
+                if not keep_going:
+                    raise
+                problems.extend(exc.problems)
+                continue
+            numbers[position] = row["number"] if not row["revision"] else \
+                f"{row['number']}-R{row['revision']}"
+            results[position] = [(str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+                                 for p in paths]
+            if progress is not None:
+                progress(position + 1, len(valid))
+    finally:
+        ledger.close()
+    jobs = [Job(i, {}, None, loc.code, "", "") for i, (_, loc) in enumerate(valid)]
+    manifest = _manifest(kind, data, valid, jobs, results, problems)
+    for entry, (i, _) in zip(manifest["documents"], enumerate(valid)):
+        if i in numbers:
+            entry["number"] = numbers[i]
+    manifest_path = out / MANIFEST
+    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
+                 True)  # each run's issue adds to the ledger; the manifest says this run's
+    written = [Path(p) for i in sorted(results) for p, _ in results[i]]
+    return BatchResult(written, problems, manifest_path)
 
 
 def _manifest(kind: Kind, data: Union[str, Path], valid: list[tuple[Source, DocLocale]],

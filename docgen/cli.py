@@ -246,6 +246,13 @@ def config_option(f: F) -> F:
                         help="Company profile (default: ./docgen.toml if present).")(f)
 
 
+def issue_option(f: F) -> F:
+    return click.option("--issue", is_flag=True,
+                        help="Issue: take the document's number from the ledger ([ledger] in "
+                             "docgen.toml), archive and record it. Without it, a ledger's "
+                             "outputs are drafts (marked, no number).")(f)
+
+
 def kind_argument(f: F) -> F:
     return click.argument("kind", metavar="KIND")(f)
 
@@ -339,17 +346,18 @@ def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale],
 @name_option
 @missing_option
 @config_option
+@issue_option
 @force_option
 def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
                template: Optional[str], name: Optional[str], missing: str,
-               config: Optional[str], force: bool) -> None:
+               config: Optional[str], issue: bool, force: bool) -> None:
     """Render one record FILE of KIND; print each written path."""
     profile = _profile(config, locale)
     _speak(locale, data_file=file, profile=profile)
     paths = pipeline.render_file(
         kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
         locale=locale, template=template, name=name, force=force, profile=profile,
-        missing=missing)
+        missing=missing, issue=issue)
     for p in paths:
         click.echo(str(p))
 
@@ -374,12 +382,13 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
 @missing_option
 @config_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@issue_option
 @force_option
 def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional[DocLocale],
               locale_field: Optional[str], group_by: Optional[str], name: Optional[str],
               jobs: Optional[int], keep_going: bool, sheet: Optional[str], encoding: Optional[str],
               template: Optional[str], missing: str, config: Optional[str], quiet: bool,
-              force: bool) -> None:
+              issue: bool, force: bool) -> None:
     """One document per record (or per --group-by value) of DATA: a .xlsx/.csv sheet, a
     JSON/YAML list of records, or a folder of record files."""
     from .batch import run_batch
@@ -403,7 +412,7 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
             formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
             group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
             template=template, profile=profile, sheet=sheet, encoding=encoding,
-            progress=progress, missing=missing)
+            progress=progress, missing=missing, issue=issue)
     finally:
         if bar:
             bar[0].__exit__(None, None, None)
@@ -504,6 +513,16 @@ def template_new_cmd(kind: str, fmt: str, out: str, force: bool) -> None:
     dest = Path(out)
     write_atomic(dest, src.read_bytes(), force)
     click.echo(str(dest))
+
+
+# The ledger's job and money views (jobs, job, paid, receivables) live in their own module.
+from . import cli_receivables as _cli_receivables  # noqa: E402
+
+_cli_receivables.register(main)
+# The ledger's own commands: void, archive verify, ledger import.
+from . import cli_ledger as _cli_ledger  # noqa: E402
+
+_cli_ledger.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

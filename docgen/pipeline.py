@@ -127,6 +127,7 @@ def render_file(
     force: bool = False,
     profile: Optional[Profile] = None,
     missing: str = "error",
+    issue: bool = False,
 ) -> list[Path]:
     """Render one record file of ``kind_name``; return the written paths.
 
@@ -136,6 +137,10 @@ def render_file(
     output cannot be written, none is left behind. ``name`` is checked against the
     kind's fields first; ``missing="blank"`` renders values the template reads but
     the data lacks as empty (with a warning each) instead of failing.
+
+    With a ledger (``[ledger]`` in the profile), ``issue`` takes the document's number
+    and records it (:mod:`docgen.ledger.issuing`); without ``issue`` the output is a
+    draft (marked, no number taken).
     """
     kind = get_kind(kind_name, profile)
     if name:
@@ -145,12 +150,25 @@ def render_file(
     ready = prepare(kind, record, locale=locale, profile=profile)
     wanted = list(formats)
     templates = load_templates(kind, wanted, template, ready.locale)
+    if issue:
+        from .ledger.issuing import default_checks, issue_prepared, ledger_for
+        ledger = ledger_for(profile, issue=True)
+        assert ledger is not None
+        try:
+            _, issued = issue_prepared(ledger, ready, templates, formats=wanted, out=Path(out_dir),
+                                       fonts=fonts_for(profile), missing=missing, name=name,
+                                       base_dir=Path(record.source.file).parent, force=force,
+                                       checks=default_checks(ledger))
+        finally:
+            ledger.close()
+        return issued
     stem = output_name(name or kind.default_name, ready.context)
     out = Path(out_dir)
     paths = plan_outputs(out, stem, wanted, force)
     rendered = render_templates(templates, ready.context, ready.locale,
                                 fonts=fonts_for(profile),
-                                base_dir=Path(record.source.file).parent, missing=missing)
+                                base_dir=Path(record.source.file).parent, missing=missing,
+                                draft=profile.ledger is not None)
     written: list[Path] = []
     try:
         for fmt in wanted:
@@ -170,7 +188,7 @@ def render_file(
 def name_fields_of(kind: Kind) -> set[str]:
     """The fields a ``--name`` pattern of ``kind`` may use: the schema's fields that
     are not lists (objects by their dotted paths too), the computed ones, ``locale``."""
-    out = {n for n in kind.provided_names() if n != "company"} | {"locale"}
+    out = {n for n in kind.provided_names() if n not in ("company", "page_of")} | {"locale"}
 
     def walk(node: dict[str, Any], prefix: str) -> None:
         branches = [node, *[b for b in node.get("anyOf", []) if b.get("type") == "object"]]

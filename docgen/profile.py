@@ -33,7 +33,8 @@ CONFIG_NAME = "docgen.toml"
 COMPANY_FIELDS = ("name", "legal_name", "representative", "address", "tax_id", "phone",
                   "email", "website")
 BANK_FIELDS = ("name", "account", "holder", "swift")
-_TOP_TABLES = {"company", "defaults", "fonts", "kinds"}
+_TOP_TABLES = {"company", "defaults", "fonts", "kinds", "ledger"}
+LEDGER_KEYS = ("url", "archive", "series")
 # [kinds.<kind>.fields] name = {type = …, labels = {…}, …}: a custom field's keys.
 FIELD_KEYS = ("type", "labels", "description", "required", "minimum", "maximum", "pattern",
               "enum", "max_length")
@@ -46,6 +47,16 @@ class ImagePath(str):
     ``image()`` accepts these anywhere; a plain string from a template is only
     accepted inside the data file's folder, so a template cannot embed arbitrary
     files from the machine."""
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    """``[ledger]``: where the ledger database and the archive are, and each kind's
+    number format (``[ledger.series] invoice = "INV-{yyyy}-{seq:04}"``)."""
+
+    url: str  # sqlite:///ABSOLUTE-PATH or postgresql://user@host/db (no password)
+    archive: Path
+    series: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,18 @@ class Profile:
     # JSON-Schema properties; "x-required" marks the required ones).
     kinds_path: Optional[Path] = None
     kind_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    ledger: Optional[LedgerSettings] = None  # None: no [ledger], docgen keeps no ledger
+
+    @property
+    def series_company(self) -> str:
+        """The company a number series belongs to: its tax ID, else its name."""
+        for key in ("tax_id", "name"):
+            value = self.company.get(key)
+            if isinstance(value, Mapping):
+                value = next((v for v in value.values() if v), None)
+            if value:
+                return str(value)
+        return ""
 
     def context(self, locale: DocLocale) -> dict[str, Any]:
         """The ``company`` value templates see, texts chosen for ``locale``."""
@@ -313,10 +336,80 @@ class _Checker:
             elif loc is not None:
                 fonts[loc.primary] = value
         kinds_path, kind_fields = self.kinds(self.table(data, "kinds", ("kinds",)), path)
+        ledger = (self.ledger(self.table(data, "ledger", ("ledger",)), path, kinds_path)
+                  if "ledger" in data else None)
         return Profile(path=path, company=company, bank=bank, logo=logo,
                        default_locale=default_locale, fonts=fonts,
                        job_number_pattern=pattern or None, kinds_path=kinds_path,
-                       kind_fields=kind_fields)
+                       kind_fields=kind_fields, ledger=ledger)
+
+    def ledger(self, section: Mapping[str, Any], path: Path,
+               kinds_path: Optional[Path]) -> LedgerSettings:
+        """``[ledger]``: ``url`` (SQLite file relative to this file, or PostgreSQL
+        without a password), ``archive`` (a folder), ``[ledger.series]``."""
+        from .kinds import builtin_names
+        from .kinddef import user_kind_names
+        from .ledger.numbering import FIELDS, format_problem
+
+        for key in section:
+            if key not in LEDGER_KEYS:
+                self.unknown(("ledger", key), LEDGER_KEYS)
+        url = f"sqlite:///{(path.parent / 'ledger.db').resolve()}"
+        value = section.get("url")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                self.problem(("ledger", "url"), N_("{name} must be text, not {found}"),
+                             name="ledger.url", found=_found(value))
+            else:
+                url = self.ledger_url(value.strip(), path) or url
+        archive = (path.parent / "archive").resolve()
+        value = section.get("archive")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                self.problem(("ledger", "archive"), N_("ledger.archive must be a folder path"))
+            else:
+                archive = (path.parent / value).resolve()
+        formats: dict[str, str] = {}
+        known = builtin_names() + (user_kind_names(kinds_path) if kinds_path else [])
+        for kind, fmt in self.table(section, "series", ("ledger", "series")).items():
+            here = ("ledger", "series", kind)
+            if kind not in known:
+                close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
+                if close:
+                    self.problem(here, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
+                                 kind=kind, suggestion=close[0])
+                else:
+                    self.problem(here, N_("unknown kind '{kind}' (available: {available})"),
+                                 kind=kind, available=", ".join(known))
+            elif not isinstance(fmt, str):
+                self.problem(here, N_("{name} must be text, not {found}"),
+                             name=".".join(here), found=_found(fmt))
+            elif (wrong := format_problem(fmt)) is not None:
+                self.problem(here, wrong, fields=", ".join("{" + f + "}" for f in FIELDS))
+            else:
+                formats[kind] = fmt
+        return LedgerSettings(url=url, archive=archive, series=formats)
+
+    def ledger_url(self, text: str, path: Path) -> Optional[str]:
+        here = ("ledger", "url")
+        scheme = text.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme == "sqlite":
+            if not text.startswith("sqlite:///"):
+                self.problem(here, N_("ledger.url: a SQLite ledger is sqlite:///FILE (three "
+                                      "slashes; the file is relative to docgen.toml)"))
+                return None
+            file = Path(text[len("sqlite:///"):])
+            return f"sqlite:///{(path.parent / file).resolve()}"
+        if scheme in ("postgresql", "postgres"):
+            netloc = text.split("://", 1)[-1].split("/", 1)[0]
+            if ":" in netloc.split("@", 1)[0] and "@" in netloc:
+                self.problem(here, N_("ledger.url must not hold the password: set "
+                                      "$DOCGEN_LEDGER_PASSWORD (or use ~/.pgpass)"))
+                return None
+            return "postgresql" + text[len(text.split(":", 1)[0]):]
+        self.problem(here, N_("ledger.url must be sqlite:///FILE or "
+                              "postgresql://user@host/database, not '{url}'"), url=text)
+        return None
 
     def kinds(self, section: Mapping[str, Any],
               path: Path) -> tuple[Optional[Path], dict[str, dict[str, Any]]]:

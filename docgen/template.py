@@ -1,6 +1,7 @@
 """``docgen.Template``: the public face of the engine, for library users and the CLI."""
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import types
@@ -62,6 +63,16 @@ def sniff_format(data: bytes) -> str:
     return "xlsx" if "xl/workbook.xml" in names else "docx"
 
 
+_DRAFT_MARKS = {"ko": "초안", "zh-CN": "草稿", "zh-TW": "草稿", "en": "DRAFT"}
+
+
+def draft_mark(locale: DocLocale) -> str:
+    """The word a draft carries: 초안 / 草稿 / DRAFT, both languages when bilingual."""
+    words = [_DRAFT_MARKS.get(code, "DRAFT") for code in (locale.primary, locale.secondary)
+             if code]
+    return " / ".join(dict.fromkeys(words + ([] if "DRAFT" in words else ["DRAFT"])))
+
+
 class Template:
     """A Word or Excel template, parsed and compiled once, rendered many times.
 
@@ -71,6 +82,7 @@ class Template:
 
     def __init__(self, source: Source, *, name: Optional[str] = None) -> None:
         data, self.name = read_source(source, name)
+        self.sha256 = hashlib.sha256(data).hexdigest()  # the ledger records what made a document
         self.format = sniff_format(data)
         self._docx: Optional[DocxTemplate] = None
         self._xlsx: Optional[XlsxTemplate] = None
@@ -102,6 +114,8 @@ class Template:
         fonts: Optional[Mapping[str, str]] = None,
         base_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
         missing: str = "error",
+        draft: bool = False,
+        number: Optional[str] = None,
     ) -> bytes:
         """Render to the bytes of a .docx or .xlsx file (the template's format).
 
@@ -120,6 +134,11 @@ class Template:
         every value the template reads that the data lacks, each located;
         ``missing="blank"`` renders them empty and warns (:class:`DocgenWarning`)
         about each.
+
+        ``draft`` (a ledger is kept and the document is not issued) sets
+        ``docgen.draft`` and ``docgen.draft_mark`` (초안 / 草稿 / DRAFT in the locale's
+        languages) for the template's visible mark; ``number`` is the issued number
+        (``docgen.number``).
         """
         if missing not in MISSING_MODES:
             raise ValueError(f"missing must be one of {', '.join(MISSING_MODES)}, not {missing!r}")
@@ -138,7 +157,9 @@ class Template:
             return sink.image(path, *args, **kwargs)
 
         helpers = types.SimpleNamespace(locale=render_locale.code, image=image,
-                                        gettext=labels.gettext, ngettext=labels.ngettext)
+                                        gettext=labels.gettext, ngettext=labels.ngettext,
+                                        draft=draft, draft_mark=draft_mark(render_locale),
+                                        number=number)
         ctx = dict(context)
         for name, value in (("_", labels.gettext), ("gettext", labels.gettext),
                             ("ngettext", labels.ngettext), ("image", image),

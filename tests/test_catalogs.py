@@ -16,7 +16,8 @@ from tests.support import REPO
 
 LOCALES = REPO / "docgen" / "i18n" / "locales"
 KEYWORDS = {"N_": None, "tr": (2,), "InputError": None, "UsageError": None,
-            "TemplateError": None, "OutputError": None, "error": None, "DocgenWarning": None}
+            "TemplateError": None, "OutputError": None, "error": None, "DocgenWarning": None,
+            "LedgerInputError": None, "LedgerStorageError": None}
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
