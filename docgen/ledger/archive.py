@@ -58,8 +58,9 @@ class Archive:
                 if not target.exists():
                     os.replace(tmp, target)
         finally:
+            # the temporary name goes; its inode stays as the object when it was linked
+            # (never chmod it here: it may be the object itself)
             if os.path.exists(tmp):
-                os.chmod(tmp, stat.S_IWUSR | _READ_ONLY)
                 os.unlink(tmp)
         return digest
 
