@@ -350,7 +350,7 @@ def _styles(font: str) -> str:
 
 def write_receivables_xlsx(report: Receivables, locale: DocLocale) -> bytes:
     """The workbook's bytes (deterministic: fixed zip timestamps, fixed part order)."""
-    font = EAST_ASIAN_FONTS[locale.primary] or "Calibri"
+    font = EAST_ASIAN_FONTS.get(locale.primary) or "Calibri"
     invoices = _invoice_sheet(report, locale)
     summary, charts = _summary_sheet(report, locale)
     sheets = [invoices, summary]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
+
+import pytest
+from click.testing import CliRunner, Result
 
 from docgen.i18n.locale import DocLocale
 from docgen.kinds.invoice.compute import compute
@@ -13,8 +16,9 @@ from docgen.ledger import jobs
 from docgen.ledger.store import Ledger, canonical_json
 
 # The field each kind keeps its own number in (a revision carries it).
-NUMBER_FIELD = {"invoice": "request_number", "brief": "number", "signoff": "number",
-                "minutes": "number", "weekly": "number"}
+NUMBER_FIELD = {"invoice": "request_number", "brief": "document_number",
+                "signoff": "document_number",
+                "minutes": "document_number", "weekly": "document_number"}
 
 
 def brief(job: str, client: Any = "한빛전자", *, day: dt.date = dt.date(2026, 10, 1),
@@ -93,3 +97,23 @@ def password_of(url: str) -> Optional[str]:
     import sqlalchemy as sa
 
     return sa.make_url(url).password
+
+
+@pytest.fixture
+def cli(ledger: Any, ledger_url: str, archive_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run docgen in a folder whose docgen.toml names the test's ledger."""
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, ledger_url, archive_dir)
+    password = password_of(ledger_url)
+    if password:
+        monkeypatch.setenv("DOCGEN_LEDGER_PASSWORD", password)
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("DOCGEN_LOCALE", raising=False)
+
+    from docgen.cli import main
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return run
