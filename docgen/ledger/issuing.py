@@ -98,7 +98,9 @@ def issue_prepared(ledger: Ledger, ready: "Prepared", templates: Mapping[str, "T
         try:
             for fmt, blob in files.items():
                 target = plan["paths"][fmt]
-                write_atomic(target, blob, force)
+                # not flushed one by one: the archive holds the durable copy (its objects
+                # are fsynced before the row that names them is committed)
+                write_atomic(target, blob, force, durable=False)
                 written.append(target)
         except BaseException:
             for path in written:
