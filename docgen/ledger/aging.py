@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 # Upper bound (inclusive, in days of age) of each bucket but the last.
 BUCKET_LIMITS = (30, 45, 60)
@@ -40,9 +40,9 @@ def days_past_due(due: Optional[date], as_of: date) -> int:
     return (as_of - due).days
 
 
-@dataclass(frozen=True)
-class OpenInvoice:
-    """One invoice with money still owed on ``as_of`` (the latest revision, not void)."""
+class OpenInvoice(NamedTuple):
+    """One invoice with money still owed on ``as_of`` (the latest revision, not void);
+    a tuple, as there are as many as the ledger has open invoices."""
 
     number: str
     revision: int

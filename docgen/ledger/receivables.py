@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import (Connection, Float, Select, and_, case, exists, func, insert, literal,
                         select)
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..i18n.money import minor_digits, round_money
+from ..i18n.money import minor_digits
 from ..messages import N_
 from .aging import (GroupSum, OpenInvoice, Receivables, bucket_starts, days_past_due,
                     roll_up)
@@ -99,9 +100,27 @@ def _open_invoices(as_of: dt.date) -> Select[Any]:
                    _latest(d), d.c.total - paid_amount > _EPSILON))
 
 
+@lru_cache(maxsize=64)
+def _quantum(currency: str) -> Optional[Decimal]:
+    """The currency's document unit (KRW 1, CNY 0.01); ``None`` for an unknown code."""
+    try:
+        return Decimal(1).scaleb(-minor_digits(currency)) if currency else None
+    except ValueError:
+        return None
+
+
 def _money(value: Any, currency: str) -> Decimal:
-    amount = Decimal(repr(value) if isinstance(value, float) else str(value or 0))
-    return round_money(amount, currency) if currency else amount
+    """A stored amount rounded half-up to the currency's unit (as
+    :func:`~docgen.i18n.money.round_money`; inlined: it runs once per open invoice)."""
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        amount = Decimal(repr(value) if isinstance(value, float) else str(value or 0))
+    quantum = _quantum(currency)
+    if quantum is None:
+        return amount
+    rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def receivables(conn: Connection, as_of: dt.date) -> Receivables:
@@ -115,11 +134,12 @@ def receivables(conn: Connection, as_of: dt.date) -> Receivables:
     for r in rows:
         currency = r.currency or ""
         due = r.due_date or r.issue_date + dt.timedelta(days=DEFAULT_TERMS_DAYS)
+        total, paid = _money(r.total, currency), _money(r.paid, currency)
         invoices.append(OpenInvoice(
             number=r.number, revision=r.revision, job_number=r.job_number,
             client=r.client or "", client_key=r.client_key or r.client or "", ae=r.ae or "",
-            currency=currency, total=_money(r.total, currency), paid=_money(r.paid, currency),
-            outstanding=_money(r.outstanding, currency), issue_date=r.issue_date,
+            currency=currency, total=total, paid=paid, outstanding=total - paid,
+            issue_date=r.issue_date,
             due_date=due, age_days=(as_of - r.issue_date).days,
             past_due_days=days_past_due(due, as_of), bucket=int(r.bucket)))
     o = open_q.c
