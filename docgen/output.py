@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Mapping, Optional, Sequence
 
 from .errors import InputError, OutputError, SourceLocation, UsageError
+from .i18n.catalog import strip_language_marks
 
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -119,7 +120,8 @@ def _name_text(value: Any) -> str:
         value = value.get("name", "")
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
-    return "" if value is None else str(value)
+    # an enum's *_label marks its second language for Word; a file name has no use for it
+    return "" if value is None else strip_language_marks(str(value))
 
 
 def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -65,14 +65,24 @@ PROFILE = Profile(
 
 # Computed fields each kind's compute hook adds (DESIGN.md §7; docgen/kinds/*/compute.py).
 COMPUTED = {
-    "minutes": set(),
-    "brief": {"order_type_label", "work_type_label", "days_until_due"},
+    "minutes": {"time_range"},
+    "brief": {"order_type_label", "work_type_label", "days_until_due", "due_in",
+              "has_brief_text"},
     "weekly": {"week_end", "period", "week_label", "send_at", "tasks_by_status",
-               "status_counts", "this_week", "next_week"},
+               "status_counts", "this_week", "next_week", "this_week_grouped"},
     "signoff": {"signed_stages", "unsigned_stages", "all_stages_signed", "client_signed",
                 "acceptance_label"},
     "invoice": {"country", "vat_percent", "subtotal", "vat", "total", "amount_words",
                 "amount_words_secondary", "due_date"},
+}
+# Added to every kind's context by docgen.enrich: the footer's page words and each
+# top-level enum field's display name.
+ENRICHED = {
+    "minutes": {"page_of", "meeting_type_label"},
+    "brief": {"page_of", "order_type_label", "work_type_label"},
+    "weekly": {"page_of"},
+    "signoff": {"page_of", "acceptance_label"},
+    "invoice": {"page_of", "invoice_type_label"},
 }
 
 
@@ -182,7 +192,7 @@ def test_template_reads_only_known_fields(kind: str) -> None:
     if k is None:
         pytest.skip(f"kind {kind} has no schema yet")
     fields = Template(REPO / "templates" / kind / f"{kind}.docx").fields()
-    known = set(k.schema["properties"]) | COMPUTED[kind] | {"company", "image"}
+    known = set(k.schema["properties"]) | COMPUTED[kind] | ENRICHED[kind] | {"company", "image"}
     assert fields <= known, fields - known
 
 

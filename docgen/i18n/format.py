@@ -278,9 +278,13 @@ class Formatter:
     # --- dates and times -----------------------------------------------------
 
     def date(self, value: object, fmt: str = "long") -> str:
-        """Format a date: ``short``/``medium``/``long``/``full`` or a CLDR pattern."""
+        """Format a date: ``short``/``medium``/``long``/``full``, ``compact`` (the
+        shortest that reads well in a table: ``short`` for Chinese, whose ``medium``
+        spells 年月日, else ``medium``) or a CLDR pattern."""
         if value is None:
             return ""
+        if fmt == "compact":
+            fmt = "short" if self.locale.startswith("zh") else "medium"
         pattern = self._pattern(fmt, "date")
         return _clean(pattern.apply(self._to_date(value), self._babel))
 

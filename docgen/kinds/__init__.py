@@ -104,9 +104,13 @@ class Kind:
     def provided_names(self) -> set[str]:
         """Top-level names a template of this kind may read: the schema's fields, the
         kind's computed fields (``COMPUTED_FIELDS`` in compute.py, a kind.yaml's
-        ``computed``) and ``company``."""
+        ``computed``), ``company``, ``page_of`` and the enum fields' ``<field>_label``
+        (docgen.enrich adds those for every kind)."""
+        from ..enrich import CONTEXT_NAMES, enum_label_names
+
         module = _module(self.name, "compute") if self.builtin else None
-        return (set(self.schema.get("properties", {})) | {"company"}
+        return (set(self.schema.get("properties", {})) | CONTEXT_NAMES
+                | enum_label_names(self.schema)
                 | set(getattr(module, "COMPUTED_FIELDS", ())) | set(self.extra_computed))
 
     def label(self, locale_code: str) -> str:

@@ -130,6 +130,41 @@ def _format_filter(name: str) -> Callable[..., str]:
     return apply
 
 
+def _chinese(ctx: Context) -> bool:
+    return str(ctx.get("locale") or "")[:2] == "zh"
+
+
+# Punctuation that differs by the document's (first) language: Chinese writes
+# full-width brackets and colon and lists with 、 (DOMAIN.md typography).
+@pass_context
+def paren(ctx: Context, value: Any) -> str:
+    """``value`` in brackets after the text before it: ``（…）`` in Chinese, `` (…)``
+    otherwise; nothing for an empty value."""
+    if use_missing(value) or value is None or value == "":
+        return ""
+    return f"（{value}）" if _chinese(ctx) else f" ({value})"
+
+
+@pass_context
+def colon(ctx: Context, value: Any) -> str:
+    """``value`` followed by a colon: ``：`` in Chinese, ``: `` otherwise."""
+    if use_missing(value):
+        return ""
+    return f"{'' if value is None else value}{'：' if _chinese(ctx) else ': '}"
+
+
+@pass_context
+def series(ctx: Context, value: Any) -> str:
+    """A list's items joined with ``、`` in Chinese, ``, `` otherwise."""
+    if use_missing(value) or value is None:
+        return ""
+    items = [value] if isinstance(value, str) else list(value)
+    return ("、" if _chinese(ctx) else ", ").join(str(v) for v in items)
+
+
+PUNCTUATION_FILTERS = {"paren": paren, "colon": colon, "series": series}
+
+
 def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
     """A sandboxed Jinja environment with docgen's filters; shared by all templates."""
     env = ImmutableSandboxedEnvironment(
@@ -143,6 +178,7 @@ def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnviro
     )
     for name in FORMAT_FILTERS:
         env.filters[name] = _format_filter(name)
+    env.filters.update(PUNCTUATION_FILTERS)
     _FILTER_NAMES.update(env.filters)
     return env
 

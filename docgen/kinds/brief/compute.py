@@ -8,6 +8,11 @@ Added to the context (names are a contract with the templates):
 ``days_until_due``    int, ``due_date − issued_date`` in days (from the brief's own
                       dates, never today's, so the document is reproducible); None
                       if either date is missing
+``due_in``            those days in words: ``3일 후`` / ``in 3 days``, ``due today``,
+                      ``2 days overdue`` (both languages in a bilingual brief); None
+                      with ``days_until_due``
+``has_brief_text``    bool: any of the brief's texts is given (background, objective,
+                      target audience, insight, key message, reason to believe, tone)
 ``budget.amount``     Decimal when present
 """
 from __future__ import annotations
@@ -15,16 +20,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ...i18n.catalog import Labels
 from ...i18n.locale import DocLocale
 from ...i18n.money import to_decimal
 from .._labels import enum_label
 
 # Top-level names compute() adds (``docgen template check --kind`` accepts them).
+# (order_type_label and work_type_label are docgen.enrich's, for every enum field; set
+# again below without the second-language marks, so the documents stay as they were.)
 COMPUTED_FIELDS = (
-    "order_type_label",
-    "work_type_label",
     "days_until_due",
+    "due_in",
+    "has_brief_text",
 )
+
+# The texts of the brief proper (its "Brief" section shows when any is given).
+BRIEF_TEXTS = ("background", "objective", "target_audience", "insight", "key_message",
+               "reason_to_believe", "tone")
 
 
 def compute(context: dict[str, Any], locale: DocLocale) -> None:
@@ -39,7 +51,21 @@ def compute(context: dict[str, Any], locale: DocLocale) -> None:
         context["days_until_due"] = (due - issued).days
     else:
         context["days_until_due"] = None
+    context["due_in"] = due_in(context["days_until_due"], Labels(locale, marked=True))
+
+    context["has_brief_text"] = any(context.get(name) for name in BRIEF_TEXTS)
 
     budget = context.get("budget")
     if isinstance(budget, dict) and budget.get("amount") is not None:
         budget["amount"] = to_decimal(budget["amount"])
+
+
+def due_in(days: Any, labels: Labels) -> Any:
+    """``days`` until the due date in words (catalog labels), None for None."""
+    if days is None:
+        return None
+    if days > 0:
+        return labels.gettext("in {days} days", days=days)
+    if days == 0:
+        return labels.gettext("due today")
+    return labels.gettext("{days} days overdue", days=-days)

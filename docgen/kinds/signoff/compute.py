@@ -24,8 +24,9 @@ COMPUTED_FIELDS = (
     "unsigned_stages",
     "all_stages_signed",
     "client_signed",
-    "acceptance_label",
 )
+# (acceptance_label is docgen.enrich's, for every enum field; set again below without
+# the second-language marks, so the documents stay as they were.)
 
 
 def compute(context: dict[str, Any], locale: DocLocale) -> None:

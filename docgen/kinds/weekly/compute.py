@@ -10,18 +10,23 @@ Added to the context (names are a contract with the templates):
                        ``Week 48, 2026`` (en)
 ``send_at``            naive datetime, the Monday after the reported week at 12:00
 ``tasks[i].status_label``  the status in the document's language(s)
+``kpis[i].attainment``  value ÷ target (for ``|percent``) when both are numbers and
+                       the target is not 0, else None
 ``tasks_by_status``    ``{"done": [...], "in_progress": [...], "planned": [...],
                        "blocked": [...]}``: always these four keys in this order, each
                        list in input order (the same dicts as in ``tasks``)
 ``status_counts``      the same keys → int
 ``this_week``          tasks whose status is not ``planned`` (금주 실적 / 本周工作)
 ``next_week``          ``planned`` tasks (차주 계획 / 下周计划)
+``this_week_grouped``  the same tasks as ``this_week``, done first, then in progress,
+                       then blocked (each group in input order)
 
 Task ``progress`` is left as given (None when absent).
 """
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from ...i18n.format import get_formatter
@@ -45,6 +50,7 @@ COMPUTED_FIELDS = (
     "status_counts",
     "this_week",
     "next_week",
+    "this_week_grouped",
 )
 
 
@@ -70,3 +76,12 @@ def compute(context: dict[str, Any], locale: DocLocale) -> None:
     context["status_counts"] = {status: len(found) for status, found in by_status.items()}
     context["this_week"] = [t for t in tasks if t.get("status") != "planned"]
     context["next_week"] = [t for t in tasks if t.get("status") == "planned"]
+    context["this_week_grouped"] = by_status["done"] + by_status["in_progress"] + by_status["blocked"]
+
+    for kpi in context.get("kpis") or []:
+        value: Any = kpi.get("value")
+        target: Any = kpi.get("target")
+        # as a template's ``value / target`` would (any number, Decimal included)
+        numbers = (int, float, Decimal)
+        both = isinstance(value, numbers) and isinstance(target, numbers)
+        kpi["attainment"] = value / target if both and target else None
