@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 
 from docgen import kinds
-from docgen.enrich import build_context
+from docgen.enrich import build_context, letterhead
 from docgen.i18n.catalog import Labels, translations
 from docgen.i18n.locale import DocLocale
 from docgen.inputs import read_record
@@ -70,7 +70,9 @@ def _context(kind: str, code: str, company: Optional[dict[str, Any]] = None) -> 
     record = read_record(path)
     ctx = build_context(record.data, found.schema, locale=DocLocale.parse(code),
                         compute=found.compute, data_file=record.source.file)
-    ctx["company"] = company if company is not None else NO_COMPANY
+    # the letterhead lines docgen.enrich adds to every profile's company
+    ctx["company"] = letterhead(company if company is not None else NO_COMPANY,
+                                DocLocale.parse(code))
     return ctx
 
 
