@@ -400,7 +400,8 @@ def run_batch(
     out = Path(out_dir)
     if issue:
         return _issue_all(kind, valid, templates, out, list(formats), name, force, profile,
-                          missing, problems, data, keep_going, progress)
+                          missing, problems, data, keep_going, progress,
+                          jobs or os.cpu_count() or 1)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
     fonts = fonts_for(profile)
@@ -571,51 +572,14 @@ def _issue_all(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: dic
                out: Path, formats: list[str], name: Optional[str], force: bool,
                profile: Profile, missing: str, problems: list[Problem],
                data: Union[str, Path], keep_going: bool,
-               progress: Optional[Callable[[int, int], None]]) -> BatchResult:
-    """``batch --issue``: each record issued in the input's order (so numbers follow
-    it), one transaction per document (:func:`docgen.ledger.issuing.issue_prepared`);
-    a record the cross-document checks refuse is skipped with ``keep_going``."""
-    from .api import Prepared
-    from .ledger.issuing import default_checks, issue_prepared, ledger_for
+               progress: Optional[Callable[[int, int], None]],
+               workers: int = 1) -> BatchResult:
+    """``batch --issue``: group commit, chunk by chunk, in the input's order
+    (:func:`docgen.ledger.batch_issue.issue_batch`)."""
+    from .ledger.batch_issue import issue_batch
 
-    ledger = ledger_for(profile, issue=True)
-    assert ledger is not None
-    results: dict[int, list[tuple[str, str]]] = {}
-    numbers: dict[int, str] = {}
-    fonts = fonts_for(profile)
-    try:
-        checks = default_checks(ledger)
-        for position, (src, loc) in enumerate(valid):
-            rec = src.record
-            ready = Prepared(kind, rec, loc, record_context(kind, rec, loc, profile))
-            base = Path(rec.source.file).parent if rec.source.file else Path(".")
-            try:
-                row, paths = issue_prepared(ledger, ready, templates, formats=formats, out=out,
-                                            fonts=fonts, base_dir=base, missing=missing,
-                                            name=name, force=force, checks=checks)
-            except ValidationFailed as exc:
-                if not keep_going:
-                    raise
-                problems.extend(exc.problems)
-                continue
-            numbers[position] = row["number"] if not row["revision"] else \
-                f"{row['number']}-R{row['revision']}"
-            results[position] = [(str(p), hashlib.sha256(p.read_bytes()).hexdigest())
-                                 for p in paths]
-            if progress is not None:
-                progress(position + 1, len(valid))
-    finally:
-        ledger.close()
-    jobs = [Job(i, {}, None, loc.code, "", "") for i, (_, loc) in enumerate(valid)]
-    manifest = _manifest(kind, data, valid, jobs, results, problems)
-    for entry, (i, _) in zip(manifest["documents"], enumerate(valid)):
-        if i in numbers:
-            entry["number"] = numbers[i]
-    manifest_path = out / MANIFEST
-    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
-                 True)  # each run's issue adds to the ledger; the manifest says this run's
-    written = [Path(p) for i in sorted(results) for p, _ in results[i]]
-    return BatchResult(written, problems, manifest_path)
+    return issue_batch(kind, valid, templates, out, formats, name, force, profile, missing,
+                       problems, data, keep_going, progress, workers)
 
 
 def _manifest(kind: Kind, data: Union[str, Path], valid: list[tuple[Source, DocLocale]],

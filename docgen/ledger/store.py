@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from ..errors import Problem, ValidationFailed
 from ..messages import N_
 from . import numbering
-from .archive import Archive, sha256
+from .archive import Archive, group_sync, sha256
 from .errors import LedgerInputError, LedgerStorageError
 from .schema import documents, files, payments, series
 
@@ -281,6 +281,19 @@ class Ledger:
             raise
         return row
 
+    @contextmanager
+    def chunk(self, *, durable: Optional[bool] = None) -> Iterator["IssueChunk"]:
+        """Issue many documents in one transaction (a batch's group commit): see
+        :class:`IssueChunk`. Committed when the block ends (after
+        :meth:`IssueChunk.finish`), rolled back — every number given back — when it
+        raises. ``durable`` puts each archive object with its own fsync; by default
+        only where no group sync exists (the caller then flushes with
+        :func:`~docgen.ledger.archive.sync_folders` before the block ends)."""
+        with self.connection() as conn:
+            batch = IssueChunk(self, conn, not group_sync() if durable is None else durable)
+            yield batch
+            batch.finish()
+
     def _to_revise(self, conn: Connection, kind: str, given: str,
                    number_field: str) -> RowMapping:
         base, _ = numbering.split(given)
@@ -307,9 +320,34 @@ class Ledger:
                 source: str, issued_at: Optional[dt.datetime] = None,
                 issued_by: Optional[str] = None) -> RowMapping:
         """Archive the record and the files, then insert their rows (in ``conn``)."""
-        from .. import __version__
         record_sha = self._put(canonical_json(data))
         digests = {fmt: self._put(blob) for fmt, blob in outputs.items()}
+        values = self._values(kind, data, number=number, revision=revision,
+                              supersedes=supersedes, seq=seq, year=year, company=company,
+                              locale=locale, template_sha256=template_sha256, facts=facts,
+                              issue_date=issue_date, source=source, record_sha=record_sha,
+                              issued_at=issued_at, issued_by=issued_by)
+        try:
+            doc_id = conn.execute(documents.insert().values(**values)
+                                  .returning(documents.c.id)).scalar_one()
+            for fmt, blob in outputs.items():
+                conn.execute(files.insert().values(
+                    document_id=doc_id, format=fmt, name=names.get(fmt) or f"{number}.{fmt}",
+                    sha256=digests[fmt], size=len(blob)))
+        except IntegrityError:
+            raise _conflict(number, revision) from None
+        row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).mappings().one()
+        return row
+
+    def _values(self, kind: str, data: Mapping[str, Any], *, number: str, revision: int,
+                supersedes: Optional[int], seq: Optional[int], year: Optional[int],
+                company: Optional[str], locale: Optional[str],
+                template_sha256: Optional[str], facts: Mapping[str, Any],
+                issue_date: dt.date, source: str, record_sha: str,
+                issued_at: Optional[dt.datetime] = None,
+                issued_by: Optional[str] = None) -> dict[str, Any]:
+        """The documents row of ``data`` issued as ``number``."""
+        from .. import __version__
         client = data.get("client")
         values = {
             "kind": kind, "number": number, "revision": revision, "supersedes": supersedes,
@@ -326,29 +364,10 @@ class Ledger:
             "issued_by": issued_by if issued_by is not None else self.user(),
             "source": source,
         }
-        try:
-            doc_id = conn.execute(documents.insert().values(**values)
-                                  .returning(documents.c.id)).scalar_one()
-            for fmt, blob in outputs.items():
-                conn.execute(files.insert().values(
-                    document_id=doc_id, format=fmt, name=names.get(fmt) or f"{number}.{fmt}",
-                    sha256=digests[fmt], size=len(blob)))
-        except IntegrityError:
-            raise LedgerInputError(
-                "{number} is already in the ledger (another run issued it at the same "
-                "time); nothing was recorded: try again", code="ledger_conflict",
-                params={"number": numbering.shown(number, revision)}) from None
-        row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).mappings().one()
-        return row
+        return values
 
-    def _put(self, data: bytes) -> str:
-        try:
-            return self.archive.put(data)
-        except OSError as exc:
-            raise LedgerStorageError("cannot write to the archive {path}: {detail}",
-                                     code="archive_write",
-                                     params={"path": str(self.archive.root),
-                                             "detail": exc.strerror or str(exc)}) from None
+    def _put(self, data: bytes, *, durable: bool = True) -> str:
+        return put_object(self.archive, data, durable=durable)
 
     # --- void --------------------------------------------------------------------------
 
@@ -406,6 +425,174 @@ class Ledger:
                 if state:
                     out.append(VerifyProblem(shown, f["name"], f["sha256"], state))
         return out
+
+
+@dataclass
+class Planned:
+    """One document of an :class:`IssueChunk`: numbered, checked, its record archived;
+    its files are added once rendered (:meth:`IssueChunk.add_files`)."""
+
+    kind: str
+    data: dict[str, Any]  # the record with its number in its number field
+    number: str  # the base number (no revision suffix)
+    revision: int
+    shown: str  # the number as the document shows it (…-R1 for a revision)
+    values: dict[str, Any]  # its documents row
+    files: list[dict[str, Any]] = field(default_factory=list)
+    id: Optional[int] = None
+
+
+class IssueChunk:
+    """Documents issued together in one transaction (:meth:`Ledger.chunk`).
+
+    :meth:`plan` numbers each record in the caller's order — a series' counter is read
+    and locked once per chunk (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's writer
+    lock is held from ``BEGIN IMMEDIATE``) and raised once, in :meth:`finish` — runs the
+    checks, archives the record and queues its row; :meth:`add_files` archives the
+    rendered files; :meth:`finish` inserts the queued rows (``executemany``) and the
+    counters. Rows are inserted early only when a check or a revision has to see
+    them, so checks of a chunk's later records see its earlier ones, as they would see
+    documents issued one by one."""
+
+    def __init__(self, ledger: Ledger, conn: Connection, durable: bool) -> None:
+        self.ledger, self.conn, self.durable = ledger, conn, durable
+        self.planned: list[Planned] = []
+        self._pending: list[Planned] = []
+        self._series: dict[tuple[str, int], list[int]] = {}  # (kind, year) -> [read, next]
+        self._finished = False
+
+    def plan(self, kind: str, record: Mapping[str, Any], *,
+             number_field: Optional[str] = None, checks: Optional[Checks] = None,
+             facts: Optional[Mapping[str, Any]] = None, locale: Optional[str] = None,
+             template_sha256: Optional[str] = None) -> Planned:
+        """Number ``record`` (the next of its series, or the next revision of the number
+        it carries) and check it, as :meth:`Ledger.issue` does; a check's error raises
+        :class:`ValidationFailed` and takes no number (the chunk may go on)."""
+        ledger, conn = self.ledger, self.conn
+        data = dict(record)
+        facts = facts or {}
+        issue_date = _date(next((facts.get(f) or data.get(f) for f in DATE_FIELDS
+                                 if facts.get(f) or data.get(f)), None)) or ledger.now().date()
+        given = str(data.get(number_field) or "").strip() if number_field else ""
+        supersedes: Optional[int] = None
+        revision = 0
+        seq: Optional[int] = None
+        year: Optional[int] = None
+        company: Optional[str] = None
+        if given:
+            self._flush()  # a revision of a document earlier in this chunk
+            previous = ledger._to_revise(conn, kind, given, number_field or "")
+            number, revision = previous["number"], previous["revision"] + 1
+            supersedes = previous["id"]
+            seq, year, company = (previous["seq"], previous["series_year"],
+                                  previous["series_company"])
+        else:
+            year, company = issue_date.year, ledger.company
+            seq = self._next_seq(kind, year)
+            number = numbering.format_number(ledger.series_format(kind), year, seq)
+        shown = numbering.shown(number, revision)
+        if number_field:
+            data[number_field] = shown
+        if checks is not None:
+            self._flush()  # the checks see this chunk's earlier documents
+            problems = list(checks(conn, kind, data))
+            if any(p.is_error for p in problems):
+                raise ValidationFailed(problems)
+        if not given:
+            self._series[(kind, year)][1] += 1  # taken
+        record_sha = ledger._put(canonical_json(data), durable=self.durable)
+        values = ledger._values(kind, data, number=number, revision=revision,
+                                supersedes=supersedes, seq=seq, year=year, company=company,
+                                locale=locale, template_sha256=template_sha256, facts=facts,
+                                issue_date=issue_date, source="issue", record_sha=record_sha)
+        planned = Planned(kind, data, number, revision, shown, values)
+        self.planned.append(planned)
+        self._pending.append(planned)
+        return planned
+
+    def add_files(self, planned: Planned, files_by_format: Mapping[str, tuple[str, str, int]],
+                  ) -> None:
+        """Record ``planned``'s files: format -> (name, sha256, size), each already in
+        the archive (:meth:`put`)."""
+        planned.files.extend({"format": fmt, "name": name, "sha256": digest, "size": size}
+                             for fmt, (name, digest, size) in files_by_format.items())
+
+    def put(self, data: bytes) -> str:
+        """Archive one rendered file (flushed as the chunk says) and return its sha256."""
+        return self.ledger._put(data, durable=self.durable)
+
+    def finish(self) -> None:
+        """Insert what is queued and raise the series' counters (the block's end
+        commits)."""
+        if self._finished:
+            return
+        self._flush()
+        rows = [{**f, "document_id": p.id} for p in self.planned for f in p.files]
+        try:
+            if rows:
+                self.conn.execute(files.insert(), rows)
+        except IntegrityError:
+            first = self.planned[0]
+            raise _conflict(first.number, first.revision) from None
+        for (kind, year), (read, taken) in self._series.items():
+            if taken != read:
+                self.conn.execute(
+                    sa.update(series)
+                    .where(series.c.kind == kind, series.c.company == self.ledger.company,
+                           series.c.year == year)
+                    .values(last_seq=taken))
+        self._finished = True
+
+    def _next_seq(self, kind: str, year: int) -> int:
+        """The seq the next new document of (kind, year) takes (not yet counted)."""
+        key = (kind, year)
+        if key not in self._series:
+            conn, company = self.conn, self.ledger.company
+            values = {"kind": kind, "company": company, "year": year, "last_seq": 0}
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+                conn.execute(pg_insert(series).values(**values).on_conflict_do_nothing())
+            else:
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+                conn.execute(sqlite_insert(series).values(**values).on_conflict_do_nothing())
+            last = int(conn.execute(
+                sa.select(series.c.last_seq)
+                .where(series.c.kind == kind, series.c.company == company,
+                       series.c.year == year)
+                .with_for_update()).scalar_one())
+            self._series[key] = [last, last]
+        return self._series[key][1] + 1
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        try:
+            ids = self.conn.execute(
+                documents.insert().returning(documents.c.id, sort_by_parameter_order=True),
+                [p.values for p in pending]).scalars().all()
+        except IntegrityError:
+            raise _conflict(pending[0].number, pending[0].revision) from None
+        for p, doc_id in zip(pending, ids):
+            p.id = int(doc_id)
+
+
+def put_object(archive: Archive, data: bytes, *, durable: bool = True) -> str:
+    """:meth:`Archive.put`, its failure said as docgen's storage error (exit 4)."""
+    try:
+        return archive.put(data, durable=durable)
+    except OSError as exc:
+        raise LedgerStorageError("cannot write to the archive {path}: {detail}",
+                                 code="archive_write",
+                                 params={"path": str(archive.root),
+                                         "detail": exc.strerror or str(exc)}) from None
+
+
+def _conflict(number: str, revision: int) -> LedgerInputError:
+    return LedgerInputError(
+        "{number} is already in the ledger (another run issued it at the same "
+        "time); nothing was recorded: try again", code="ledger_conflict",
+        params={"number": numbering.shown(number, revision)})
 
 
 def _text(value: Any) -> Optional[str]:
@@ -553,5 +740,6 @@ def _sqlite_engine(parsed: sa.URL) -> Engine:
     return engine
 
 
-__all__ = ["Ledger", "VerifyProblem", "open_ledger", "client_key", "client_name",
-           "canonical_json", "network_filesystem", "engine_url", "sha256"]
+__all__ = ["Ledger", "IssueChunk", "Planned", "VerifyProblem", "open_ledger", "client_key",
+           "client_name", "canonical_json", "network_filesystem", "engine_url", "put_object",
+           "sha256"]

@@ -45,6 +45,92 @@ def test_concurrent_issues_give_every_number_once(ledger_url: str, archive_dir: 
     ledger.close()
 
 
+CHUNKS, PER_CHUNK = 3, 10
+
+
+def _issue_chunks(url: str, archive: str, worker: int) -> list[str]:
+    """Group commit, as batch --issue does: CHUNKS transactions of PER_CHUNK documents."""
+    ledger = open_ledger(url, archive=archive)
+    numbers: list[str] = []
+    try:
+        for c in range(CHUNKS):
+            with ledger.chunk() as batch:
+                for i in range(PER_CHUNK):
+                    doc = batch.plan("minutes", {**RECORD, "title": f"{worker}-{c}-{i}"},
+                                     number_field="document_number")
+                    blob = f"{worker}-{c}-{i} {doc.shown}".encode()
+                    batch.add_files(doc, {"docx": (f"{doc.shown}.docx", batch.put(blob),
+                                                   len(blob))})
+                    numbers.append(doc.shown)
+        return numbers
+    finally:
+        ledger.close()
+
+
+def _issue_either(url: str, archive: str, worker: int) -> list[str]:
+    return _issue_chunks(url, archive, worker) if worker % 2 else \
+        _issue_many(url, archive, worker)
+
+
+@pytest.mark.slow
+def test_concurrent_chunks_and_single_issues_give_every_number_once(
+        ledger_url: str, archive_dir: Path) -> None:
+    """Two processes issuing in chunks and two one by one, at once: every number once,
+    none skipped, each chunk's numbers consecutive in its order."""
+    open_ledger(ledger_url, archive=archive_dir).close()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        results = pool.starmap(_issue_either, [(ledger_url, str(archive_dir), w)
+                                               for w in range(4)])
+    total = 2 * EACH + 2 * CHUNKS * PER_CHUNK
+    expected = [f"MIN-2026-{i:04}" for i in range(1, total + 1)]
+    assert sorted(n for part in results for n in part) == expected  # no duplicate, no gap
+    for worker in (1, 3):
+        seqs = [int(n.rsplit("-", 1)[1]) for n in results[worker]]
+        for c in range(CHUNKS):  # a chunk holds the series for its whole transaction
+            chunk = seqs[c * PER_CHUNK:(c + 1) * PER_CHUNK]
+            assert chunk == list(range(chunk[0], chunk[0] + PER_CHUNK))
+    ledger = open_ledger(ledger_url, archive=archive_dir)
+    rows = ledger.documents()
+    assert sorted(r["number"] for r in rows) == expected
+    for row in rows:
+        files = ledger.files_of(row["id"])
+        if row["number"] in results[1] + results[3]:
+            (f,) = files
+            assert ledger.archive.get(f["sha256"]).endswith(row["number"].encode())
+    assert ledger.verify() == []
+    ledger.close()
+
+
+def test_a_failed_chunk_gives_all_its_numbers_back(ledger: Ledger) -> None:
+    with pytest.raises(RuntimeError):
+        with ledger.chunk() as batch:
+            for i in range(5):
+                batch.plan("minutes", {**RECORD, "title": str(i)},
+                           number_field="document_number")
+            raise RuntimeError("render failed")
+    assert ledger.documents() == []
+    with ledger.chunk() as batch:
+        docs = [batch.plan("minutes", {**RECORD, "title": str(i)},
+                           number_field="document_number") for i in range(3)]
+    assert [d.shown for d in docs] == ["MIN-2026-0001", "MIN-2026-0002", "MIN-2026-0003"]
+    assert [r["number"] for r in ledger.documents()] == [d.shown for d in docs]
+
+
+def test_a_chunk_revises_a_document_issued_earlier_in_it(ledger: Ledger) -> None:
+    """Two records of one chunk carrying the same issued number: -R1 then -R2."""
+    first = ledger.issue("minutes", {**RECORD, "title": "a"}, {"docx": b"a"},
+                         number_field="document_number")
+    with ledger.chunk() as batch:
+        docs = [batch.plan("minutes", {**RECORD, "title": t, "document_number": first["number"]},
+                           number_field="document_number") for t in ("b", "c")]
+        fresh = batch.plan("minutes", {**RECORD, "title": "d"}, number_field="document_number")
+    assert [d.shown for d in docs] == ["MIN-2026-0001-R1", "MIN-2026-0001-R2"]
+    assert fresh.shown == "MIN-2026-0002"
+    latest = ledger.document("MIN-2026-0001")
+    assert latest is not None and latest["revision"] == 2 and latest["supersedes"] == docs[0].id
+
+
 def _open_and_issue(url: str, archive: str) -> str:
     return _issue_many(url, archive, 99)[0]
 
