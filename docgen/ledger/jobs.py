@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, bindparam, case, func, literal, select
 from sqlalchemy.engine import Row
 
 from ..errors import DocgenWarning, Problem
@@ -49,16 +49,31 @@ STAGES = ("briefed", "delivered", "signed", "invoiced", "paid")
 
 # --- reading the archived records ------------------------------------------------------
 
+# Archived records by (archive root, sha256). Objects are content-addressed and never
+# rewritten, so a record read once stays right; a batch of invoices for one job would
+# otherwise read and parse the job's brief and signoff again for every invoice.
+_RECORDS: dict[tuple[str, str], Mapping[str, Any]] = {}
+_RECORDS_MAX = 4096
+
+
 def _record(archive: Optional[Archive], digest: Optional[str]) -> Mapping[str, Any]:
     """The archived record, or ``{}`` when the archive cannot give it (``archive verify``
-    reports that; a check must not crash on it)."""
+    reports that; a check must not crash on it). Callers copy before changing it."""
     if archive is None or not digest:
         return {}
+    key = (str(getattr(archive, "root", id(archive))), digest)
+    found = _RECORDS.get(key)
+    if found is not None:
+        return found
     try:
         data = json.loads(archive.get(digest))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return {}  # not cached: it may be restored
+    record: Mapping[str, Any] = data if isinstance(data, dict) else {}
+    if len(_RECORDS) >= _RECORDS_MAX:
+        _RECORDS.clear()
+    _RECORDS[key] = record
+    return record
 
 
 def _date(value: Any) -> Optional[dt.date]:
@@ -129,12 +144,21 @@ def _own_number(record: Mapping[str, Any]) -> Optional[str]:
 
 # --- the checks at issue ---------------------------------------------------------------
 
+def _job_documents_query() -> Any:
+    d = documents.alias("d")
+    return (select(d).where(d.c.job_number == bindparam("job"), d.c.status == "issued",
+                            _latest(d))
+            .order_by(d.c.issue_date, d.c.id))
+
+
+# Built once: SQLAlchemy then compiles it once per dialect (its statement cache), instead
+# of building and compiling an aliased query with a subquery for every document issued.
+_JOB_DOCUMENTS = _job_documents_query()
+
+
 def _job_documents(conn: Connection, job_number: str) -> list[Row[Any]]:
     """The latest revision of every issued document of the job, oldest first."""
-    d = documents.alias("d")
-    return list(conn.execute(
-        select(d).where(d.c.job_number == job_number, d.c.status == "issued", _latest(d))
-        .order_by(d.c.issue_date, d.c.id)).all())
+    return list(conn.execute(_JOB_DOCUMENTS, {"job": job_number}).all())
 
 
 def _known_jobs(conn: Connection) -> list[str]:
