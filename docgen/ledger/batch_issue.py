@@ -209,13 +209,14 @@ class _IssueRun:
                  formats: list[str], name: Optional[str], force: bool, profile: Profile,
                  missing: str, keep_going: bool, problems: list[Problem],
                  pool: Optional[multiprocessing.pool.Pool], workers: int) -> None:
-        from .issuing import default_checks, number_field, templates_sha256
+        from .issuing import default_checks, located_checks, number_field, templates_sha256
 
         self.kind, self.ledger, self.out, self.formats = kind, ledger, out, formats
         self.name, self.force, self.profile = name, force, profile
         self.keep_going, self.problems = keep_going, problems
         self.pool, self.workers = pool, workers
         self.checks = default_checks(ledger)
+        self.located = located_checks  # each record's problems at its place in its file
         self.field = number_field(kind)
         self.template_sha256 = templates_sha256(templates)
         self.durable = not group_sync()  # no syncfs: each archive object flushed as put
@@ -243,7 +244,8 @@ class _IssueRun:
                     context = record_context(kind, rec, loc, self.profile)
                     try:
                         doc = batch.plan(kind.name, rec.data, number_field=self.field,
-                                         checks=self.checks, facts=context, locale=loc.code,
+                                         checks=self.located(self.checks, rec.source),
+                                         facts=context, locale=loc.code,
                                          template_sha256=self.template_sha256)
                     except ValidationFailed as exc:
                         if not self.keep_going:

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
-from ..errors import DocgenWarning, UsageError
+from ..errors import DocgenWarning, Problem, UsageError
 from ..messages import N_
 from ..output import output_name, output_paths, refuse_any_existing, sanitize, write_atomic
 from .store import Checks, Ledger, open_ledger
@@ -115,7 +115,8 @@ def issue_prepared(ledger: Ledger, ready: "Prepared", templates: Mapping[str, "T
         return paths
 
     def checked(conn: Any, kind_name: str, record: Mapping[str, Any]) -> list[Any]:
-        found = list(checks(conn, kind_name, record)) if checks is not None else []
+        found = [_located(p, ready.record.source) for p in checks(conn, kind_name, record)] \
+            if checks is not None else []
         if not any(p.is_error for p in found):  # warnings are said once the issue stands
             warned.extend(p for p in found if not p.is_error)
         return found
@@ -128,3 +129,26 @@ def issue_prepared(ledger: Ledger, ready: "Prepared", templates: Mapping[str, "T
     for p in warned:
         warnings.warn(DocgenWarning(p.template, p.location, **dict(p.params)), stacklevel=2)
     return row, paths
+
+
+def _located(problem: Any, source: Any) -> Any:
+    """A cross-document problem at its field in the record's file (the checks see the
+    record's data, not where it came from)."""
+    if problem.location.file or source is None:
+        return problem
+    where = source.locate((problem.path,) if problem.path else ())
+    return Problem(problem.path, problem.code, problem.template, problem.severity, where,
+                   problem.record, params=problem.params, excerpt=problem.excerpt,
+                   subject=problem.subject, locale=problem.locale)
+
+
+def located_checks(checks: Optional[Checks], source: Any) -> Optional[Checks]:
+    """``checks`` whose problems carry the record's place in its file."""
+    if checks is None:
+        return None
+    inner = checks
+
+    def run(conn: Any, kind_name: str, record: Mapping[str, Any]) -> list[Any]:
+        return [_located(p, source) for p in inner(conn, kind_name, record)]
+
+    return run

@@ -15,6 +15,7 @@ from docgen.errors import DocgenWarning, ValidationFailed
 from docgen.ledger import jobs
 from docgen.ledger.receivables import record_payment
 from tests.ledger.issuing import brief, cli, count_documents, invoice, issue, signoff  # noqa: F401 (cli: a fixture)
+from tests.support import SAMPLES
 
 JOB = "HB-2026-0001"
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -254,3 +255,22 @@ def test_commands_without_a_ledger_say_how_to_configure_one(tmp_path: Path,
     result = CliRunner().invoke(main, ["receivables", "-l", "en"])
     assert result.exit_code == 1
     assert "[ledger]" in result.output and "Traceback" not in result.output
+
+
+def test_check_problems_are_located_in_the_record_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A refused invoice names the file and the line of its job number, in render and batch.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DOCGEN_LOCALE", raising=False)
+    (tmp_path / "docgen.toml").write_text("[ledger]\n", encoding="utf-8")
+    text = (SAMPLES / "invoice" / "en.yaml").read_text(encoding="utf-8")
+    text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("request_number"))
+    (tmp_path / "inv").mkdir()
+    (tmp_path / "inv" / "a.yaml").write_text(text + "\n", encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("job_number"))
+    runner = CliRunner()
+    single = runner.invoke(main, ["render", "invoice", "inv/a.yaml", "--issue", "-o", "o1"])
+    assert single.exit_code == 1
+    assert f"inv/a.yaml:{line}:" in single.stderr and "<input>" not in single.stderr
+    many = runner.invoke(main, ["batch", "invoice", "inv", "--issue", "-o", "o2", "-q"])
+    assert many.exit_code == 1
+    assert f"a.yaml:{line}:" in many.stderr and "<input>" not in many.stderr
