@@ -35,7 +35,9 @@ LANG = {"ko": "ko-KR", "zh-CN": "zh-CN", "zh-TW": "zh-TW"}
 def render_sample(name: str, locale: str) -> tuple[bytes, dict[str, Any]]:
     data = yaml.safe_load((SAMPLES / "minutes" / name).read_text(encoding="utf-8"))
     tpl = Template(KIND.template_path("docx"))
-    return tpl.render(build_context(data, KIND.schema), DocLocale.parse(locale)), data
+    loc = DocLocale.parse(locale)
+    context = build_context(data, KIND.schema, locale=loc, compute=KIND.compute)
+    return tpl.render(context, loc), data
 
 
 def all_text(docx: bytes) -> str:
@@ -101,8 +103,9 @@ def test_no_leak_between_records() -> None:
     tpl = Template(KIND.template_path("docx"))
     a = yaml.safe_load((SAMPLES / "minutes" / "ko.yaml").read_text(encoding="utf-8"))
     b = yaml.safe_load((SAMPLES / "minutes" / "en.yaml").read_text(encoding="utf-8"))
-    tpl.render(build_context(a, KIND.schema), "ko")
-    out_b = all_text(tpl.render(build_context(b, KIND.schema), "ko"))
+    ko = DocLocale("ko")
+    tpl.render(build_context(a, KIND.schema, locale=ko, compute=KIND.compute), ko)
+    out_b = all_text(tpl.render(build_context(b, KIND.schema, locale=ko, compute=KIND.compute), ko))
     client_a = a["client"]["name"] if isinstance(a["client"], dict) else a["client"]
     assert client_a not in out_b
     assert a["title"] not in out_b
