@@ -35,6 +35,10 @@ def open_profile_ledger(profile: Profile) -> Ledger:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Unpaid invoices the text report lists by default, the oldest first to chase; the
+# totals always count every one (a ledger of 40,000 open invoices is a workbook's job).
+TEXT_LIMIT = 100
+
 
 def _date_option(name: str, help_text: str) -> Callable[[F], F]:
     return click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -47,8 +51,6 @@ def register(main: click.Group) -> None:
     from .ledger import jobs as jobs_mod
     from .ledger import receivables as recv
     from .ledger.report_text import jobs_text, receivables_text, timeline_text
-    from .ledger.report_xlsx import write_receivables_xlsx
-    from .output import write_atomic
 
     def start(config: Optional[str], locale: Optional[DocLocale]) -> tuple[Ledger, DocLocale]:
         profile = _profile(config, locale)
@@ -124,22 +126,32 @@ def register(main: click.Group) -> None:
                   show_default=True)
     @click.option("-o", "--output", "out", default=None, metavar="FILE",
                   help="File to write (with -f xlsx the default is receivables-DATE.xlsx).")
+    @click.option("--limit", type=click.IntRange(min=0), default=TEXT_LIMIT, show_default=True,
+                  metavar="N", help="Text: list the N oldest unpaid invoices (the totals "
+                                    "always count every one). The workbook lists all.")
+    @click.option("--all", "list_all", is_flag=True,
+                  help="Text: list every unpaid invoice.")
     @locale_option
     @config_option
     @force_option
     def receivables_cmd(as_of: Optional[dt.datetime], fmt: str, out: Optional[str],
-                        locale: Optional[DocLocale], config: Optional[str], force: bool) -> None:
+                        limit: int, list_all: bool, locale: Optional[DocLocale],
+                        config: Optional[str], force: bool) -> None:
         """Unpaid invoices by age (0–30, 31–45, 46–60, 60+ days), per client and AE."""
         ledger, loc = start(config, locale)
         day = as_of.date() if as_of else dt.date.today()
         try:
             with ledger.reading() as conn:
-                report = recv.receivables(conn, day)
+                report = recv.receivables(
+                    conn, day, limit=None if fmt == "xlsx" or list_all else limit)
         finally:
             ledger.close()
         if fmt == "text" and out is None:
             click.echo(receivables_text(report, loc), nl=False)
             return
+        from .ledger.report_xlsx import write_receivables_xlsx
+        from .output import write_atomic
+
         path = Path(out or f"receivables-{day.isoformat()}.xlsx")
         data = (receivables_text(report, loc).encode("utf-8") if fmt == "text"
                 else write_receivables_xlsx(report, loc))

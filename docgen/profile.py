@@ -370,8 +370,12 @@ class _Checker:
             else:
                 archive = (path.parent / value).resolve()
         formats: dict[str, str] = {}
-        known = builtin_names() + (user_kind_names(kinds_path) if kinds_path else [])
-        for kind, fmt in self.table(section, "series", ("ledger", "series")).items():
+        series = self.table(section, "series", ("ledger", "series"))
+        # (the kinds are read only when there is a name to check: parsing every
+        # schema costs a ledger command a large share of its run)
+        known = (builtin_names() + (user_kind_names(kinds_path) if kinds_path else [])
+                 if series else [])
+        for kind, fmt in series.items():
             here = ("ledger", "series", kind)
             if kind not in known:
                 close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
@@ -429,7 +433,8 @@ class _Checker:
                     self.problem(("kinds", "path"), N_("kinds folder not found: {path}"),
                                  path=str(folder))
                     folder = None
-        known = builtin_names() + (user_kind_names(folder) if folder else [])
+        known = (builtin_names() + (user_kind_names(folder) if folder else [])
+                 if any(kind != "path" for kind in section) else [])
         fields: dict[str, dict[str, Any]] = {}
         for kind, table in section.items():
             if kind == "path":

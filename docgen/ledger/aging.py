@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable, NamedTuple, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 # Upper bound (inclusive, in days of age) of each bucket but the last.
 BUCKET_LIMITS = (30, 45, 60)
@@ -108,6 +108,24 @@ class GroupSum:
     bucket: int
     amount: Decimal
     count: int
+
+
+def group_sums(invoices: Iterable[OpenInvoice]) -> list[GroupSum]:
+    """The outstanding amounts of ``invoices`` summed per (client, AE, currency, bucket),
+    exactly (Decimal); a group's client name is the smallest of its invoices' names."""
+    sums: dict[tuple[str, str, str, int], list[Any]] = {}
+    for inv in invoices:
+        key = (inv.client_key, inv.ae, inv.currency, inv.bucket)
+        got = sums.get(key)
+        if got is None:
+            sums[key] = [inv.client, inv.outstanding, 1]
+        else:
+            got[1] += inv.outstanding
+            got[2] += 1
+            if inv.client < got[0]:
+                got[0] = inv.client
+    return [GroupSum(key, name, ae, currency, bucket, amount, count)
+            for (key, ae, currency, bucket), (name, amount, count) in sums.items()]
 
 
 def roll_up(rows: Iterable[GroupSum]) -> tuple[list[BucketTotals], list[BucketTotals],

@@ -1,10 +1,13 @@
 """Payments and the aging of unpaid invoices, straight from the ledger's tables.
 
-:func:`receivables` runs two queries whatever the ledger's size: the open invoices
-(outstanding = total − payments up to the report date, bucket chosen in SQL by comparing
-the issue date with precomputed dates, so both backends run the same SQL with no date
-arithmetic), and the outstanding sums grouped by client, AE, currency and bucket, which
-:func:`~.aging.roll_up` turns into the per-client, per-AE and per-currency totals.
+:func:`receivables` reads the open invoices in one query (outstanding = total −
+payments up to the report date, bucket chosen in SQL by comparing the issue date with
+precomputed dates, so both backends run the same SQL with no date arithmetic), as the
+driver's raw values: amounts are rounded to the currency's unit once per invoice and
+dates converted once per distinct date. The totals per client, AE and currency are
+the exact sums of those rounded amounts — added up in Python when every invoice is
+read, or, when only the oldest few are listed (``limit``), summed in SQL as integers
+of each currency's unit, rounded the same way (:func:`_sql_totals`).
 
 :func:`record_payment` checks everything before it writes one row: an unknown number, a
 document that is not an invoice, a void invoice, a date before the issue date or in
@@ -20,16 +23,18 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Optional
+from operator import itemgetter
+from typing import Any, Callable, Optional
 
-from sqlalchemy import (Connection, Float, Select, and_, case, exists, func, insert, literal,
-                        select)
+from sqlalchemy import (BigInteger, Connection, Float, Select, and_, case, cast, exists, func,
+                        insert, literal, literal_column, select, type_coerce)
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType, TypeDecorator
 
 from ..i18n.money import minor_digits
 from ..messages import N_
 from .aging import (GroupSum, OpenInvoice, Receivables, bucket_starts, days_past_due,
-                    roll_up)
+                    group_sums, roll_up)
 from .errors import LedgerInputError
 from .schema import documents, payments
 
@@ -85,7 +90,7 @@ def _open_invoices(as_of: dt.date) -> Select[Any]:
     bucket = case((d.c.issue_date >= d30, 0), (d.c.issue_date >= d45, 1),
                   (d.c.issue_date >= d60, 2), else_=3)
     blank = literal("")
-    return (select(d.c.number, d.c.revision, d.c.job_number, d.c.client, d.c.client_key,
+    return (select(d.c.id, d.c.number, d.c.revision, d.c.job_number, d.c.client, d.c.client_key,
                    d.c.ae, d.c.currency, d.c.total, d.c.issue_date, d.c.due_date,
                    paid_amount.label("paid"), (d.c.total - paid_amount).label("outstanding"),
                    bucket.label("bucket"),
@@ -110,12 +115,17 @@ def _quantum(currency: str) -> Optional[Decimal]:
 
 
 def _money(value: Any, currency: str) -> Decimal:
-    """A stored amount rounded half-up to the currency's unit (as
-    :func:`~docgen.i18n.money.round_money`; inlined: it runs once per open invoice)."""
+    """A stored amount read as the Money column does (4 places), then rounded half-up
+    to the currency's unit (as :func:`~docgen.i18n.money.round_money`; inlined: it runs
+    once per open invoice). ``value`` is what the driver returns: a float on SQLite, a
+    Decimal on PostgreSQL, ``None`` for no payment."""
+    if value is None:
+        return _ZERO
     if isinstance(value, Decimal):
         amount = value
     else:
-        amount = Decimal(repr(value) if isinstance(value, float) else str(value or 0))
+        amount = Decimal(repr(value) if isinstance(value, float) else str(value))
+    amount = amount.quantize(_PLACES)
     quantum = _quantum(currency)
     if quantum is None:
         return amount
@@ -123,35 +133,169 @@ def _money(value: Any, currency: str) -> Decimal:
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
-def receivables(conn: Connection, as_of: dt.date) -> Receivables:
+_ZERO = Decimal(0)
+_PLACES = Decimal("0.0001")  # the Money column's scale
+_sort_key = itemgetter(0, 1, 2)
+_TEN_THOUSAND: ColumnElement[Any] = literal_column("10000")  # not a Money bind: SQLite would get a float
+
+
+def _reader(currency: str) -> Callable[[Any], Decimal]:
+    """:func:`_money` for one currency, with a shortcut for the common case of a
+    whole amount (KRW, TWD: SQLite's NUMERIC column hands those back as integers),
+    giving the same Decimal, exponent included."""
+    quantum = _quantum(currency)
+    if quantum is None:
+        return lambda value: _money(value, currency)
+    whole_unit = quantum == 1
+
+    def read(value: Any) -> Decimal:
+        if value is None:
+            return _ZERO
+        if type(value) is int:
+            return Decimal(value) if whole_unit else Decimal(value).quantize(quantum)
+        return _money(value, currency)
+    return read
+
+
+class _Raw(TypeDecorator[Any]):
+    """A column read as the driver returns it: no Money or Date conversion per row
+    (that is done here once per distinct value, or per invoice in :func:`_money`)."""
+
+    impl = NullType
+    cache_ok = True
+
+
+def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    return type_coerce(column, _Raw())
+
+
+class _Dates:
+    """Issue and due dates as the driver returns them (ISO text on SQLite, dates on
+    PostgreSQL), each distinct one converted once: a ledger has many invoices but few
+    distinct dates."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.days: dict[Any, dt.date] = {}
+        # (issue, due) -> (issue date, due date, age, days past due)
+        self.facts: dict[tuple[Any, Any], tuple[dt.date, dt.date, int, int]] = {}
+
+    def day(self, value: Any) -> dt.date:
+        day = self.days.get(value)
+        if day is None:
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            self.days[value] = day
+        return day
+
+    def of(self, issue: Any, due: Any) -> tuple[dt.date, dt.date, int, int]:
+        key = (issue, due)
+        got = self.facts.get(key)
+        if got is None:
+            issued = self.day(issue)
+            due_day = (self.day(due) if due is not None
+                       else issued + dt.timedelta(days=DEFAULT_TERMS_DAYS))
+            got = (issued, due_day, (self.as_of - issued).days,
+                   days_past_due(due_day, self.as_of))
+            self.facts[key] = got
+        return got
+
+
+def receivables(conn: Connection, as_of: dt.date, *,
+                limit: Optional[int] = None) -> Receivables:
     """The aging report on ``as_of``: invoices issued on or before it, minus the
-    payments dated on or before it."""
-    open_q = _open_invoices(as_of).subquery("open")
-    # Sorted here, not in SQL: the backends collate Hangul and Han differently.
-    rows = sorted(conn.execute(select(open_q)).all(),
-                  key=lambda r: ((r.client or "").casefold(), r.issue_date, r.number))
-    invoices = []
-    for r in rows:
-        currency = r.currency or ""
-        due = r.due_date or r.issue_date + dt.timedelta(days=DEFAULT_TERMS_DAYS)
-        total, paid = _money(r.total, currency), _money(r.paid, currency)
-        invoices.append(OpenInvoice(
-            number=r.number, revision=r.revision, job_number=r.job_number,
-            client=r.client or "", client_key=r.client_key or r.client or "", ae=r.ae or "",
-            currency=currency, total=total, paid=paid, outstanding=total - paid,
-            issue_date=r.issue_date,
-            due_date=due, age_days=(as_of - r.issue_date).days,
-            past_due_days=days_past_due(due, as_of), bucket=int(r.bucket)))
-    o = open_q.c
-    grouped = conn.execute(
-        select(o.group_client, func.min(o.group_name).label("client"), o.group_ae,
-               o.group_currency, o.bucket, func.sum(o.outstanding).label("amount"),
-               func.count().label("n"))
-        .group_by(o.group_client, o.group_ae, o.group_currency, o.bucket)).all()
-    sums = [GroupSum(g.group_client, g.client, g.group_ae, g.group_currency, int(g.bucket),
-                     _money(g.amount, g.group_currency), int(g.n)) for g in grouped]
+    payments dated on or before it.
+
+    The totals per client, AE and currency are always over every open invoice: the
+    exact sums of each invoice's amounts rounded to its currency's unit (what the
+    report lists adds up to what it totals). ``limit`` keeps only that many invoices
+    in :attr:`~.aging.Receivables.invoices`, the oldest (earliest issued) ones; the
+    totals are then summed in SQL (:func:`_sql_totals`), so a large ledger is never
+    read row by row."""
+    o = _open_invoices(as_of).subquery("open")
+    cols = (o.c.number, o.c.revision, o.c.job_number, o.c.client, o.c.client_key, o.c.ae,
+            o.c.currency, o.c.total, o.c.paid, o.c.issue_date, o.c.due_date, o.c.bucket)
+    query = select(*(_raw(c) for c in cols))
+    if limit is not None:
+        query = query.order_by(o.c.issue_date, o.c.id).limit(max(limit, 0))
+    invoices = _read_invoices(conn, query, as_of)
+    sums = group_sums(invoices) if limit is None else _sql_totals(conn, o)
     by_client, by_ae, by_currency = roll_up(sums)
     return Receivables(as_of, invoices, by_client, by_ae, by_currency)
+
+
+def _read_invoices(conn: Connection, query: Select[Any], as_of: dt.date) -> list[OpenInvoice]:
+    """The rows of ``query`` (the columns :func:`receivables` selects) as invoices,
+    sorted by client, issue date and number."""
+    result = conn.execute(query)
+    try:  # the driver's own tuples: no Row object per invoice (nothing to convert)
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    dates = _Dates(as_of)
+    readers: dict[str, Callable[[Any], Decimal]] = {}
+    folded: dict[str, str] = {}
+    keyed = []
+    make = OpenInvoice
+    for (number, revision, job, client, key, ae, currency, total, paid, issue, due,
+         bucket) in rows:
+        client = client or ""
+        currency = currency or ""
+        read = readers.get(currency)
+        if read is None:
+            read = readers[currency] = _reader(currency)
+        fold = folded.get(client)
+        if fold is None:
+            fold = folded[client] = client.casefold()
+        issued, due_day, age, late = dates.of(issue, due)
+        total, paid = read(total), read(paid)
+        keyed.append((fold, issued, number, make(
+            number, revision, job, client, key or client, ae or "", currency, total, paid,
+            total - paid, issued, due_day, age, late, bucket)))
+    # Sorted here, not in SQL: the backends collate Hangul and Han differently.
+    keyed.sort(key=_sort_key)
+    return [k[3] for k in keyed]
+
+
+def _units(amount: ColumnElement[Any], scale: int) -> ColumnElement[Any]:
+    """A stored amount (>= 0) as a whole number of units of ``10**-(4 - log10 scale)``,
+    rounded half-up exactly as :func:`_money` rounds it: first to the Money column's 4
+    places (a SQLite float is within 1e-6 of those), then integer arithmetic, the
+    same on both backends."""
+    places = cast(func.round(amount * _TEN_THOUSAND), BigInteger)
+    if scale == 1:
+        return places
+    return (places + scale // 2) // scale  # integer division on both backends
+
+
+def _sql_totals(conn: Connection, o: Any) -> list[GroupSum]:
+    """The outstanding sums per (client, AE, currency, bucket) of the open invoices in
+    ``o``, computed in SQL as exact integers of each currency's unit (each invoice's
+    total and payments rounded first, as :func:`receivables` rounds them)."""
+    currencies = [c for (c,) in conn.execute(
+        select(documents.c.currency).where(documents.c.kind == INVOICE).distinct())]
+    digits = {c or "": _digits(c or "") for c in currencies}
+
+    def units(amount: ColumnElement[Any]) -> ColumnElement[Any]:
+        whens = [(o.c.group_currency == c, _units(amount, 10 ** (4 - n)))
+                 for c, n in sorted(digits.items()) if n < 4]
+        plain = _units(amount, 1)
+        return case(*whens, else_=plain) if whens else plain
+    owed = func.sum(units(o.c.total)) - func.sum(units(o.c.paid))
+    grouped = conn.execute(
+        select(o.c.group_client, _raw(func.min(o.c.group_name)), o.c.group_ae,
+               o.c.group_currency, o.c.bucket, _raw(owed), _raw(func.count()))
+        .group_by(o.c.group_client, o.c.group_ae, o.c.group_currency, o.c.bucket)).all()
+    return [GroupSum(key, name, ae, cur, int(bucket),
+                     Decimal(int(amount)).scaleb(-digits.get(cur, 4)), int(n))
+            for key, name, ae, cur, bucket, amount, n in grouped]
+
+
+def _digits(currency: str) -> int:
+    """Places :func:`_money` keeps for ``currency`` (4, the column's, when unknown)."""
+    try:
+        return min(minor_digits(currency), 4) if currency else 4
+    except ValueError:
+        return 4
 
 
 def parse_amount(text: str) -> Decimal:

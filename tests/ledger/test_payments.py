@@ -143,6 +143,12 @@ def test_receivables_command_text_and_workbook(ledger: Any, number: str, cli: An
     result = cli("receivables", "--as-of", "2026-12-31", "-l", "ko")
     assert result.exit_code == 0, result.output
     assert "₩1,000,000" in result.output and "60일 초과" in result.output
+    assert "가장 오래된" not in result.output  # under the default limit: every invoice
+    short = cli("receivables", "--as-of", "2026-12-31", "--limit", "0", "-l", "en")
+    assert short.exit_code == 0 and "The 0 oldest of 1 unpaid invoices" in short.output
+    assert number not in short.output and "₩1,000,000" in short.output
+    every = cli("receivables", "--as-of", "2026-12-31", "--limit", "0", "--all", "-l", "en")
+    assert number in every.output and "oldest" not in every.output
     out = tmp_path / "ar.xlsx"
     result = cli("receivables", "--as-of", "2026-12-31", "-f", "xlsx", "-o", str(out))
     assert result.exit_code == 0 and result.output.strip() == str(out)

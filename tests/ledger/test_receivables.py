@@ -3,6 +3,7 @@ report and the workbook (schema-valid, read by openpyxl and LibreOffice)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import subprocess
 import zipfile
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from docgen.i18n.locale import DocLocale
 from docgen.ledger.aging import BUCKETS, Receivables, bucket_index, days_past_due
@@ -202,3 +204,133 @@ def test_workbook_opens_in_libreoffice(ledger: Any, tmp_path: Path, soffice: str
     assert wb.worksheets[0]["A1"].value == "應收帳款（截至 2026-12-31）"
     assert wb.worksheets[0]["C3"].value == "上海零售"
     assert len(BUCKETS) == 4
+
+
+# --- the fast paths against a plain recomputation ------------------------------------------
+
+def _seed_ledger(ledger: Any, rng: random.Random) -> tuple[list[dict[str, Any]],
+                                                              list[dict[str, Any]]]:
+    """About 4,000 rows straight into the tables: three currencies, amounts finer than
+    their unit (rounding cases), revisions (payments against the first), voids, partial
+    payments, payments after the report date and invoices issued after it."""
+    from docgen.ledger.schema import documents, payments
+
+    common = {"status": "issued", "record_sha256": "0" * 64, "issued_at": NOW,
+              "source": "import", "kind": "invoice"}
+    docs: list[dict[str, Any]] = []
+    for i in range(2_400):
+        currency = ("KRW", "CNY", "TWD")[i % 3]
+        total = Decimal(rng.randrange(1, 5_000_000)).scaleb(-rng.choice((0, 0, 2, 3, 4)))
+        issued = AS_OF - dt.timedelta(days=rng.randrange(-5, 120))
+        client = ("한빛전자", "上海零售", "Acme", "台北書店", None)[i % 5]
+        row: dict[str, Any] = {
+            **common, "number": f"INV-{i:05d}", "revision": 0, "currency": currency,
+            "total": total, "issue_date": issued, "client": client,
+            "client_key": None if client is None or i % 7 else client.casefold(),
+            "ae": ("김지현", "王芳", None)[i % 3 if i % 11 else 2],
+            "due_date": issued + dt.timedelta(days=30) if i % 4 == 0 else None,
+            "job_number": f"J-{i:05d}"}
+        docs.append(row)
+        if i % 9 == 0:  # corrected: the revision's total counts, the first's payments too
+            docs.append({**row, "revision": 1, "total": (total * Decimal("0.8")).quantize(
+                Decimal("0.0001"))})
+        if i % 13 == 0:
+            row["status"] = "void"
+    with ledger.engine.begin() as conn:
+        conn.execute(documents.insert(), docs)
+        ids = {(n, r): i for i, n, r in conn.execute(
+            select(documents.c.id, documents.c.number, documents.c.revision))}
+        pays: list[dict[str, Any]] = []
+        for row in docs:
+            if row["revision"] or rng.random() < 0.3:
+                continue
+            share = Decimal(rng.choice(("1", "0.5", "0.25", "0.9999")))
+            amount = (row["total"] * share).quantize(Decimal("0.0001"))
+            day = row["issue_date"] + dt.timedelta(days=rng.randrange(0, 60))
+            pays.append({"document_id": ids[(row["number"], 0)], "paid_date": day,
+                         "amount": amount, "currency": row["currency"], "recorded_at": NOW})
+        conn.execute(payments.insert(), pays)
+    return docs, pays
+
+
+def test_fast_paths_equal_a_plain_recomputation(ledger: Any) -> None:
+    from docgen.i18n.money import round_money
+    from docgen.ledger.schema import documents
+
+    docs, pays = _seed_ledger(ledger, random.Random(4))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in docs:
+        if row["number"] not in latest or row["revision"] > latest[row["number"]]["revision"]:
+            latest[row["number"]] = row
+    with ledger.reading() as conn:
+        number_of = dict(conn.execute(select(documents.c.id, documents.c.number)).all())
+    paid: dict[str, Decimal] = {}
+    for p in pays:
+        if p["paid_date"] <= AS_OF:
+            number = number_of[p["document_id"]]
+            paid[number] = paid.get(number, Decimal(0)) + p["amount"]
+    expected: dict[tuple[str, str, str], list[Decimal]] = {}
+    open_numbers = []
+    for number, row in latest.items():
+        owed_raw = row["total"] - paid.get(number, Decimal(0))
+        if row["status"] != "issued" or row["issue_date"] > AS_OF or owed_raw <= 0:
+            continue
+        open_numbers.append(number)
+        owed = (round_money(row["total"], row["currency"])
+                - round_money(paid.get(number, 0), row["currency"]))
+        key = (row["client_key"] or row["client"] or "", row["ae"] or "", row["currency"])
+        amounts = expected.setdefault(key, [Decimal(0)] * len(BUCKETS))
+        amounts[bucket_index((AS_OF - row["issue_date"]).days)] += owed
+    per_currency: dict[str, list[Decimal]] = {}
+    for (_, _, currency), amounts in expected.items():
+        into = per_currency.setdefault(currency, [Decimal(0)] * len(BUCKETS))
+        for b, amount in enumerate(amounts):
+            into[b] += amount
+    full, oldest = report(ledger), None
+    with ledger.reading() as conn:
+        oldest = receivables(conn, AS_OF, limit=50)
+    assert sorted(i.number for i in full.invoices) == sorted(open_numbers)
+    assert 1_000 < len(full.invoices) and {i.currency for i in full.invoices} == {
+        "KRW", "CNY", "TWD"}
+    for got in (full, oldest):
+        assert {t.currency: t.amounts for t in got.by_currency} == per_currency
+        assert {t.currency: t.count for t in got.by_currency} == {
+            c: sum(1 for n in open_numbers if latest[n]["currency"] == c) for c in per_currency}
+        clients: dict[tuple[str, str], list[Decimal]] = {}
+        for (client, _, currency), amounts in expected.items():
+            into = clients.setdefault((client, currency), [Decimal(0)] * len(BUCKETS))
+            for b, amount in enumerate(amounts):
+                into[b] += amount
+        assert {(t.key, t.currency): t.amounts for t in got.by_client} == clients
+        assert sum(t.total for t in got.by_ae if t.currency == "CNY") == sum(
+            per_currency["CNY"])
+    # the limited report lists the 50 earliest issued, in the full report's order
+    chosen = {i.number for i in sorted(full.invoices, key=lambda i: (i.issue_date, i.number))
+              [:50]}
+    assert len(oldest.invoices) == 50
+    assert {i.issue_date for i in oldest.invoices} <= {
+        i.issue_date for i in full.invoices if i.number in chosen}
+    assert max(i.issue_date for i in oldest.invoices) == max(
+        i.issue_date for i in full.invoices if i.number in chosen)
+    assert oldest.invoices == [i for i in full.invoices if i in set(oldest.invoices)]
+    for inv in full.invoices:
+        assert inv.outstanding == inv.total - inv.paid
+        assert inv.total == round_money(latest[inv.number]["total"], inv.currency)
+
+
+def test_text_report_of_the_oldest_says_how_many_it_leaves_out(ledger: Any) -> None:
+    imported(ledger, 70, client="한빛전자", ae="김지현")
+    imported(ledger, 5, client="上海零售", currency="CNY", price=1585.2, ae="王芳")
+    imported(ledger, 40, client="한빛전자", ae="김지현")
+    with ledger.reading() as conn:
+        got = receivables(conn, AS_OF, limit=2)
+    assert [i.age_days for i in got.invoices] == [70, 40]  # the oldest, sorted by client
+    text = receivables_text(got, DocLocale.parse("en"))
+    assert "The 2 oldest of 3 unpaid invoices (--all lists every one" in text
+    assert len([line for line in text.splitlines() if line.startswith("INV-")]) == 2
+    assert "¥1,680.31" in text  # the totals count the invoice not listed
+    ko = receivables_text(got, DocLocale.parse("ko"))
+    assert "미수 청구서 3건 중 가장 오래된 2건" in ko
+    with ledger.reading() as conn:
+        none = receivables_text(receivables(conn, AS_OF, limit=0), DocLocale.parse("en"))
+    assert "The 0 oldest of 3" in none and "INV-" not in none and "Totals per currency" in none
