@@ -312,3 +312,21 @@ def test_checks_in_a_chunk_see_its_earlier_documents(work: Path, ledger_url: str
     titles = [json.loads(ledger.archive.get(r["record_sha256"]))["title"] for r in rows]
     assert titles == ["회의 0", "회의 2"]
     ledger.close()
+
+
+def test_an_issued_document_shows_its_number(work: Path, ledger_url: str) -> None:
+    # The number taken at issue is printed in the page header of the Word and Excel file
+    # (minutes, brief and weekly have no number box of their own).
+    done = CliRunner().invoke(main, ["render", "minutes", "m.yaml", "--issue", "-o", "out",
+                                     "-f", "docx,xlsx"])
+    assert done.exit_code == 0, done.output
+    number = f"MTG-{_year()}-001"
+    header = "\n".join(p.text for s in docx.Document(str(work / "out" / f"minutes_{number}.docx")).sections
+                       for p in s.header.paragraphs)
+    assert number in header
+    sheet = openpyxl.load_workbook(work / "out" / f"minutes_{number}.xlsx").active
+    assert number in (sheet.oddHeader.right.text or "")
+    draft = CliRunner().invoke(main, ["render", "minutes", "m.yaml", "-o", "draft"])
+    assert draft.exit_code == 0, draft.output
+    (path,) = (work / "draft").glob("*.docx")
+    assert "MTG-" not in _all_text(path)
