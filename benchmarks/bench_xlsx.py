@@ -233,7 +233,7 @@ def openpyxl_renderer(path: Path) -> Callable[[dict[str, Any]], bytes]:
 
 
 def xltpl_writer(path: Path) -> Any:
-    from xltpl.writerx import BookWriter  # type: ignore[import-untyped]
+    from xltpl.writerx import BookWriter
 
     return BookWriter(str(path))
 
