@@ -105,6 +105,32 @@ def current_user() -> Optional[str]:
         return None
 
 
+def _issue_date(data: Mapping[str, Any], facts: Mapping[str, Any],
+                now: Callable[[], dt.datetime]) -> dt.date:
+    """The document's own date (the first of :data:`DATE_FIELDS` it has), else today:
+    the year of its number's series."""
+    return _date(next((facts.get(f) or data.get(f) for f in DATE_FIELDS
+                       if facts.get(f) or data.get(f)), None)) or now().date()
+
+
+def _given_number(data: Mapping[str, Any], number_field: Optional[str]) -> str:
+    """The number a record already carries (a re-issue), or ``""``."""
+    return str(data.get(number_field) or "").strip() if number_field else ""
+
+
+@dataclass(frozen=True)
+class _Numbering:
+    """Where a document's number comes from: its series position, or the revision of
+    the number it corrects."""
+
+    number: str
+    revision: int
+    supersedes: Optional[int]
+    seq: Optional[int]
+    year: Optional[int]
+    company: Optional[str]
+
+
 @dataclass
 class VerifyProblem:
     """One archived object that is not as the ledger recorded it."""
@@ -241,27 +267,17 @@ class Ledger:
         and removes the files ``deliver`` wrote."""
         data = dict(record)
         facts = facts or {}
-        issue_date = _date(next((facts.get(f) or data.get(f) for f in DATE_FIELDS
-                                 if facts.get(f) or data.get(f)), None)) or self.now().date()
+        issue_date = _issue_date(data, facts, self.now)
         written: Sequence[Path] = ()
         try:
             with self.connection() as conn:
-                given = str(data.get(number_field) or "").strip() if number_field else ""
-                supersedes: Optional[int] = None
-                revision = 0
-                seq: Optional[int] = None
-                year: Optional[int] = None
-                company: Optional[str] = None
+                given = _given_number(data, number_field)
                 if given:
-                    previous = self._to_revise(conn, kind, given, number_field or "")
-                    number, revision = previous["number"], previous["revision"] + 1
-                    supersedes = previous["id"]
-                    seq, year, company = (previous["seq"], previous["series_year"],
-                                          previous["series_company"])
+                    n = self._revision_of(conn, kind, given, number_field or "")
                 else:
-                    year, company = issue_date.year, self.company
-                    number, seq = self.next_number(conn, kind, year)
-                shown = numbering.shown(number, revision)
+                    number, seq = self.next_number(conn, kind, issue_date.year)
+                    n = _Numbering(number, 0, None, seq, issue_date.year, self.company)
+                shown = numbering.shown(n.number, n.revision)
                 if number_field:
                     data[number_field] = shown
                 if checks is not None:
@@ -269,9 +285,9 @@ class Ledger:
                     if any(p.is_error for p in problems):
                         raise ValidationFailed(problems)
                 rendered = outputs(shown, data) if callable(outputs) else outputs
-                row = self._record(conn, kind, data, rendered, number=number,
-                                   revision=revision, supersedes=supersedes, seq=seq,
-                                   year=year, company=company, locale=locale,
+                row = self._record(conn, kind, data, rendered, number=n.number,
+                                   revision=n.revision, supersedes=n.supersedes, seq=n.seq,
+                                   year=n.year, company=n.company, locale=locale,
                                    template_sha256=template_sha256, names=names or {},
                                    facts=facts, issue_date=issue_date, source="issue")
                 if deliver is not None:
@@ -293,6 +309,13 @@ class Ledger:
             batch = IssueChunk(self, conn, not group_sync() if durable is None else durable)
             yield batch
             batch.finish()
+
+    def _revision_of(self, conn: Connection, kind: str, given: str,
+                     number_field: str) -> _Numbering:
+        """The next revision of the issued number ``given`` (refused if never issued)."""
+        previous = self._to_revise(conn, kind, given, number_field)
+        return _Numbering(previous["number"], previous["revision"] + 1, previous["id"],
+                          previous["seq"], previous["series_year"], previous["series_company"])
 
     def _to_revise(self, conn: Connection, kind: str, given: str,
                    number_field: str) -> RowMapping:
@@ -471,26 +494,17 @@ class IssueChunk:
         ledger, conn = self.ledger, self.conn
         data = dict(record)
         facts = facts or {}
-        issue_date = _date(next((facts.get(f) or data.get(f) for f in DATE_FIELDS
-                                 if facts.get(f) or data.get(f)), None)) or ledger.now().date()
-        given = str(data.get(number_field) or "").strip() if number_field else ""
-        supersedes: Optional[int] = None
-        revision = 0
-        seq: Optional[int] = None
-        year: Optional[int] = None
-        company: Optional[str] = None
+        issue_date = _issue_date(data, facts, ledger.now)
+        given = _given_number(data, number_field)
         if given:
             self._flush()  # a revision of a document earlier in this chunk
-            previous = ledger._to_revise(conn, kind, given, number_field or "")
-            number, revision = previous["number"], previous["revision"] + 1
-            supersedes = previous["id"]
-            seq, year, company = (previous["seq"], previous["series_year"],
-                                  previous["series_company"])
+            n = ledger._revision_of(conn, kind, given, number_field or "")
         else:
-            year, company = issue_date.year, ledger.company
-            seq = self._next_seq(kind, year)
-            number = numbering.format_number(ledger.series_format(kind), year, seq)
-        shown = numbering.shown(number, revision)
+            seq = self._next_seq(kind, issue_date.year)
+            n = _Numbering(numbering.format_number(ledger.series_format(kind), issue_date.year,
+                                                   seq),
+                           0, None, seq, issue_date.year, ledger.company)
+        shown = numbering.shown(n.number, n.revision)
         if number_field:
             data[number_field] = shown
         if checks is not None:
@@ -499,13 +513,14 @@ class IssueChunk:
             if any(p.is_error for p in problems):
                 raise ValidationFailed(problems)
         if not given:
-            self._series[(kind, year)][1] += 1  # taken
+            self._series[(kind, issue_date.year)][1] += 1  # taken
         record_sha = ledger._put(canonical_json(data), durable=self.durable)
-        values = ledger._values(kind, data, number=number, revision=revision,
-                                supersedes=supersedes, seq=seq, year=year, company=company,
-                                locale=locale, template_sha256=template_sha256, facts=facts,
+        values = ledger._values(kind, data, number=n.number, revision=n.revision,
+                                supersedes=n.supersedes, seq=n.seq, year=n.year,
+                                company=n.company, locale=locale,
+                                template_sha256=template_sha256, facts=facts,
                                 issue_date=issue_date, source="issue", record_sha=record_sha)
-        planned = Planned(kind, data, number, revision, shown, values)
+        planned = Planned(kind, data, n.number, n.revision, shown, values)
         self.planned.append(planned)
         self._pending.append(planned)
         return planned
