@@ -239,6 +239,20 @@ class _Checker:
                          locale=text)
         return None
 
+    def place(self, where: tuple[str, ...], value: Any, base: Path, *, invalid: str,
+              missing: Optional[str], folder: bool) -> Optional[Path]:
+        """A file or folder named in the profile, relative to it: ``None`` (with the
+        ``invalid`` problem) when ``value`` is not a path, or (with ``missing``, if
+        given) when nothing of that kind is there."""
+        if not isinstance(value, str) or not value.strip():
+            self.problem(where, invalid)
+            return None
+        found = (base / value).resolve()
+        if missing is not None and not (found.is_dir() if folder else found.is_file()):
+            self.problem(where, missing, path=str(found))
+            return None
+        return found
+
     def texts(self, fields: Mapping[str, Any], known: Sequence[str],
               path: tuple[str, ...]) -> dict[str, Any]:
         """Text fields: one string, or a table per locale (keys normalised: zh_CN → zh-CN)."""
@@ -292,14 +306,9 @@ class _Checker:
         bank = self.texts(bank_raw, BANK_FIELDS, ("company", "bank"))
         logo = None
         if logo_text is not None:
-            if not isinstance(logo_text, str) or not logo_text.strip():
-                self.problem(("company", "logo"), N_("company.logo must be a file path"))
-            else:
-                logo = (path.parent / logo_text).resolve()
-                if not logo.is_file():
-                    self.problem(("company", "logo"), N_("logo image not found: {path}"),
-                                 path=str(logo))
-                    logo = None
+            logo = self.place(("company", "logo"), logo_text, path.parent, folder=False,
+                              invalid=N_("company.logo must be a file path"),
+                              missing=N_("logo image not found: {path}"))
         defaults = self.table(data, "defaults", ("defaults",))
         for key in defaults:
             if key not in _DEFAULTS_KEYS:
@@ -364,11 +373,10 @@ class _Checker:
                 url = self.ledger_url(value.strip(), path) or url
         archive = (path.parent / "archive").resolve()
         value = section.get("archive")
-        if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                self.problem(("ledger", "archive"), N_("ledger.archive must be a folder path"))
-            else:
-                archive = (path.parent / value).resolve()
+        if value is not None:  # created at first issue, so it need not exist yet
+            archive = self.place(("ledger", "archive"), value, path.parent, folder=True,
+                                 invalid=N_("ledger.archive must be a folder path"),
+                                 missing=None) or archive
         formats: dict[str, str] = {}
         series = self.table(section, "series", ("ledger", "series"))
         # (the kinds are read only when there is a name to check: parsing every
@@ -425,14 +433,9 @@ class _Checker:
         folder: Optional[Path] = None
         value = section.get("path")
         if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                self.problem(("kinds", "path"), N_("kinds.path must be a folder path"))
-            else:
-                folder = (path.parent / value).resolve()
-                if not folder.is_dir():
-                    self.problem(("kinds", "path"), N_("kinds folder not found: {path}"),
-                                 path=str(folder))
-                    folder = None
+            folder = self.place(("kinds", "path"), value, path.parent, folder=True,
+                                invalid=N_("kinds.path must be a folder path"),
+                                missing=N_("kinds folder not found: {path}"))
         known = (builtin_names() + (user_kind_names(folder) if folder else [])
                  if any(kind != "path" for kind in section) else [])
         fields: dict[str, dict[str, Any]] = {}
