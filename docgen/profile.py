@@ -239,6 +239,16 @@ class _Checker:
                          locale=text)
         return None
 
+    def unknown_kind(self, where: tuple[str, ...], kind: str, known: Sequence[str]) -> None:
+        """``kind`` names no kind: the nearest one, or every one there is."""
+        close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
+        if close:
+            self.problem(where, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
+                         kind=kind, suggestion=close[0])
+        else:
+            self.problem(where, N_("unknown kind '{kind}' (available: {available})"),
+                         kind=kind, available=", ".join(known))
+
     def place(self, where: tuple[str, ...], value: Any, base: Path, *, invalid: str,
               missing: Optional[str], folder: bool) -> Optional[Path]:
         """A file or folder named in the profile, relative to it: ``None`` (with the
@@ -386,13 +396,7 @@ class _Checker:
         for kind, fmt in series.items():
             here = ("ledger", "series", kind)
             if kind not in known:
-                close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
-                if close:
-                    self.problem(here, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
-                                 kind=kind, suggestion=close[0])
-                else:
-                    self.problem(here, N_("unknown kind '{kind}' (available: {available})"),
-                                 kind=kind, available=", ".join(known))
+                self.unknown_kind(here, kind, known)
             elif not isinstance(fmt, str):
                 self.problem(here, N_("{name} must be text, not {found}"),
                              name=".".join(here), found=_found(fmt))
@@ -449,13 +453,7 @@ class _Checker:
             if kind not in known:
                 # [kinds.X.fields] is a header: its line is known, [kinds.X]'s may not be
                 here = (*here, "fields") if "fields" in table else here
-                close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
-                if close:
-                    self.problem(here, N_("unknown kind '{kind}' (did you mean '{suggestion}'?)"),
-                                 kind=kind, suggestion=close[0])
-                else:
-                    self.problem(here, N_("unknown kind '{kind}' (available: {available})"),
-                                 kind=kind, available=", ".join(known))
+                self.unknown_kind(here, kind, known)
                 continue
             for key in table:
                 if key != "fields":

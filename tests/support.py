@@ -25,3 +25,17 @@ def builtin_kind(name: str) -> Kind:
     found = kinds.get(name)
     assert found is not None, f"no kind {name!r}"
     return found
+
+
+def plain_docx(*paragraphs: str) -> bytes:
+    """A .docx made with python-docx's default document, one paragraph per text."""
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

@@ -16,18 +16,9 @@ import docgen
 from docgen.cli import main
 from docgen.errors import DocgenWarning, SourceLocation, TemplateError
 from docgen.render.missing import MissingValuesError
-from tests.support import SAMPLES
+from tests.support import SAMPLES, plain_docx as _docx
 
 DOC = "word/document.xml"
-
-
-def _docx(*paragraphs: str) -> bytes:
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
 
 
 def _xlsx(cells: dict[str, str]) -> bytes:

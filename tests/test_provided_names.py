@@ -14,16 +14,7 @@ from docx import Document
 import docgen
 from docgen.cli import main
 from docgen.errors import InputError
-from tests.support import SAMPLES
-
-
-def _docx(*paragraphs: str) -> bytes:
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+from tests.support import SAMPLES, plain_docx as _docx
 
 
 def _texts(data: bytes) -> list[str]:
