@@ -380,7 +380,7 @@ def run_batch(
 ) -> BatchResult:
     """Render every record of ``data``; see the module docstring for the stages.
     ``issue`` (a ledger in the profile) issues each record in order instead
-    (:func:`_issue_all`); with a ledger and no ``issue`` every output is a draft."""
+    (:func:`docgen.ledger.batch_issue.issue_batch`); with a ledger and no ``issue`` every output is a draft."""
     if name:
         check_name(kind, name)  # a bad --name is a usage error before anything is read
     profile = profile or Profile()
@@ -399,9 +399,12 @@ def run_batch(
             "no records to render", SourceLocation(file=str(data)), code="empty")
     out = Path(out_dir)
     if issue:
-        return _issue_all(kind, valid, templates, out, list(formats), name, force, profile,
-                          missing, problems, data, keep_going, progress,
-                          jobs or os.cpu_count() or 1)
+        # group commit, chunk by chunk, in the input's order (imported here: the
+        # ledger and its database libraries load only for --issue)
+        from .ledger.batch_issue import issue_batch
+        return issue_batch(kind, valid, templates, out, list(formats), name, force, profile,
+                           missing, problems, data, keep_going, progress,
+                           jobs or os.cpu_count() or 1)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
     fonts = fonts_for(profile)
@@ -499,9 +502,8 @@ def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
                     pdf_sources.append((len(done), src))
             done.append((job.index, files))
         if pdf_sources:
-            from .convert import to_pdf
-            pdfs = to_pdf([s for _, s in pdf_sources], Path(tmp) / "pdf",
-                          profile_dir=Path(tmp) / "profile")
+            from .convert import share_to_pdf
+            pdfs = share_to_pdf([s for _, s in pdf_sources], Path(tmp))
             for (slot, _), pdf in zip(pdf_sources, pdfs):
                 blob = pdf.read_bytes()
                 target = out / pdf.name
@@ -566,20 +568,6 @@ def _sync() -> None:
     """One flush to disk for the whole batch instead of one per file."""
     if hasattr(os, "sync"):
         os.sync()
-
-
-def _issue_all(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: dict[str, Template],
-               out: Path, formats: list[str], name: Optional[str], force: bool,
-               profile: Profile, missing: str, problems: list[Problem],
-               data: Union[str, Path], keep_going: bool,
-               progress: Optional[Callable[[int, int], None]],
-               workers: int = 1) -> BatchResult:
-    """``batch --issue``: group commit, chunk by chunk, in the input's order
-    (:func:`docgen.ledger.batch_issue.issue_batch`)."""
-    from .ledger.batch_issue import issue_batch
-
-    return issue_batch(kind, valid, templates, out, formats, name, force, profile, missing,
-                       problems, data, keep_going, progress, workers)
 
 
 def _manifest(kind: Kind, data: Union[str, Path], valid: list[tuple[Source, DocLocale]],

@@ -160,6 +160,12 @@ def soffice_version() -> Optional[str]:
     return _version_of(found) if found else None
 
 
+def share_to_pdf(documents: Sequence[Path], tmp: Path) -> list[Path]:
+    """A batch worker's share converted in one LibreOffice run, inside the worker's
+    temporary folder ``tmp`` (PDFs in ``tmp/pdf``, its own profile in ``tmp/profile``)."""
+    return to_pdf(documents, tmp / "pdf", profile_dir=tmp / "profile")
+
+
 def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = None, *,
            profile_dir: Optional[Path] = None) -> list[Path]:
     """Convert ``documents`` to PDF with one ``soffice`` process; return the PDFs.

@@ -123,9 +123,8 @@ def _issue_render(jobs: list[IssueJob], archive: Archive, durable: bool,
                     pdf_sources.append((len(done), src))
                 done.append((job.index, files))
             if pdf_sources:
-                from ..convert import to_pdf
-                pdfs = to_pdf([src for _, src in pdf_sources], Path(tmp) / "pdf",
-                              profile_dir=Path(tmp) / "profile")
+                from ..convert import share_to_pdf
+                pdfs = share_to_pdf([src for _, src in pdf_sources], Path(tmp))
                 for (slot, _), pdf in zip(pdf_sources, pdfs):
                     store(done[slot][1], "pdf", out / pdf.name, pdf.read_bytes())
     except BaseException:
