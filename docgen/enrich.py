@@ -19,7 +19,7 @@ import copy
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .i18n.catalog import SECONDARY_CLOSE, SECONDARY_OPEN, Labels
+from .i18n.catalog import Labels, pick_label
 from .i18n.locale import DocLocale
 from .profile import ImagePath, Profile
 from .validation import parse_date, parse_time, resolve_image
@@ -144,15 +144,8 @@ def enum_text(labels: dict[str, Any], value: Any, locale: DocLocale) -> Optional
     names = labels.get(value)
     if not isinstance(names, dict):
         return str(value)
-    first = names.get(locale.primary) or names.get("en")
-    if first is None:
-        return str(value)
-    text = str(first)
-    if locale.secondary is not None:
-        second = names.get(locale.secondary)
-        if second is not None and str(second) != text:
-            text = f"{text}{Labels.separator}{SECONDARY_OPEN}{second}{SECONDARY_CLOSE}"
-    return text
+    text = pick_label(names, locale, marked=True)
+    return str(value) if text is None else text
 
 
 def letterhead(company: dict[str, Any], locale: DocLocale) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import gettext
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Optional
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -49,6 +49,25 @@ SECONDARY_OPEN, SECONDARY_CLOSE = "\ue010", "\ue011"
 def strip_language_marks(text: str) -> str:
     if SECONDARY_OPEN in text:
         return text.replace(SECONDARY_OPEN, "").replace(SECONDARY_CLOSE, "")
+    return text
+
+
+def pick_label(labels: Mapping[str, Any], locale: DocLocale, *,
+               marked: bool = False) -> Optional[str]:
+    """The label for ``locale`` from a ``{code: text}`` mapping (a schema's x-labels
+    or x-enum-labels entry): a bilingual locale gives ``"primary / secondary"`` (one
+    text when both are the same; ``marked`` wraps the second in the language marks, for
+    renders); a missing language falls back to English, then None."""
+    first = labels.get(locale.primary) or labels.get("en")
+    if first is None:
+        return None
+    text = str(first)
+    if locale.secondary is not None:
+        second = labels.get(locale.secondary)
+        if second is not None and str(second) != text:
+            if marked:
+                return f"{text}{Labels.separator}{SECONDARY_OPEN}{second}{SECONDARY_CLOSE}"
+            return f"{text}{Labels.separator}{second}"
     return text
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
+from ..i18n.catalog import pick_label
 from ..i18n.locale import DocLocale
 from . import get
-
-BILINGUAL_SEPARATOR = " / "
 
 
 def pick(labels: Mapping[str, Any], locale: DocLocale) -> Optional[str]:
@@ -22,15 +21,7 @@ def pick(labels: Mapping[str, Any], locale: DocLocale) -> Optional[str]:
     A bilingual locale gives ``"primary / secondary"`` (one text when both are the
     same, e.g. "Job No."). A missing language falls back to English, then None.
     """
-    first = labels.get(locale.primary) or labels.get("en")
-    if first is None:
-        return None
-    text = str(first)
-    if locale.secondary is not None:
-        second = labels.get(locale.secondary)
-        if second is not None and str(second) != text:
-            text = f"{text}{BILINGUAL_SEPARATOR}{second}"
-    return text
+    return pick_label(labels, locale)
 
 
 def property_schema(kind: str, *path: str) -> dict[str, Any]:
