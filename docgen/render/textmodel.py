@@ -1,0 +1,86 @@
+"""Formatted text from data, independent of Word and Excel.
+
+A value that carries formatting (Markdown from a ``format: markdown`` field or the
+``md`` filter, a :class:`docgen.RichText` built by an API user) is reduced to this
+small model first; each engine then writes it its own way: Word as paragraphs, list
+numbering and runs (``render.wordrich``), Excel as one rich-text cell
+(``render.sheet``). Nothing here knows XML, so escaping stays in the engines, which
+escape every span's text like any other value: formatting never lets data inject
+markup.
+
+The model:
+
+- a :class:`Block` is one paragraph: plain, or an item of a bulleted or numbered list
+  at a nesting ``level`` (0 = top);
+- a :class:`Span` is a stretch of text with one :class:`Style` (and an optional link);
+  ``"\\n"`` in a span's text is a line break inside the paragraph, ``"\\t"`` a tab.
+
+Items of one list share a ``list_id`` (numbered from 0 within one value); a numbered
+list that follows another list or a paragraph starts a new ``list_id``, so each
+restarts at its ``start`` number: a value rendered once per loop item numbers each
+item's list from 1 (the engine gives every ``list_id`` of every printed value its
+own numbering instance).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Optional, Protocol, runtime_checkable
+
+BlockKind = Literal["paragraph", "bullet", "number"]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Character formatting of a span. ``None`` means "as the template's run"."""
+
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+    underline: Optional[str] = None  # Word's w:u values: "single", "double", …
+    color: Optional[str] = None  # "RRGGBB", upper case
+    size: Optional[float] = None  # points
+    highlight: Optional[str] = None  # Word's highlight names: "yellow", "green", …
+    font: Optional[str] = None  # a font family for every script
+    vert_align: Optional[Literal["superscript", "subscript"]] = None
+    char_style: Optional[str] = None  # a character style id of the template
+
+
+PLAIN = Style()
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: Style = PLAIN
+    link: Optional[str] = None  # an absolute URL (http, https, mailto)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    spans: tuple[Span, ...]
+    level: int = 0  # list nesting, 0 = top (always 0 for a paragraph)
+    list_id: int = -1  # which list of the value the item belongs to (-1: paragraph)
+    start: int = 1  # a numbered list's first number (only on its items)
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+@runtime_checkable
+class Formatted(Protocol):
+    """A value an engine prints with formatting instead of as plain text."""
+
+    def blocks(self) -> list[Block]:
+        """The value as paragraphs (one block: inline text, printed where the tag is)."""
+        ...
+
+    def plain(self) -> str:
+        """The value as plain text (file names, core properties, sheet names)."""
+        ...
+
+
+def is_inline(blocks: list[Block]) -> bool:
+    """One plain paragraph: printed in the tag's own paragraph, between its text."""
+    return len(blocks) == 1 and blocks[0].kind == "paragraph"
