@@ -1,0 +1,463 @@
+"""A small Markdown subset for notes typed by people, parsed into :mod:`textmodel` blocks.
+
+What is read (everything else is printed as the text it is):
+
+- ``- ``, ``* ``, ``+ `` bullets, and ``・`` ``•`` ``·`` ``ㆍ`` (and ``●○◦▪■``) at the
+  start of a line, as Korean and Chinese users type them (no space needed after those);
+  items nest by indentation: two or more spaces (or a tab) deeper than the item above
+  make a sub-list (3- and 4-space indents work too); nesting stops at 9 levels (Word's);
+- ``1. `` / ``1) `` numbered items, the first number kept (at most three digits, so a
+  Korean date such as ``2024. 3. 5.`` at the start of a line stays text);
+- ``**bold**`` / ``__bold__``, ``*italic*`` / ``_italic_`` (``_`` never inside a word:
+  ``snake_case`` stays), ``~~strike~~``; ``*`` works next to any letter, so
+  ``**중요**합니다`` is bold;
+- ``[text](url)`` links and ``<url>`` autolinks for http, https and mailto URLs only
+  (any other link is printed as typed);
+- backslash escapes (``\\*``), hard line breaks (two trailing spaces or a trailing
+  backslash);
+- a blank line starts a new paragraph, and a single newline inside a paragraph is a
+  line break, not a space as in CommonMark: notes are typed line by line and every
+  line is meant to stay one.
+
+Inline code, headings and HTML are not interpreted (``<b>`` stays visible text).
+An indented line right under a list item continues that item (a line break in it);
+an unindented one starts a paragraph, which ends the lists above it. Blank lines
+between items keep the list going (its numbering continues).
+
+The parser runs in linear time on any input (no backtracking regular expressions,
+no recursion on nesting depth), so a pasted megabyte or ten thousand ``*`` in a row
+cost what their length costs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from .textmodel import Block, BlockKind, Span, Style
+
+MAX_LEVEL = 8  # Word's list levels are 0..8
+
+_ASCII_BULLETS = "-*+"
+_CJK_BULLETS = "・･•·ㆍ‧●○◦▪■"
+_SPACES = " \t\u3000"
+_NUMBER = re.compile(r"([0-9]{1,3})[.)][ \t\u3000]+(?=\S)")
+_TAB_WIDTH = 4
+
+
+# -- blocks ---------------------------------------------------------------------------
+
+@dataclass
+class _OpenList:
+    kind: BlockKind
+    list_id: int
+    start: int
+
+
+@dataclass
+class _Pending:
+    kind: BlockKind
+    lines: list[str]
+    level: int = 0
+    list_id: int = -1
+    start: int = 1
+
+
+def parse_markdown(text: str) -> list[Block]:
+    """Parse ``text`` (the subset in this module's docstring) into paragraphs and list
+    items; an empty or blank text gives no block."""
+    return _BlockParser().parse(text)
+
+
+class _BlockParser:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.pending: Optional[_Pending] = None
+        self.indents: list[int] = []  # indent of the open list item at each depth
+        self.lists: list[_OpenList] = []  # the open list at each depth
+        self.next_id = 0
+        self.after_blank = False
+
+    def parse(self, text: str) -> list[Block]:
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+            self._line(line)
+        self._flush()
+        return self.blocks
+
+    def _line(self, line: str) -> None:
+        if not line.strip():
+            self._flush()
+            self.after_blank = True
+            return
+        indent, rest = _measure(line)
+        marker = _list_marker(rest)
+        if marker is not None:
+            kind, number, content = marker
+            self._flush()
+            depth = self._depth(indent)
+            self.pending = self._item(kind, depth, number, content)
+        elif self.pending is not None and not self.after_blank and (
+                self.pending.kind == "paragraph" or indent >= 2):
+            self.pending.lines.append(rest)
+        else:
+            self._flush()
+            self.indents.clear()
+            self.lists.clear()
+            self.pending = _Pending("paragraph", [rest])
+        self.after_blank = False
+
+    def _depth(self, indent: int) -> int:
+        """The nesting depth of an item indented by ``indent`` columns."""
+        stack = self.indents
+        while stack and stack[-1] > indent + 1:
+            stack.pop()
+        if not stack or indent >= stack[-1] + 2:
+            stack.append(indent)
+        del self.lists[len(stack):]
+        return len(stack) - 1
+
+    def _item(self, kind: BlockKind, depth: int, number: int, content: str) -> _Pending:
+        lists = self.lists
+        if len(lists) > depth and lists[depth].kind == kind:
+            open_list = lists[depth]
+        else:
+            parent = lists[depth - 1] if 0 < depth <= len(lists) else None
+            if parent is not None and parent.kind == kind:
+                # a sub-list of the same kind is the same Word list, one level down,
+                # so Word restarts its numbers after each parent item
+                open_list = _OpenList(kind, parent.list_id, number)
+            else:
+                open_list = _OpenList(kind, self.next_id, number)
+                self.next_id += 1
+            del lists[depth:]
+            lists.append(open_list)
+        start = open_list.start if kind == "number" else 1
+        return _Pending(kind, [content], min(depth, MAX_LEVEL), open_list.list_id, start)
+
+    def _flush(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        lines = pending.lines
+        for i in range(len(lines) - 1):  # a trailing backslash is a hard line break
+            line = lines[i]
+            if line.endswith("\\") and (len(line) - len(line.rstrip("\\"))) % 2 == 1:
+                lines[i] = line[:-1]
+        spans = parse_inline("\n".join(lines))
+        self.blocks.append(Block(pending.kind, spans, pending.level, pending.list_id,
+                                 pending.start))
+
+
+def _measure(line: str) -> tuple[int, str]:
+    """The indentation of ``line`` in columns (a tab to the next multiple of four, an
+    ideographic space two) and the rest of it without trailing spaces."""
+    column = 0
+    i = 0
+    for i, ch in enumerate(line):
+        if ch == " ":
+            column += 1
+        elif ch == "\t":
+            column += _TAB_WIDTH - column % _TAB_WIDTH
+        elif ch == "\u3000":
+            column += 2
+        else:
+            break
+    return column, line[i:].rstrip(_SPACES)
+
+
+def _list_marker(rest: str) -> Optional[tuple[BlockKind, int, str]]:
+    """``(kind, first number, content)`` if ``rest`` starts a list item."""
+    first = rest[0]
+    if first in _ASCII_BULLETS:
+        if len(rest) > 2 and rest[1] in _SPACES:
+            content = rest[2:].lstrip(_SPACES)
+            return ("bullet", 1, content) if content else None
+        return None
+    if first in _CJK_BULLETS:
+        content = rest[1:].lstrip(_SPACES)
+        return ("bullet", 1, content) if content else None
+    if "0" <= first <= "9":
+        m = _NUMBER.match(rest)
+        if m is not None:
+            return "number", int(m.group(1)), rest[m.end():]
+    return None
+
+
+# -- inline ---------------------------------------------------------------------------
+
+_SPECIAL = re.compile(r"[\\*_~\[<]")
+_BRACKET = re.compile(r"[\[\]]")
+# a link target: no spaces, no brackets (so scans never overlap), one level of
+# balanced parentheses (Wikipedia URLs); linear: the alternatives start differently
+_TARGET = re.compile(r"((?:[^\s()<>\[\]]|\([^\s()<>\[\]]*\))+)\)")
+_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>]{1,2048})>", re.IGNORECASE)
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_SCHEMES = ("http://", "https://", "mailto:")
+_B, _I, _S = 0, 1, 2  # counters: bold, italic, strike
+
+
+class _Run:
+    """A run of ``*``, ``_`` or ``~``: some of it opens or closes emphasis."""
+
+    __slots__ = ("char", "left", "closes", "opens")
+
+    def __init__(self, char: str, count: int) -> None:
+        self.char = char
+        self.left = count  # characters not used yet (printed as text in the end)
+        self.closes = [0, 0, 0]
+        self.opens = [0, 0, 0]
+
+
+@dataclass(frozen=True)
+class _Link:
+    url: str
+    spans: tuple[Span, ...]
+
+
+_Piece = Union[str, _Run, _Link]
+
+
+def is_link_target(url: str) -> bool:
+    """An absolute http, https or mailto URL: the only links a value may carry."""
+    lower = url.lower()
+    return any(lower.startswith(s) and len(url) > len(s) for s in _SCHEMES)
+
+
+def parse_inline(text: str, links: bool = True) -> tuple[Span, ...]:
+    """The spans of one paragraph's text (emphasis, strike, links, escapes)."""
+    pieces: list[_Piece] = []
+    openers: list[_Run] = []  # runs that may still open, in order
+    by_char: dict[str, list[_Run]] = {"*": [], "_": [], "~": []}
+    n = len(text)
+    pos = 0
+    buf: list[str] = []
+    while pos < n:
+        m = _SPECIAL.search(text, pos)
+        if m is None:
+            buf.append(text[pos:])
+            break
+        i = m.start()
+        if i > pos:
+            buf.append(text[pos:i])
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 < n and text[i + 1] in _ESCAPABLE:
+                buf.append(text[i + 1])
+                pos = i + 2
+            else:
+                buf.append("\\")
+                pos = i + 1
+            continue
+        if ch == "[" and links:
+            link = _link_at(text, i)
+            if link is not None:
+                link_piece, pos = link
+                _flush_text(buf, pieces)
+                pieces.append(link_piece)
+                continue
+            buf.append("[")
+            pos = i + 1
+            continue
+        if ch == "<" and links:
+            auto = _AUTOLINK.match(text, i)
+            if auto is not None:
+                _flush_text(buf, pieces)
+                url = auto.group(1)
+                pieces.append(_Link(url, (Span(url),)))
+                pos = auto.end()
+                continue
+            buf.append("<")
+            pos = i + 1
+            continue
+        if ch in "[<":
+            buf.append(ch)
+            pos = i + 1
+            continue
+        j = i + 1
+        while j < n and text[j] == ch:
+            j += 1
+        count = j - i
+        if ch == "~" and count != 2:
+            buf.append(text[i:j])
+            pos = j
+            continue
+        before = text[i - 1] if i > 0 else " "
+        after = text[j] if j < n else " "
+        can_open = not after.isspace()
+        can_close = not before.isspace()
+        if ch == "_":
+            can_open = can_open and not before.isalnum()
+            can_close = can_close and not after.isalnum()
+        if not (can_open or can_close):
+            buf.append(text[i:j])
+            pos = j
+            continue
+        _flush_text(buf, pieces)
+        run = _Run(ch, count)
+        pieces.append(run)
+        if can_close:
+            _close(run, openers, by_char)
+        if can_open and run.left:
+            openers.append(run)
+            by_char[ch].append(run)
+        pos = j
+    _flush_text(buf, pieces)
+    return _spans(pieces)
+
+
+def _flush_text(buf: list[str], pieces: list[_Piece]) -> None:
+    if buf:
+        pieces.append("".join(buf))
+        buf.clear()
+
+
+def _close(run: _Run, openers: list[_Run], by_char: dict[str, list[_Run]]) -> None:
+    """Match ``run`` as a closer against the nearest openers of its character; openers
+    of other characters in between can no longer match (emphasis nests, never
+    crosses) and stay text. Every opener leaves the stack once: linear overall."""
+    same = by_char[run.char]
+    while run.left and same:
+        opener = same[-1]
+        while openers[-1] is not opener:
+            dropped = openers.pop()
+            by_char[dropped.char].pop()
+        if run.char == "~":
+            used, kind = 2, _S
+        elif run.left >= 2 and opener.left >= 2:
+            used, kind = 2, _B
+        else:
+            used, kind = 1, _I
+        opener.left -= used
+        run.left -= used
+        opener.opens[kind] += 1
+        run.closes[kind] += 1
+        if not opener.left:
+            openers.pop()
+            same.pop()
+
+
+def _link_at(text: str, i: int) -> Optional[tuple[_Link, int]]:
+    """``[text](url)`` at ``i`` with an allowed URL: the link and where it ends."""
+    close = _BRACKET.search(text, i + 1)
+    if close is None or text[close.start()] != "]":
+        return None
+    j = close.start()
+    if j + 1 >= len(text) or text[j + 1] != "(":
+        return None
+    target = _TARGET.match(text, j + 2)
+    if target is None:
+        return None
+    url = target.group(1)
+    if not is_link_target(url):
+        return None
+    label = text[i + 1:j]
+    spans = parse_inline(label, links=False) if label.strip() else (Span(url),)
+    return _Link(url, spans), target.end()
+
+
+def _spans(pieces: list[_Piece]) -> tuple[Span, ...]:
+    """Sweep the pieces once, counting open emphasis, into merged spans."""
+    counts = [0, 0, 0]
+    out: list[Span] = []
+
+    def add(text: str, style: Style, link: Optional[str] = None) -> None:
+        if not text:
+            return
+        if out and out[-1].style == style and out[-1].link == link:
+            out[-1] = Span(out[-1].text + text, style, link)
+        else:
+            out.append(Span(text, style, link))
+
+    styles: dict[tuple[bool, bool, bool], Style] = {}
+
+    def current() -> Style:
+        key = (counts[_B] > 0, counts[_I] > 0, counts[_S] > 0)
+        style = styles.get(key)
+        if style is None:
+            style = styles[key] = Style(bold=key[0], italic=key[1], strike=key[2])
+        return style
+
+    for piece in pieces:
+        if isinstance(piece, str):
+            add(piece, current())
+        elif isinstance(piece, _Run):
+            for k in (_B, _I, _S):
+                counts[k] -= piece.closes[k]
+            add(piece.char * piece.left, current())
+            for k in (_B, _I, _S):
+                counts[k] += piece.opens[k]
+        else:
+            outer = current()
+            for span in piece.spans:
+                inner = span.style
+                add(span.text, Style(bold=outer.bold or inner.bold,
+                                     italic=outer.italic or inner.italic,
+                                     strike=outer.strike or inner.strike), piece.url)
+    return tuple(out)
+
+
+# -- plain text -----------------------------------------------------------------------
+
+def list_prefixes(blocks: list[Block]) -> list[str]:
+    """What each block starts with as plain text: ``""`` for a paragraph, ``"• "`` or
+    ``"3. "`` for a list item, two spaces per nesting level before it. Numbers count
+    like Word counts them: per list and level, restarting under each parent item."""
+    prefixes: list[str] = []
+    counters: dict[tuple[int, int], int] = {}
+    for block in blocks:
+        if block.kind == "paragraph":
+            prefixes.append("")
+            continue
+        indent = "  " * block.level
+        if block.kind == "bullet":
+            prefixes.append(indent + "• ")
+        else:
+            key = (block.list_id, block.level)
+            counters[key] = counters[key] + 1 if key in counters else block.start
+            prefixes.append(f"{indent}{counters[key]}. ")
+        # deeper levels of every list restart after this item
+        for key in [k for k in counters if k[1] > block.level]:
+            del counters[key]
+    return prefixes
+
+
+def span_plain(span: Span) -> str:
+    """A span as plain text: a link as ``text (url)`` unless the text is the URL."""
+    if span.link and span.text != span.link:
+        return f"{span.text} ({span.link})"
+    return span.text
+
+
+def blocks_plain(blocks: list[Block]) -> str:
+    """Blocks as readable plain text: list items prefixed (see :func:`list_prefixes`),
+    a blank line between two paragraphs, a newline between anything else."""
+    parts: list[str] = []
+    previous: Optional[Block] = None
+    for block, prefix in zip(blocks, list_prefixes(blocks)):
+        if previous is not None:
+            both_paragraphs = previous.kind == "paragraph" and block.kind == "paragraph"
+            parts.append("\n\n" if both_paragraphs else "\n")
+        text = "".join(span_plain(s) for s in block.spans)
+        if prefix:  # continuation lines of an item line up under its text
+            text = text.replace("\n", "\n" + " " * len(prefix))
+        parts.append(prefix + text)
+        previous = block
+    return "".join(parts)
+
+
+class MarkdownText(str):
+    """A string meant as Markdown (a ``format: markdown`` field, the ``md`` filter):
+    still a ``str`` everywhere, printed with formatting by the engines that know
+    :class:`~docgen.render.textmodel.Formatted`."""
+
+    _blocks: Optional[list[Block]] = None
+
+    def blocks(self) -> list[Block]:
+        """The parsed blocks (parsed once per value)."""
+        if self._blocks is None:
+            self._blocks = parse_markdown(str(self))
+        return list(self._blocks)
+
+    def plain(self) -> str:
+        """Readable plain text: bullets as ``• ``, numbers as ``1. ``, markers gone."""
+        return blocks_plain(self.blocks())
