@@ -21,11 +21,14 @@ from .errors import (
     ValidationFailed,
 )
 from .render.missing import MissingValuesError
+from .richtext import R, RP, InlineImage, Listing, RichText, RichTextParagraph
 from .template import Template
 
 __version__ = "0.1.0"
 __all__ = [
-    "DocgenError", "DocgenWarning", "InputError", "MissingValuesError", "OutputError",
-    "Problem", "SourceLocation", "Template", "TemplateError", "UsageError", "ValidationFailed",
+    "DocgenError", "DocgenWarning", "InlineImage", "InputError", "Listing",
+    "MissingValuesError", "OutputError", "Problem", "R", "RP", "RichText",
+    "RichTextParagraph", "SourceLocation", "Template", "TemplateError", "UsageError",
+    "ValidationFailed",
     "__version__", "check_template", "render_record", "validate_record",
 ]

@@ -30,6 +30,7 @@ from .render.missing import (
 from .render.package import Member, write_package
 from .render.sheet import Cell, Loop, RowProgram, SheetTemplate
 from .render.xlsx import XlsxTemplate
+from .richtext import UrlId, build_url_id, place_inline_images
 
 Source = Union[str, "os.PathLike[str]", bytes]
 
@@ -160,7 +161,7 @@ class Template:
                                         gettext=labels.gettext, ngettext=labels.ngettext,
                                         draft=draft, draft_mark=draft_mark(render_locale),
                                         number=number)
-        ctx = dict(context)
+        ctx = dict(place_inline_images(context, sink))  # docgen.InlineImage objects
         for name, value in (("_", labels.gettext), ("gettext", labels.gettext),
                             ("ngettext", labels.ngettext), ("image", image),
                             ("docgen", helpers)):
@@ -183,6 +184,11 @@ class Template:
                                             e.location, detail=e.params["detail"]),
                               stacklevel=2)
         return write_package(members)
+
+    def build_url_id(self, url: str) -> UrlId:
+        """docxtpl's ``tpl.build_url_id(url)`` for ``RichText.add(..., url_id=...)``: a
+        token standing for ``url`` (docgen adds a link's relationship when it prints it)."""
+        return build_url_id(url)
 
     def _locale(self, option: Union[str, DocLocale, None], data: Any) -> Optional[DocLocale]:
         """The render's locale: ``option`` > the data's ``locale`` > none.
