@@ -156,8 +156,10 @@ class WrapFont:
     indent: int
 
 
-def wrap_fonts(styles_root: Optional[etree._Element]) -> dict[int, WrapFont]:
-    """The cell formats that wrap text, by xf index (``c/@s``), with their font."""
+def wrap_fonts(styles_root: Optional[etree._Element], every: bool = False
+               ) -> dict[int, WrapFont]:
+    """The cell formats that wrap text, by xf index (``c/@s``), with their font;
+    ``every``: also those that do not (a rich-text value gets a wrapping copy)."""
     if styles_root is None:
         return {}
     fonts = styles_root.find(S + "fonts")
@@ -166,7 +168,11 @@ def wrap_fonts(styles_root: Optional[etree._Element]) -> dict[int, WrapFont]:
     out: dict[int, WrapFont] = {}
     for i, xf in enumerate(xfs if xfs is not None else []):
         align = xf.find(S + "alignment")
-        if align is None or align.get("wrapText") not in ("1", "true"):
+        if align is None:
+            if not every:
+                continue
+            align = etree.Element(S + "alignment")
+        elif align.get("wrapText") not in ("1", "true") and not every:
             continue
         if align.get("shrinkToFit") in ("1", "true") or align.get("textRotation") not in (None, "0"):
             continue

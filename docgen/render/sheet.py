@@ -22,10 +22,13 @@ from .environment import make_environment, syntax_detail
 from .book import Book
 from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
-from .rowfit import FitCell, SheetGeometry, plan_row, text_lines
+from .rowfit import FitCell, SheetGeometry, plan_row, text_lines, wrap_fonts
 from .rowmap import IterKey, RowMap
 from .sml import PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
+from .textmodel import Formatted
 from .wordml import normalize_delimiters
+from .xlsx_rich import plain_text, rich_string
+from .xlsx_styles import Styles, wraps
 
 
 # Worksheet children after sheetData, in schema order (CT_Worksheet): where a new
@@ -73,8 +76,11 @@ def finalize_text(value: Any) -> str:
         return ""
     if isinstance(value, Markup):
         text = strip_language_marks(str(value.unescape()))
-    else:
-        text = strip_language_marks(value if type(value) is str else str(value))
+    elif type(value) is str:
+        text = strip_language_marks(value)
+    else:  # a Formatted value (Markdown, RichText) among other text: its plain text
+        formatted = plain_text(value)
+        text = strip_language_marks(str(value) if formatted is None else formatted)
     return text.replace("\x01", "") if "\x01" in text else text
 
 
@@ -85,6 +91,27 @@ def _finalize_header(value: Any) -> str:
 
 TEXT_ENV = make_environment(finalize_text)
 _HEADER_ENV = make_environment(_finalize_header)
+
+
+class RichCells:
+    """What one render's rich-text cells need: the locale's font (every run repeats
+    the cell font, see :func:`.xlsx_styles.run_properties`) and the wrapping variants
+    of the cell formats they use — new ``cellXfs`` entries after the template's,
+    numbered in the order a render first needs them, so the same data gives the same
+    file and a render that prints no formatted value leaves ``styles.xml`` alone."""
+
+    def __init__(self, styles: Styles, face: Optional[str]) -> None:
+        self.styles = styles
+        self.face = face
+        self.wrapped: dict[Optional[str], str] = {}  # cell format -> its wrapping copy
+
+    def wrapping(self, style: Optional[str]) -> Optional[str]:
+        if self.styles.root is None or wraps(self.styles, style):
+            return style
+        found = self.wrapped.get(style)
+        if found is None:
+            found = self.wrapped[style] = str(len(self.styles.xfs) + len(self.wrapped))
+        return found
 
 
 @dataclass
@@ -110,6 +137,7 @@ class Cell:
     runs: Sequence[str] = ()  # rich text: each run's <rPr> XML ("" for none)
     jinja: str = ""  # rich text: ``source`` with the run marks (what is compiled)
     fit: Optional[FitCell] = None  # a wrapping cell of a row sized by its text
+    rich_fit: Optional[FitCell] = None  # sizes its row when it prints a formatted value
 
 
 @dataclass
@@ -120,6 +148,7 @@ class Row:
     control: bool = False
     program: Optional["RowProgram"] = None
     fits: Sequence[FitCell] = ()  # wrapping cells whose rendered text sizes the row
+    rich_fits: bool = False  # some cell (not wrapping in the template) may print rich text
     min_height: float = 0.0  # the template's height: rows only grow
     base_attrs: str = ""  # ``attrs`` without the height, for a grown row
 
@@ -223,6 +252,7 @@ class OutCell:
     xml: str = ""  # complete for non-formula cells
     value: fx.Value = None
     key: IterKey = ()
+    rich: bool = False  # a formatted value: sized by ``cell.rich_fit`` when it has no fit
 
 
 @dataclass
@@ -301,17 +331,23 @@ class SheetTemplate:
         """Mark the rows whose height follows their rendered text (see :mod:`.rowfit`):
         rows with tagged cells, sized by their wrapping cells (tagged or not)."""
         fonts = self.book.wrap_fonts
-        if not fonts:
-            return
+        every = wrap_fonts(self.book.styles.root, every=True)
         for row in _rows_of(self.body):
             if row.control or not any(c.kind in ("expr", "text") for c in row.cells):
                 continue
             row.fits = plan_row(row.index, [(c.col, c.style) for c in row.cells], geometry,
-                                fonts)
-            if not row.fits:
-                continue
+                                fonts) if fonts else []
             for fit in row.fits:
                 row.cells[fit.position].fit = fit
+            # A cell alone with its value may print formatted text, in a wrapping copy
+            # of its format: it sizes the row then.
+            candidates = [(c.col, c.style if c.kind == "expr" and c.fit is None
+                           else "-") for c in row.cells]  # "-": no format, left out
+            for fit in plan_row(row.index, candidates, geometry, every):
+                row.cells[fit.position].rich_fit = fit
+                row.rich_fits = True
+            if not row.fits and not row.rich_fits:
+                continue
             found = _HT.search(row.attrs)
             try:
                 row.min_height = float(found.group(1)) if found else geometry.default_row_height
@@ -649,16 +685,18 @@ class SheetTemplate:
 
     # -- rendering ---------------------------------------------------------------------
 
-    def expand(self, context: Mapping[str, Any], sink: ImageSink) -> tuple[list[OutRow], RowMap]:
+    def expand(self, context: Mapping[str, Any], sink: ImageSink,
+               rich: Optional[RichCells] = None) -> tuple[list[OutRow], RowMap]:
         rows: list[OutRow] = []
         rowmap = RowMap(self.loop_rows)
         state = [0, 0]  # last output row, last template row consumed
-        self._expand_block(self.body, context, (), rows, rowmap, state, sink)
+        self._expand_block(self.body, context, (), rows, rowmap, state, sink,
+                           rich or RichCells(self.book.styles, None))
         return rows, rowmap
 
     def _expand_block(self, block: Block, scope: Mapping[str, Any], key: IterKey,
                       rows: list[OutRow], rowmap: RowMap, state: list[int],
-                      sink: ImageSink) -> None:
+                      sink: ImageSink, rich: RichCells) -> None:
         for item in block.items:
             if isinstance(item, Row):
                 if item.control:
@@ -668,7 +706,7 @@ class SheetTemplate:
                 rowmap.add(item.index, key, state[0])
                 if not key:
                     rowmap.mark(item.index, state[0])
-                rows.append(self._render_row(item, scope, key, state[0], sink))
+                rows.append(self._render_row(item, scope, key, state[0], sink, rich))
                 continue
             loop = item
             state[0] += max(0, loop.first - state[1] - 1)
@@ -678,7 +716,7 @@ class SheetTemplate:
             for i, inner in enumerate(iterations):
                 state[1] = first_body - 1
                 self._expand_block(loop.body, inner, key + ((loop.ident, i),), rows, rowmap,
-                                   state, sink)
+                                   state, sink, rich)
             if not iterations and not key and loop.ident in self.keep_one:
                 state[0] += 1
                 rows.append(self._empty_block_row(loop, state[0], rowmap))
@@ -711,7 +749,7 @@ class SheetTemplate:
             raise self.book.runtime_error(exc, self.name, loop.where, loop.source) from exc
 
     def _render_row(self, row: Row, scope: Mapping[str, Any], key: IterKey, number: int,
-                    sink: ImageSink) -> OutRow:
+                    sink: ImageSink, rich: RichCells) -> OutRow:
         values = (self._program_values(row.program, scope, number, sink) if row.program
                   else self._cell_values(row, scope, number, sink))
         out: list[OutCell] = []
@@ -729,7 +767,7 @@ class SheetTemplate:
                         raise self.book.runtime_error(exc, self.name, cell.where,
                                                       cell.source) from exc
                 sink.current_anchor = (self.name, number, cell.col)
-                out.append(self._typed_cell(cell, value, key, number))
+                out.append(self._typed_cell(cell, value, key, number, rich))
         return OutRow(row, number, key, out)
 
     def _program_values(self, program: RowProgram, scope: Mapping[str, Any], number: int,
@@ -768,7 +806,8 @@ class SheetTemplate:
                 raise self.book.runtime_error(exc, self.name, cell.where, cell.source) from exc
             yield value
 
-    def _typed_cell(self, cell: Cell, value: Any, key: IterKey, number: int) -> OutCell:
+    def _typed_cell(self, cell: Cell, value: Any, key: IterKey, number: int,
+                    rich: RichCells) -> OutCell:
         style = cell.style
         if isinstance(value, PlacedImage):
             value.sink.place(value)
@@ -794,6 +833,8 @@ class SheetTemplate:
             secs = value.hour * 3600 + value.minute * 60 + value.second
             serial = (Decimal(secs) / 86400).quantize(Decimal("1e-10"))
             return OutCell(cell, _typed(style, None, fx.format_number(serial)), serial, key)
+        if type(value) is not str and isinstance(value, Formatted):
+            return self._formatted_cell(cell, value, key, number, rich)
         if cell.runs:
             xml, plain = self._rich_xml(cell, value, number)
             return OutCell(cell, xml, plain, key)
@@ -804,6 +845,28 @@ class SheetTemplate:
             self._warn_cut(cell, number)
             text = text[:MAX_CELL_CHARS]
         return OutCell(cell, self._string_xml(style, text), text, key)
+
+    def _formatted_cell(self, cell: Cell, value: Formatted, key: IterKey, number: int,
+                        rich: RichCells) -> OutCell:
+        """A Markdown or RichText value alone in its cell: an inline rich string, each
+        run in the cell's font plus the span's formatting, lists laid out as lines
+        (:mod:`.xlsx_rich`), in a wrapping copy of the cell's format. Never a formula:
+        text starting with ``=`` stays text."""
+        try:
+            blocks = value.blocks()
+        except TemplateError:
+            raise
+        except Exception as exc:
+            raise self.book.runtime_error(exc, self.name, cell.where, cell.source) from exc
+        base = self.book.styles.run_font(cell.style, rich.face)
+        inline, plain, cut = rich_string(blocks, base, MAX_CELL_CHARS)
+        if cut:
+            self._warn_cut(cell, number)
+        if not plain:
+            return OutCell(cell, f' s="{cell.style}"/>' if cell.style else "/>", None, key)
+        style = rich.wrapping(cell.style)
+        s = f' s="{style}"' if style else ""
+        return OutCell(cell, f'{s} t="inlineStr">{inline}</c>', plain, key, rich=True)
 
     def header_texts(self, context: Mapping[str, Any]) -> dict[int, str]:
         out = {}

@@ -67,7 +67,7 @@ from .images import (
 from .package import BadPackage, Member, make_member, read_package
 from .rowfit import needed_height, wrap_fonts
 from .rowmap import RowMap, move_anchors, move_table, ref_mover, suffix_xml
-from .sheet import ANY_TAG, ARRAY, TEXT_ENV, Cell, OutCell, OutRow, SheetTemplate
+from .sheet import ANY_TAG, ARRAY, TEXT_ENV, Cell, OutCell, OutRow, RichCells, SheetTemplate
 from .sml import (
     DRAWING_CT,
     DRAWING_REL,
@@ -83,7 +83,7 @@ from .sml import (
     si_text,
 )
 from .wordml import LoweringError, lower_plain_part, normalize_delimiters
-from .xlsx_styles import Styles, localize_sheet_fonts
+from .xlsx_styles import Styles, add_wrap_variants, localize_sheet_fonts
 
 _CORE_ENV = make_environment(finalize_plain)
 DIMENSION = re.compile(r'<([A-Za-z_][\w.-]*:)?dimension\b[^>]*/>')
@@ -160,6 +160,7 @@ class XlsxTemplate:
                                               encoding="UTF-8", standalone=True)
         self._static: dict[str, Member] = {}
         self._styles_by_font: dict[str, Member] = {}
+        self._styles_wrapping: dict[tuple[Optional[str], tuple[Optional[str], ...]], Member] = {}
         dynamic = {s.part for s in self.sheets} | {"xl/workbook.xml", "docProps/core.xml"}
         for name in self.order:
             if name in dynamic and (name != "docProps/core.xml" or self.core is not None):
@@ -349,14 +350,31 @@ class XlsxTemplate:
             self._styles_by_font[font] = member
         return member
 
+    def _wrapping_styles(self, face: Optional[str], bases: tuple[Optional[str], ...]) -> Member:
+        """``xl/styles.xml`` (with the locale's font) plus the wrapping copies of the
+        cell formats ``bases`` that rich-text cells of a render use, cached."""
+        key = (face, bases)
+        member = self._styles_wrapping.get(key)
+        if member is None:
+            blob = self.styles.xml() if self.styles.changed else self.raw["xl/styles.xml"]
+            if face:
+                blob = localize_sheet_fonts(blob, face)
+            member = make_member("xl/styles.xml", add_wrap_variants(blob, list(bases)))
+            if len(self._styles_wrapping) < 64:
+                self._styles_wrapping[key] = member
+        return member
+
     def render_members(self, context: Mapping[str, Any], sink: ImageSink,
                        locale: Optional[DocLocale] = None,
                        fonts: Optional[Mapping[str, str]] = None) -> list[Member]:
         context = {**context, "docgen_at": sink.at}
         expanded = []
         maps: dict[str, RowMap] = {}
+        face = ({**DEFAULT_EAST_ASIAN_FONTS, **(fonts or {})}.get(locale.primary)
+                if locale is not None else None)
+        rich = RichCells(self.styles, face or None)
         for sheet in self.sheets:
-            rows, rowmap = sheet.expand(context, sink)
+            rows, rowmap = sheet.expand(context, sink, rich)
             expanded.append((sheet, rows, rowmap))
             maps[sheet.name] = rowmap
         names, gone_names = self._moved_names(maps)
@@ -368,8 +386,7 @@ class XlsxTemplate:
         media = media_names(sink, "xl/media/docgen-image", set(self.order)) if sink.anchored else []
         content_types: Optional[bytes] = None  # the template's, unless images extend it
         # the locale's CJK face replaces every cell font (see _localized_styles)
-        east_asian = locale is not None and bool(
-            {**DEFAULT_EAST_ASIAN_FONTS, **(fonts or {})}.get(locale.primary))
+        east_asian = bool(face)
         for n, (sheet, rows, rowmap) in enumerate(expanded, start=1):
             sheet_images = images_by_sheet.get(sheet.name, [])
             new_drawing = bool(sheet_images) and sheet.drawing_part is None
@@ -391,6 +408,8 @@ class XlsxTemplate:
             content_types = add_content_defaults(content_types or self._content_types, used_ext)
         dynamic["xl/workbook.xml"] = self._workbook_xml(names)
         styles = self._localized_styles(locale, fonts)
+        if rich.wrapped and "xl/styles.xml" in self._static:  # rich cells' wrapping formats
+            styles = self._wrapping_styles(face, tuple(rich.wrapped))
         if self.core is not None:
             dynamic["docProps/core.xml"] = self.core.render(context).encode("utf-8")
         members = []
@@ -454,7 +473,8 @@ class XlsxTemplate:
                     continue
                 else:
                     cells.append(f'<c r="{ref}"{oc.cell.extra}{oc.xml}')
-            attrs = _fitted_attrs(out, east_asian) if out.row.fits else out.row.attrs
+            attrs = (_fitted_attrs(out, east_asian) if out.row.fits or out.row.rich_fits
+                     else out.row.attrs)
             parts.append(f'<row r="{out.number}"{attrs}>{"".join(cells)}</row>'
                          if cells or attrs else "")
             last_row = max(last_row, out.number)
@@ -554,6 +574,9 @@ def _fitted_attrs(out: OutRow, east_asian: bool) -> str:
     cells = out.cells
     texts = [(fit, value) for fit in out.row.fits
              if isinstance(value := cells[fit.position].value, str)]
+    if out.row.rich_fits:  # formatted values, in wrapping copies of their formats
+        texts.extend((oc.cell.rich_fit, oc.value) for oc in cells
+                     if oc.rich and oc.cell.rich_fit is not None and isinstance(oc.value, str))
     height = needed_height(texts, east_asian)
     if height <= out.row.min_height:
         return out.row.attrs

@@ -1,0 +1,270 @@
+"""Formatted values (Markdown, RichText: the textmodel protocol) in Excel cells: one
+inline rich string per cell, runs in the cell's font, lists laid out as lines, the
+cell wrapping and its row grown; read back with openpyxl (rich text), lxml and
+LibreOffice."""
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import openpyxl
+import pytest
+from lxml import etree
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.styles import Alignment, Border, Font, Side
+
+import docgen.template
+from docgen.render import package
+from docgen.render.textmodel import Block, Span, Style
+from docgen.template import Template
+from tests import ooxml_schema
+
+S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _every_output_validates() -> Iterator[None]:
+    """Every workbook these tests render validates against ECMA-376."""
+    if not ooxml_schema.available():
+        yield
+        return
+    write = package.write_package
+
+    def checked(members: Any) -> bytes:
+        data = write(members)
+        ooxml_schema.assert_valid(data)
+        return data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docgen.template, "write_package", checked)
+        yield
+
+
+class Fmt:
+    """A stand-in Formatted value (what MarkdownText / RichText reduce to)."""
+
+    def __init__(self, *blocks: Block) -> None:
+        self._blocks = list(blocks)
+
+    def blocks(self) -> list[Block]:
+        return self._blocks
+
+    def plain(self) -> str:
+        return "\n".join(b.text for b in self._blocks)
+
+
+B = Style(bold=True)
+I = Style(italic=True)
+
+
+def para(*spans: Span) -> Block:
+    return Block("paragraph", tuple(spans))
+
+
+def bullet(text: str, level: int = 0, list_id: int = 0, style: Style = Style()) -> Block:
+    return Block("bullet", (Span(text, style),), level, list_id)
+
+
+def number(text: str, level: int = 0, list_id: int = 1, start: int = 1) -> Block:
+    return Block("number", (Span(text),), level, list_id, start)
+
+
+NOTES = Fmt(
+    para(Span("Decided: "), Span("ship v2", B), Span(" on "), Span("Friday", I)),
+    bullet("API frozen"),
+    bullet("docs", level=1),
+    bullet("bold point", style=B),
+    number("first"),
+    number("second"),
+    number("sub", level=1),
+    number("third"),
+)
+
+
+def save(wb: openpyxl.Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def book(cell: str = "{{ notes }}", font: Font = Font(name="Arial", size=10, color="FF203040"),
+         wrap: bool = False) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Notes"
+    ws["A1"] = "Notes"
+    ws["B2"] = cell
+    ws["B2"].font = font
+    thin = Side(style="thin")
+    ws["B2"].border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    if wrap:
+        ws["B2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["B"].width = 40
+    ws["C2"] = "{{ other }}"
+    return save(wb)
+
+
+def sheet_xml(data: bytes) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return etree.fromstring(zf.read("xl/worksheets/sheet1.xml"))
+
+
+def styles_xml(data: bytes) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return etree.fromstring(zf.read("xl/styles.xml"))
+
+
+def rich_cell(data: bytes, ref: str = "B2") -> Any:
+    wb = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)
+    return wb.active[ref]
+
+
+EXPECTED_TEXT = ("Decided: ship v2 on Friday\n• API frozen\n  ◦ docs\n• bold point\n"
+                 "1. first\n2. second\n  1. sub\n3. third")
+
+
+def test_formatted_value_becomes_rich_runs_in_the_cells_font() -> None:
+    data = Template(book()).render({"notes": NOTES, "other": "x"})
+    cell = rich_cell(data)
+    value = cell.value
+    assert isinstance(value, CellRichText)
+    assert str(value) == EXPECTED_TEXT
+    runs = [b for b in value if isinstance(b, TextBlock)]
+    by_text = {r.text: r.font for r in runs}
+    assert by_text["ship v2"].b and not by_text["ship v2"].i
+    assert by_text["Friday"].i and not by_text["Friday"].b
+    assert not by_text["Decided: "].b
+    # every run repeats the cell font: Excel does not inherit it into runs
+    for r in runs:
+        assert r.font.rFont == "Arial"
+        assert float(r.font.sz) == 10
+        assert r.font.color.rgb == "FF203040"
+    bold_point = next(r for r in runs if "bold point" in r.text)
+    assert bold_point.font.b
+    # the cell wraps (a copy of its format: borders kept) and is a string, not a formula
+    assert cell.alignment.wrap_text
+    assert cell.border.left.style == "thin"
+    assert cell.data_type == "s"
+    # the template's other cell format is untouched
+    wb = openpyxl.load_workbook(io.BytesIO(book()))
+    assert not wb.active["B2"].alignment.wrap_text
+
+
+def test_row_grows_with_the_lines() -> None:
+    data = Template(book()).render({"notes": NOTES, "other": "x"})
+    row = sheet_xml(data).find(f"{S}sheetData/{S}row[@r='2']")
+    assert row is not None
+    assert row.get("customHeight") == "1"
+    assert float(row.get("ht") or 0) >= 8 * 10 * 1.2  # eight lines of 10 pt
+    # a one-line value keeps the template's height
+    short = Template(book()).render({"notes": Fmt(para(Span("ok", B))), "other": "x"})
+    row = sheet_xml(short).find(f"{S}sheetData/{S}row[@r='2']")
+    assert row is not None and row.get("ht") is None
+
+
+def test_wrapping_format_is_added_once_and_only_when_needed() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 4):
+        ws.cell(r, 1, "{{ notes }}").font = Font(name="Arial", size=10)
+    ws["B1"] = "{{ other }}"
+    data = save(wb)
+    plain = Template(data).render({"notes": "plain", "other": "x"})
+    rich = Template(data).render({"notes": NOTES, "other": "x"})
+    count = len(styles_xml(plain).find(f"{S}cellXfs"))
+    xfs = styles_xml(rich).find(f"{S}cellXfs")
+    assert len(xfs) == count + 1  # one wrapping copy for the three cells
+    assert xfs.get("count") == str(count + 1)
+    cells = sheet_xml(rich).findall(f"{S}sheetData/{S}row/{S}c")
+    styles = {c.get("r"): c.get("s") for c in cells}
+    assert styles["A1"] == styles["A2"] == styles["A3"] == str(count)
+    # the same render twice: the same bytes
+    assert Template(data).render({"notes": NOTES, "other": "x"}) == rich
+
+
+def test_cell_that_already_wraps_keeps_its_format() -> None:
+    data = book(wrap=True)
+    before = len(styles_xml(Template(data).render({"notes": "a", "other": "x"})).find(
+        f"{S}cellXfs"))
+    out = Template(data).render({"notes": NOTES, "other": "x"})
+    assert len(styles_xml(out).find(f"{S}cellXfs")) == before
+    assert rich_cell(out).alignment.vertical == "top"
+
+
+def test_korean_document_runs_keep_the_korean_font() -> None:
+    notes = Fmt(bullet("결정 사항", style=B), bullet("다음 회의"))
+    data = Template(book(font=Font(name="Calibri", size=11, scheme="minor"))).render(
+        {"notes": notes, "other": "x"}, "ko")
+    runs = [b for b in rich_cell(data).value if isinstance(b, TextBlock)]
+    fonts = {r.font.rFont for r in runs}
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    cell_font = wb.active["B2"].font.name
+    assert fonts == {cell_font} and cell_font not in ("Calibri", None)
+    assert all(r.font.scheme is None for r in runs)  # a theme font would win over the name
+    raw = etree.tostring(sheet_xml(data), encoding="unicode")
+    assert "<scheme" not in raw
+
+
+def test_escaping_and_no_formula() -> None:
+    evil = Fmt(para(Span("=HYPERLINK(\"http://x\",\"y\")"), Span("</t><f>1+1</f>\x00\x0b", B)))
+    data = Template(book()).render({"notes": evil, "other": "x"})
+    c = sheet_xml(data).find(f"{S}sheetData/{S}row/{S}c[@r='B2']")
+    assert c is not None and c.get("t") == "inlineStr" and c.find(f"{S}f") is None
+    text = "".join(c.itertext())
+    assert text == '=HYPERLINK("http://x","y")</t><f>1+1</f>'
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.active["B2"].data_type == "s"
+
+
+def test_links_print_their_address_and_colour_size_font() -> None:
+    value = Fmt(para(Span("site", Style(color="C00000", size=14, font="Georgia",
+                                        underline="single"), link="https://example.com"),
+                     Span(" and "), Span("https://a.b", link="https://a.b")))
+    data = Template(book()).render({"notes": value, "other": "x"})
+    runs = [b for b in rich_cell(data).value if isinstance(b, TextBlock)]
+    assert "".join(r.text for r in runs) == "site (https://example.com) and https://a.b"
+    site = runs[0]
+    assert site.font.color.rgb == "FFC00000" and float(site.font.sz) == 14
+    assert site.font.rFont == "Georgia" and site.font.u == "single"
+    assert runs[1].font.rFont == "Arial"
+
+
+def test_formatted_value_in_mixed_text_prints_plain() -> None:
+    data = Template(book(cell="Notes: {{ notes }}!")).render({"notes": NOTES, "other": "x"})
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.active["B2"].value == "Notes: " + NOTES.plain() + "!"
+
+
+def test_empty_formatted_value_leaves_the_cell_empty() -> None:
+    data = Template(book()).render({"notes": Fmt(), "other": "x"})
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.active["B2"].value is None
+    assert wb.active["B2"].border.left.style == "thin"
+
+
+def test_inside_a_row_loop() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for m in items %}{{ m.title }}"
+    ws["B1"] = "{{ m.notes }}{%tr endfor %}"
+    ws.column_dimensions["B"].width = 30
+    items = [{"title": f"t{i}", "notes": Fmt(number("a"), number("b"))} for i in range(3)]
+    data = Template(save(wb)).render({"items": items})
+    out = openpyxl.load_workbook(io.BytesIO(data), rich_text=True).active
+    for r in range(1, 4):  # each item's list numbers from 1
+        assert str(out.cell(r, 2).value) == "1. a\n2. b"
+
+
+def test_libreoffice_reads_bullets(soffice: str, tmp_path: Path) -> None:
+    notes = Fmt(para(Span("회의 ", B), Span("요약")), bullet("결정: 출시"), bullet("讨论", 1),
+                number("下一步"))
+    src = tmp_path / "rich.xlsx"
+    src.write_bytes(Template(book()).render({"notes": notes, "other": "x"}, "ko"))
+    subprocess.run([soffice, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):"
+                    "44,34,76", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=120)
+    text = (tmp_path / "rich.csv").read_text("utf-8")
+    assert "회의 요약\n• 결정: 출시\n  ◦ 讨论\n1. 下一步" in text
