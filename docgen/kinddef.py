@@ -52,7 +52,7 @@ from .i18n.money import to_decimal
 from .inputs import PathKey, SourceMap, read_data
 from .kinds import Kind, _module, builtin, from_schema
 from .messages import N_
-from .validation import parse_date
+from .validation import FIELD_FORMATS, parse_date
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -66,7 +66,6 @@ SCHEMA_KEYWORDS = (
     "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "default", "anyOf",
     "x-labels", "x-enum-labels", "x-aliases", "x-order", "x-default-name", "x-group-list",
 )
-FORMATS = ("date", "time", "image")
 RULE_TYPES = ("required_if", "date_order", "range", "pattern", "check")
 RULE_OPTIONS = {
     "required_if": ("when",), "date_order": ("after",), "range": ("min", "max"),
@@ -277,9 +276,12 @@ class _Checker:
             elif key == "type" and value not in TYPES:
                 self.problem(here, N_("unknown type '{name}' (use {known})"), name=value,
                              known=", ".join(TYPES))
-            elif key == "format" and value not in FORMATS:
+            elif key == "format" and value not in FIELD_FORMATS:
                 self.problem(here, N_("unknown format '{name}' (use {known})"), name=value,
-                             known=", ".join(FORMATS))
+                             known=", ".join(FIELD_FORMATS))
+            elif key == "format" and node.get("type", "string") not in ("string", None):
+                self.problem(here, N_("format '{name}' is for text fields: give the field "
+                                      "type: string"), name=value)
             elif key == "properties":
                 if not isinstance(value, dict):
                     self.problem(here, N_("'properties' must map field names to definitions"))

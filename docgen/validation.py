@@ -1,8 +1,9 @@
 """Schema checks → a list of :class:`Problem`, every one at once, sorted by location.
 
 A small validator for the JSON Schema subset the kinds use (type, required, enum,
-format date/time, minItems, minimum/maximum, minLength/maxLength, pattern (the whole
-value must match), anyOf, additionalProperties). It is
+format date/time/image (markdown: any text), minItems, minimum/maximum,
+minLength/maxLength, pattern (the whole value must match), anyOf,
+additionalProperties). It is
 hand-written rather than taken from ``jsonschema`` because each message must name
 the field's localized label and the input line, in the user's language.
 """
@@ -27,6 +28,12 @@ from .values import parse_time as parse_time
 
 if TYPE_CHECKING:
     from .rules import RuleOptions
+
+# The formats a string field may name. date, time and image are checked here;
+# markdown is any text (it only changes how templates print the value: enrich wraps
+# it in MarkdownText). Any other format is an annotation and is ignored, as JSON Schema
+# says; kind.yaml definitions may name only these (kinddef rejects the others).
+FIELD_FORMATS = ("date", "time", "image", "markdown")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -246,6 +253,7 @@ class Validator:
             self._check_format(value, fmt, schema, path, source, record, problems)
         elif fmt == "image" and isinstance(value, str):
             self._check_image(value, schema, path, source, record, problems)
+        # fmt == "markdown": every text is valid Markdown (unmatched ** stays literal)
         if "enum" in schema and value not in schema["enum"]:
             self._enum_problem(value, schema, path, source, record, problems)
         if isinstance(value, str) and schema.get("minLength", 0) > len(value.strip()):
