@@ -1,5 +1,6 @@
 """Record → render context: shorthand expanded, optional fields present, dates typed,
-images resolved, the company profile added and the kind's computed fields filled in.
+images resolved, Markdown fields marked, the company profile added and the kind's
+computed fields filled in.
 
 Templates run with undefined variables as errors, so every optional field the
 schema knows is present in the context (``None`` or ``[]``) and a template can
@@ -22,6 +23,7 @@ from typing import Any, Callable, Optional
 from .i18n.catalog import Labels, pick_label
 from .i18n.locale import DocLocale
 from .profile import ImagePath, Profile
+from .render.markdown import MarkdownText
 from .validation import parse_date, parse_time, resolve_image
 
 Compute = Callable[[dict[str, Any], DocLocale], None]
@@ -29,7 +31,8 @@ Compute = Callable[[dict[str, Any], DocLocale], None]
 
 def fill_defaults(value: Any, schema: dict[str, Any], data_file: Optional[str] = None) -> Any:
     """Return ``value`` with the schema's missing optional fields added, recursively;
-    ``format: image`` paths become :class:`ImagePath` resolved against ``data_file``."""
+    ``format: image`` paths become :class:`ImagePath` resolved against ``data_file``,
+    ``format: markdown`` texts :class:`MarkdownText` (in list items too)."""
     if "anyOf" in schema:
         for branch in schema["anyOf"]:
             if branch.get("type") == "object" and isinstance(value, dict):
@@ -56,6 +59,8 @@ def fill_defaults(value: Any, schema: dict[str, Any], data_file: Optional[str] =
     if fmt == "image" and isinstance(value, str) and value:
         found = resolve_image(value, data_file)
         return ImagePath(found) if found else value
+    if fmt == "markdown" and isinstance(value, str):
+        return MarkdownText(value)  # still a str; engines print its blocks()
     return value
 
 
