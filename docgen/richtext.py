@@ -34,6 +34,7 @@ from typing import IO, Any, Iterable, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
 from .render.images import ImageData, ImageSink, PlacedImage, load_image
+from .render.markdown import is_link_target
 from .render.textmodel import PLAIN, Block, Span, Style
 
 __all__ = ["InlineImage", "Listing", "R", "RP", "RichText", "RichTextParagraph",
@@ -74,8 +75,9 @@ def check_url(url: Any) -> str:
         raise ValueError(f"not a valid URL for a link: {url!r} (spaces and quotes must "
                          "be percent-encoded)")
     parts = urlsplit(text)
-    if parts.scheme.lower() not in _URL_SCHEMES or (parts.scheme.lower() != "mailto"
-                                                   and not parts.netloc):
+    scheme = parts.scheme.lower()
+    if (scheme not in _URL_SCHEMES or not is_link_target(text)
+            or not (parts.path if scheme == "mailto" else parts.netloc)):
         raise ValueError(f"a link must be an absolute http, https or mailto URL, not {url!r}")
     return text
 
