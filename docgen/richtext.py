@@ -285,6 +285,8 @@ class RichText:
         self._pieces.extend(_pieces(_text(text), fmt, _link(url, url_id)))
         return self
 
+    add.alters_data = True  # type: ignore[attr-defined]  # the sandbox: not from templates
+
     # -- textmodel.Formatted -----------------------------------------------------------
 
     def blocks(self) -> list[Block]:
@@ -340,6 +342,8 @@ class RichTextParagraph:
         self._paragraphs.append(rt)
         self.parastyles.append(_name(parastyle, "parastyle"))
         return self
+
+    add.alters_data = True  # type: ignore[attr-defined]
 
     def blocks(self) -> list[Block]:
         return [b for rt in self._paragraphs for b in rt.blocks()]
@@ -439,8 +443,7 @@ class InlineImage:
         if anchor is not None:
             raise ValueError("InlineImage(anchor=...) (a link on the picture) is not "
                              "supported by docgen")
-        self.tpl = tpl
-        self.image_descriptor = image_descriptor
+        self._tpl = tpl  # kept, as docxtpl does; private: templates cannot reach it
         self.width = _length(width, "width")
         self.height = _length(height, "height")
         if isinstance(image_descriptor, (bytes, bytearray)):
@@ -482,6 +485,8 @@ class InlineImage:
         placed = PlacedImage(sink, index, self.cx, self.cy, self.name)
         sink.placed.append(placed)
         return placed
+
+    place.alters_data = True  # type: ignore[attr-defined]
 
     def __str__(self) -> str:  # printed where no picture can go (as PlacedImage)
         return ""

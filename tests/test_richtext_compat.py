@@ -549,3 +549,24 @@ def test_richtext_listing_and_inline_image_in_excel() -> None:
         xml = zf.read(drawing).decode()
     assert re.search(r"<xdr:col>1</xdr:col>.*<xdr:row>1</xdr:row>", xml)  # at B2
     assert f'cx="{Mm(20)}" cy="{Mm(10)}"' in xml
+
+
+def test_exported_like_docxtpl() -> None:
+    for name in ("RichText", "R", "RichTextParagraph", "RP", "Listing", "InlineImage"):
+        assert name in docgen.__all__ and hasattr(docgen, name)
+    assert docgen.R is RichText and docgen.RP is RichTextParagraph
+
+
+def test_templates_cannot_change_the_objects() -> None:
+    """A template (untrusted) may print these objects, not change them: in a batch the
+    next document would carry what one template added."""
+    rt = RichText("mine")
+    tpl = Template(docx_bytes(lambda d: d.add_paragraph("{{ rt.add('theirs') }}")))
+    with pytest.raises(docgen.TemplateError) as info:
+        tpl.render({"rt": rt})
+    assert info.value.code == "sandbox"
+    assert rt.plain() == "mine"
+    img = InlineImage(None, png(4, 4))
+    probe = Template(docx_bytes(lambda d: d.add_paragraph("{{ box.img._tpl }}")))
+    with pytest.raises(docgen.TemplateError):
+        probe.render({"box": type("Box", (), {"img": img})()})
