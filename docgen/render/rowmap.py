@@ -35,6 +35,8 @@ class RowMap:
         self.identity = True
         self.dynamic = dynamic  # template rows inside row blocks
         self._marks: list[tuple[int, int]] = []  # (template row consumed, output row)
+        # merges the render adds ({% vm %}): (first row, first col, last row, last col)
+        self.merges: list[tuple[int, int, int, int]] = []
         self._sorted: Optional[list[int]] = None
 
     def add(self, template_row: int, key: IterKey, number: int) -> None:
@@ -141,6 +143,13 @@ def ref_mover(maps: dict[str, RowMap], sheet: Optional[str], key: IterKey,
     return move
 
 
+def added_merges(rowmap: RowMap, main_decl: str) -> str:
+    """A ``<mergeCells>`` for the merges a render added, for a sheet without one."""
+    cells = "".join(f'<mergeCell ref="{fx.col_letters(c1)}{r1}:{fx.col_letters(c2)}{r2}"/>'
+                    for r1, c1, r2, c2 in rowmap.merges)
+    return f'<mergeCells{main_decl} count="{len(rowmap.merges)}">{cells}</mergeCells>'
+
+
 def move_sqref(sqref: str, rowmap: RowMap) -> str:
     out = []
     for part in sqref.split():
@@ -163,7 +172,7 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
             if i in headers:
                 sub.text = headers[i]
         return serialize(el2)
-    if rowmap.identity or local not in _MOVED:
+    if (rowmap.identity and not (local == "mergeCells" and rowmap.merges)) or local not in _MOVED:
         return as_written
     el = copy.deepcopy(el)
     mapper = ref_mover({"": rowmap}, "", (), expand=True)
@@ -180,10 +189,16 @@ def suffix_xml(local: str, el: etree._Element, rowmap: RowMap, headers: dict[int
                 bottom = rowmap.find(r2, key, last=True)
                 if bottom is None or bottom < top:
                     continue
+                if any(m1 <= top and bottom <= m2 and n1 <= c1 and c2 <= n2
+                       for m1, n1, m2, n2 in rowmap.merges):
+                    continue  # a one-row merge a vertical merge took over ({% vm %})
                 new = f"{fx.col_letters(c1)}{top}:{fx.col_letters(c2)}{bottom}"
                 if new not in seen:
                     seen.add(new)
                     etree.SubElement(el, S + "mergeCell", ref=new)
+        for r1, c1, r2, c2 in rowmap.merges:
+            etree.SubElement(el, S + "mergeCell",
+                             ref=f"{fx.col_letters(c1)}{r1}:{fx.col_letters(c2)}{r2}")
         if not len(el):
             return ""
         el.set("count", str(len(el)))

@@ -15,6 +15,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from ..errors import DocgenWarning, SourceLocation, TemplateError
+from ..messages import N_
 from ..i18n.catalog import SECONDARY_OPEN, strip_language_marks
 from . import formula as fx
 from .docx import template_line
@@ -45,6 +46,14 @@ SUFFIX_ORDER = (
 MAX_CELL_CHARS = 32_767
 ARRAY = ' t="array"'
 _TR_TAG = re.compile(r"\{%-?\s*tr\s+(.*?)\s*-?%\}", re.DOTALL)
+# docxtpl's vertical merge: "{% vm %}" / "{% vm expr %}" in a cell of a row loop.
+_VM_TAG = re.compile(r"\{%-?\s*vm(?:\s+(.*?))?\s*-?%\}", re.DOTALL)
+VM_OUTSIDE_LOOP = N_("'{tag}' merges a cell down over the rows a loop writes; put it in a "
+                     "row inside a row loop ('{loop}')")
+VM_IN_MERGE = N_("'{tag}' is in a merged cell ({ref}) that spans several rows or begins in "
+                 "another cell; merge it across columns only, from the tagged cell")
+VM_OVER_MERGE = N_("'{tag}' would merge cells over the merged cells {ref} of the loop's rows; "
+                   "unmerge them or move the tag")
 _ONLY_EXPR = re.compile(r"^\s*\{\{-?\s*(.*?)\s*-?\}\}\s*$", re.DOTALL)
 ANY_TAG = re.compile(r"\{\{|\{%|\{#")
 _FOR = re.compile(r"^for\s+(.+?)\s+in\s+(.+)$", re.DOTALL)
@@ -137,6 +146,7 @@ class Cell:
     runs: Sequence[str] = ()  # rich text: each run's <rPr> XML ("" for none)
     jinja: str = ""  # rich text: ``source`` with the run marks (what is compiled)
     fit: Optional[FitCell] = None  # a wrapping cell of a row sized by its text
+    vm: Optional["VMerge"] = None  # the cell merges down over its loop's rows
     rich_fit: Optional[FitCell] = None  # sizes its row when it prints a formatted value
 
 
@@ -231,6 +241,23 @@ class Loop:
     last: int = 0
     where: str = ""
     source: str = ""  # the tag as written, for error messages
+    merges: list[VMerge] = field(default_factory=list)  # vm cells it is innermost for of
+
+
+@dataclass
+class VMerge:
+    """``{% vm %}`` / ``{% vm expr %}`` in a template cell: merged down over the rows
+    its innermost row loop writes in one run, from the first row it writes there;
+    with ``expr``, over each stretch of consecutive iterations whose ``expr`` values
+    are equal (``==``). The merged cell shows the first row's value; the cells it
+    covers are written empty, in their own formats (borders kept)."""
+
+    row: int
+    col: int
+    last_col: int  # a one-row template merge at the cell: the merge takes its columns
+    key: Any  # compiled expression, or None (one merge per run)
+    tag: str  # as typed, for messages
+    where: str
 
 
 class LoopInfo:
@@ -310,6 +337,9 @@ class SheetTemplate:
         self.loops_found: list[Loop] = []
         self.max_col = 1
         self.body = self._compile_rows(sheet_data)
+        self.merges = _merges_of(root)
+        if any(lp.merges for lp in self.loops_found):
+            self._check_merges(self.merges)
         self._plan_heights(SheetGeometry(root))
         self.loop_rows = frozenset(r for lp in self.loops_found
                                    for r in range(lp.first, lp.last + 1))
@@ -326,6 +356,12 @@ class SheetTemplate:
         self.drawing_position = next(
             (i for i, (local, _) in enumerate(self.suffix)
              if local in SUFFIX_ORDER and SUFFIX_ORDER.index(local) > rank), len(self.suffix))
+        # where a new <mergeCells> goes ({% vm %} on a sheet without merged cells)
+        rank = SUFFIX_ORDER.index("mergeCells")
+        self.merge_position: Optional[int] = None if any(
+            local == "mergeCells" for local, _ in self.suffix) else next(
+            (i for i, (local, _) in enumerate(self.suffix)
+             if local in SUFFIX_ORDER and SUFFIX_ORDER.index(local) > rank), len(self.suffix))
 
     def _plan_heights(self, geometry: SheetGeometry) -> None:
         """Mark the rows whose height follows their rendered text (see :mod:`.rowfit`):
@@ -335,13 +371,15 @@ class SheetTemplate:
         for row in _rows_of(self.body):
             if row.control or not any(c.kind in ("expr", "text") for c in row.cells):
                 continue
-            row.fits = plan_row(row.index, [(c.col, c.style) for c in row.cells], geometry,
+            # a cell merged down over several rows shares their height: not sized
+            row.fits = plan_row(row.index, [(c.col, "-" if c.vm else c.style)
+                                            for c in row.cells], geometry,
                                 fonts) if fonts else []
             for fit in row.fits:
                 row.cells[fit.position].fit = fit
             # A cell alone with its value may print formatted text, in a wrapping copy
             # of its format: it sizes the row then.
-            candidates = [(c.col, c.style if c.kind == "expr" and c.fit is None
+            candidates = [(c.col, c.style if c.kind == "expr" and c.fit is None and not c.vm
                            else "-") for c in row.cells]  # "-": no format, left out
             for fit in plan_row(row.index, candidates, geometry, every):
                 row.cells[fit.position].rich_fit = fit
@@ -464,6 +502,7 @@ class SheetTemplate:
                     self._locate_syntax_error(dynamic)  # reports every bad cell of the row
                     row.program = None  # cells compiled alone are still correct, just slower
             stack[-1][0].items.append(row)
+            self._attach_merges(cells, stack)
             for tag, where in closers:
                 head = tag.split()[0]
                 _, open_loop = stack[-1]
@@ -521,6 +560,62 @@ class SheetTemplate:
             return Loop(self.loops, "for" if tag.startswith("for") else "if", [], None,
                         None, row, Block(), where=where, source="{%tr " + tag + " %}")
 
+    def _compile_vm(self, found: "re.Match[str]", row: int, col: int, where: str) -> VMerge:
+        """A cell's ``{% vm %}`` tag (its loop is attached by :meth:`_compile_rows`)."""
+        source = (found.group(1) or "").strip()
+        key = None
+        if source:
+            self._add_source("{{ " + source + " }}", where)
+            try:
+                key = self.book.expression(source)
+            except jinja2.TemplateSyntaxError as exc:
+                self.book.report(self.book.error(
+                    "template syntax error: {detail}", self.name, where, "syntax",
+                    detail=syntax_detail(exc), excerpt=found.group(0)))
+        return VMerge(row, col, col, key, found.group(0), where)
+
+    def _attach_merges(self, cells: list[Cell],
+                       stack: list[tuple[Block, Optional[Loop]]]) -> None:
+        """Give each ``{% vm %}`` cell of a row to the innermost row loop around it."""
+        loop = next((lp for _, lp in reversed(stack) if lp is not None and lp.kind == "for"),
+                    None)
+        for cell in cells:
+            if cell.vm is None:
+                continue
+            if loop is None:
+                self.book.report(self.book.error(
+                    VM_OUTSIDE_LOOP, self.name, cell.where, "syntax", excerpt=cell.vm.tag,
+                    tag=cell.vm.tag, loop="{%tr for … %}"))
+                cell.vm = None
+                continue
+            loop.merges.append(cell.vm)
+
+    def _check_merges(self, merges: list[tuple[int, int, int, int]]) -> None:
+        """The template's merged cells against its vm cells: a one-row merge that begins
+        at a vm cell gives it its columns; any other merge in the columns the vm merge
+        covers, on the loop's rows, would overlap it (Excel refuses overlapping merges)."""
+        for loop in self.loops_found:
+            for vm in loop.merges:
+                own = next(((r1, c1, r2, c2) for r1, c1, r2, c2 in merges
+                            if r1 <= vm.row <= r2 and c1 <= vm.col <= c2), None)
+                if own is not None:
+                    r1, c1, r2, c2 = own
+                    if r1 != r2 or c1 != vm.col:
+                        self.book.report(self.book.error(
+                            VM_IN_MERGE, self.name, vm.where, "syntax", excerpt=vm.tag,
+                            tag=vm.tag, ref=_ref(own)))
+                        continue
+                    vm.last_col = c2
+                for m in merges:
+                    r1, c1, r2, c2 = m
+                    if m == own or r2 < loop.first or r1 > loop.last:
+                        continue
+                    if c1 <= vm.last_col and vm.col <= c2:
+                        self.book.report(self.book.error(
+                            VM_OVER_MERGE, self.name, vm.where, "syntax", excerpt=vm.tag,
+                            tag=vm.tag, ref=_ref(m)))
+                        break
+
     def _compile_cell(self, c_el: etree._Element, row: int) -> tuple[Cell, list[str]]:
         ref = c_el.get("r") or ""
         try:
@@ -542,6 +637,10 @@ class SheetTemplate:
             text = normalize_delimiters(text)
             tr_tags = [m.group(1) for m in _TR_TAG.finditer(text)]
             rest = _TR_TAG.sub("", text)
+            vm = _VM_TAG.search(rest)
+            if vm:
+                cell.vm = self._compile_vm(vm, row, col, where)
+                rest = _VM_TAG.sub("", rest)
             cell.source = rest
             cell.extra = qualified_attrs(c_el, _TAGGED_SKIP)
             self._compile_tagged(cell, rest)
@@ -604,7 +703,8 @@ class SheetTemplate:
     @staticmethod
     def _compile_rich(cell: Cell, runs: list[tuple[str, etree._Element]]) -> None:
         """Keep the runs: the healed run texts, without tr tags, joined with run marks."""
-        pieces = [_TR_TAG.sub("", normalize_delimiters(t.text or "")) for _, t in runs]
+        pieces = [_VM_TAG.sub("", _TR_TAG.sub("", normalize_delimiters(t.text or "")))
+                  for _, t in runs]
         cell.runs = [rpr for rpr, _ in runs]
         marked = [pieces[0]]
         for i, piece in enumerate(pieces[1:], start=1):
@@ -713,16 +813,67 @@ class SheetTemplate:
             first_body = next((r.index for r in _rows_of(loop.body) if not r.control),
                               loop.first)
             iterations = self._iterations(loop, scope)
+            written: list[tuple[Mapping[str, Any], int, int]] = []  # scope, rows[a:b]
             for i, inner in enumerate(iterations):
                 state[1] = first_body - 1
+                start = len(rows)
                 self._expand_block(loop.body, inner, key + ((loop.ident, i),), rows, rowmap,
                                    state, sink, rich)
+                if loop.merges and len(rows) > start:
+                    written.append((inner, start, len(rows)))
+            if written:
+                self._merge_down(loop, written, rows, rowmap)
             if not iterations and not key and loop.ident in self.keep_one:
                 state[0] += 1
                 rows.append(self._empty_block_row(loop, state[0], rowmap))
             state[1] = loop.last
             if not key:
                 rowmap.mark(loop.last, state[0])
+
+    def _merge_down(self, loop: Loop, written: list[tuple[Mapping[str, Any], int, int]],
+                    rows: list[OutRow], rowmap: RowMap) -> None:
+        """The vertical merges of one run of ``loop`` (its ``{% vm %}`` cells): each
+        stretch of iterations that follow one another with nothing written between
+        them and with equal keys is one merge, from the vm cell's row in the first to
+        the last row of the last; the cells it covers are emptied (formats kept)."""
+        for vm in loop.merges:
+            stretch: list[tuple[int, int, Any]] = []  # top row, last row, key value
+            for scope, start, end in written:
+                top = next((r.number for r in rows[start:end] if r.row.index == vm.row), None)
+                if top is None:  # the vm cell's row was not written (an if inside)
+                    continue
+                value = self._vm_key(vm, scope)
+                last = rows[end - 1].number
+                first = rows[start].number
+                if stretch and first == stretch[-1][1] + 1 and _same(value, stretch[-1][2]):
+                    stretch[-1] = (stretch[-1][0], last, value)
+                else:
+                    stretch.append((top, last, value))
+            covered: dict[int, OutRow] = {}
+            for top, bottom, _ in stretch:
+                if bottom <= top:
+                    continue
+                rowmap.merges.append((top, vm.col, bottom, vm.last_col))
+                if not covered:
+                    covered = {r.number: r for r in rows[written[0][1]:written[-1][2]]}
+                for n in range(top + 1, bottom + 1):
+                    out = covered.get(n)
+                    if out is not None:
+                        out.cells = [_emptied(oc) if vm.col <= oc.cell.col <= vm.last_col else oc
+                                     for oc in out.cells]
+
+    def _vm_key(self, vm: VMerge, scope: Mapping[str, Any]) -> Any:
+        if vm.key is None:
+            return None
+        try:
+            value = vm.key(scope)
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+            return value
+        except TemplateError:
+            raise
+        except Exception as exc:
+            raise self.book.runtime_error(exc, self.name, vm.where, vm.tag) from exc
 
     def _iterations(self, loop: Loop, scope: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         try:
@@ -951,6 +1102,40 @@ def _split_loop_filter(text: str) -> tuple[str, Optional[str]]:
             return text[:i].strip(), text[i + 4:].strip()
         i += 1
     return text.strip(), None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two vm keys equal (a comparison that fails counts as different)."""
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def _emptied(oc: OutCell) -> OutCell:
+    """A cell covered by a vertical merge: no value, its format kept."""
+    style = oc.cell.style
+    xml = f' s="{style}"/>' if style else "/>"
+    return OutCell(replace(oc.cell, kind="empty", static_xml=xml, value=None, extra="",
+                           runs=(), fit=None, rich_fit=None), xml, None, oc.key)
+
+
+def _merges_of(root: etree._Element) -> list[tuple[int, int, int, int]]:
+    """The template's merged cells as (first row, first col, last row, last col)."""
+    out = []
+    for mc in root.iter(S + "mergeCell"):
+        first, _, last = (mc.get("ref") or "").partition(":")
+        try:
+            (r1, c1), (r2, c2) = fx.parse_cell(first), fx.parse_cell(last or first)
+        except ValueError:
+            continue
+        out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return out
+
+
+def _ref(m: tuple[int, int, int, int]) -> str:
+    r1, c1, r2, c2 = m
+    return f"{fx.col_letters(c1)}{r1}:{fx.col_letters(c2)}{r2}"
 
 
 def _rows_of(block: Block) -> list[Row]:

@@ -66,7 +66,7 @@ from .images import (
 )
 from .package import BadPackage, Member, make_member, read_package
 from .rowfit import needed_height, wrap_fonts
-from .rowmap import RowMap, move_anchors, move_table, ref_mover, suffix_xml
+from .rowmap import RowMap, added_merges, move_anchors, move_table, ref_mover, suffix_xml
 from .sheet import ANY_TAG, ARRAY, TEXT_ENV, Cell, OutCell, OutRow, RichCells, SheetTemplate
 from .sml import (
     DRAWING_CT,
@@ -489,6 +489,8 @@ class XlsxTemplate:
         if drawing_rid:
             suffix.insert(sheet.drawing_position,
                           f'<drawing{sheet.main_decl} xmlns:r="{R_NS}" r:id="{drawing_rid}"/>')
+        if rowmap.merges and sheet.merge_position is not None:  # {% vm %}, no template merges
+            suffix.insert(sheet.merge_position, added_merges(rowmap, sheet.main_decl))
         xml = (f'{prefix}<sheetData{sheet.main_decl}>{"".join(parts)}</sheetData>'
                f'{"".join(suffix)}{sheet.root_close}')
         return xml.encode("utf-8")

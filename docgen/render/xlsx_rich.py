@@ -3,7 +3,8 @@
 A cell holds one string of runs, no paragraphs or list numbering, so the blocks are
 laid out as text: paragraphs and list items on lines of their own (``\\n``; the cell
 wraps), bullets as ``• `` (nested ``  ◦ ``, ``    ▪ ``), numbered items as
-``1. `` counted per list (each list restarts at its ``start``), a link as
+``1. `` counted per list and level as Word counts (each list restarts at its
+``start``, a nested list under each parent item), a link as
 ``text (url)`` (a cell carries at most one hyperlink, and a value may hold several).
 Each run's ``<rPr>`` starts from the cell's own font (see
 :func:`.xlsx_styles.run_properties`). Every text is escaped when written; characters
@@ -46,11 +47,12 @@ def layout(blocks: list[Block]) -> list[tuple[Style, str]]:
         if block.kind == "bullet":
             add(PLAIN, INDENT * level + BULLETS[level % len(BULLETS)] + " ")
         elif block.kind == "number":
-            for key in [k for k in counters if k[0] == block.list_id and k[1] > level]:
-                del counters[key]  # a deeper list starts again under each item
             key = (block.list_id, level)
             counters[key] = counters[key] + 1 if key in counters else block.start
             add(PLAIN, f"{INDENT * level}{counters[key]}. ")
+        if block.kind != "paragraph":  # deeper lists start again under each item (Word)
+            for key in [k for k in counters if k[1] > level]:
+                del counters[key]
         for span in block.spans:
             add(span.style, span.text)
             if span.link and span.link not in (span.text, "mailto:" + span.text):
