@@ -36,13 +36,15 @@ DUE_IN = ('{% if days_until_due is not none %}' + OPEN + '{% if days_until_due >
           '{% elif days_until_due == 0 %}{{ _("due today") }}'
           '{% else %}{{ _("{days} days overdue").format(days=-days_until_due) }}{% endif %}'
           + CLOSE + '{% endif %}')
+# (field, label, run format); "md": a Markdown field (schema format: markdown), printed
+# as paragraphs and lists in place of its cell paragraph ({{p …}}).
 BRIEF_ROWS = [
-    ("background", "Background", ""),
-    ("objective", "Objective", ""),
-    ("target_audience", "Target Audience", ""),
-    ("insight", "Consumer Insight", ""),
+    ("background", "Background", "md"),
+    ("objective", "Objective", "md"),
+    ("target_audience", "Target Audience", "md"),
+    ("insight", "Consumer Insight", "md"),
     ("key_message", "Key Message", "b"),
-    ("reason_to_believe", "Reason to Believe", ""),
+    ("reason_to_believe", "Reason to Believe", "md"),
     ("tone", "Tone and Manner", ""),
 ]
 
@@ -89,7 +91,9 @@ def build_brief(doc: Document) -> None:
         row = add_row(table)
         shade(row.cells[0], LABEL_FILL)
         cell_text(row.cells[0], "Table Label", label(msgid))
-        if fmt:
+        if fmt == "md":
+            cell_text(row.cells[1], "Table Cell", f"{{{{p {field} }}}}")
+        elif fmt:
             cell_text(row.cells[1], "Table Cell", (f"{{{{ {field} }}}}", fmt, ACCENT, 11))
         else:
             cell_text(row.cells[1], "Table Cell", f"{{{{ {field} }}}}")

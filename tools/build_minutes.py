@@ -77,7 +77,7 @@ def build_discussion(doc: Document) -> None:
     kit.heading(doc, "Discussion")
     tag_par(doc, "{%p for d in discussion %}")
     add_par(doc, "List Topic", "{{ loop.index }}.", "\t", '{{ d.topic|default("", true) }}')
-    add_par(doc, "Body Indent", '{{ d.notes|default("", true) }}')
+    add_par(doc, "Body Indent", '{{p d.notes|default("", true) }}')  # Markdown: paragraphs, lists
     tag_par(doc, "{%p endfor %}")
     tag_par(doc, "{%p endif %}")
 
@@ -120,7 +120,7 @@ def build_closing(doc: Document) -> None:
             '{{ _("Yes") if outcome.objective_met else _("No") }}')
     tag_par(doc, "{%p endif %}")
     tag_par(doc, "{%p if outcome.notes|default(none) %}")
-    add_par(doc, "Body Text Block", "{{ outcome.notes }}")
+    add_par(doc, "Body Text Block", "{{p outcome.notes }}")
     tag_par(doc, "{%p endif %}")
     tag_par(doc, "{%p endif %}")
 

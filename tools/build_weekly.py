@@ -62,7 +62,7 @@ def build_title_block(doc: Document) -> None:
 def build_summary(doc: Document) -> None:
     tag_par(doc, "{%p if summary %}")
     kit.heading(doc, "Summary")
-    add_par(doc, "Body Text Block", "{{ summary }}")
+    add_par(doc, "Body Text Block", "{{p summary }}")  # Markdown: paragraphs, lists
     tag_par(doc, "{%p endif %}")
 
 
@@ -91,7 +91,7 @@ def build_this_week(doc: Document) -> None:
               f'{{{{ t.progress|number ~ "%" if t.progress|default(none) is not none'
               f' else "{DASH}" }}}}', align=RIGHT)
     cell_text(row.cells[4], "Table Cell", *status_runs("t"), align=CENTER)
-    cell_text(row.cells[5], "Table Cell", '{{ t.note|default("", true) }}')
+    cell_text(row.cells[5], "Table Cell", '{{p t.note|default("", true) }}')
     kit.tag_row(table, "{%tr endfor %}")
     tag_par(doc, "{%p endif %}")
 
@@ -109,7 +109,7 @@ def build_next_week(doc: Document) -> None:
     cell_text(row.cells[2], "Table Cell", '{{ t.owner|default("", true) }}')
     cell_text(row.cells[3], "Table Cell",
               '{% if t.due|default(none) %}{{ t.due|' + kit.TABLE_DATE + ' }}{% endif %}')
-    cell_text(row.cells[4], "Table Cell", '{{ t.note|default("", true) }}')
+    cell_text(row.cells[4], "Table Cell", '{{p t.note|default("", true) }}')
     kit.tag_row(table, "{%tr endfor %}")
     tag_par(doc, "{%p endif %}")
 
@@ -124,8 +124,8 @@ def build_issues(doc: Document) -> None:
     row = add_row(table)
     cell_text(row.cells[0], "Table Cell", "{{ loop.index }}", align=CENTER)
     cell_text(row.cells[1], "Table Cell", ("{{ i.issue }}", "b"))
-    cell_text(row.cells[2], "Table Cell", '{{ i.impact|default("", true) }}')
-    cell_text(row.cells[3], "Table Cell", '{{ i.action|default("", true) }}')
+    cell_text(row.cells[2], "Table Cell", '{{p i.impact|default("", true) }}')
+    cell_text(row.cells[3], "Table Cell", '{{p i.action|default("", true) }}')
     kit.tag_row(table, "{%tr endfor %}")
     tag_par(doc, "{%p endif %}")
 
@@ -165,7 +165,7 @@ def build_figures(doc: Document) -> None:
 
     tag_par(doc, "{%p if remarks %}")
     kit.heading(doc, "Remarks")
-    add_par(doc, "Body Text Block", "{{ remarks }}")
+    add_par(doc, "Body Text Block", "{{p remarks }}")
     tag_par(doc, "{%p endif %}")
 
 
