@@ -40,6 +40,8 @@ class Style:
     color: Optional[str] = None  # "RRGGBB", upper case
     size: Optional[float] = None  # points
     highlight: Optional[str] = None  # Word's highlight names: "yellow", "green", …
+    shading: Optional[str] = None  # "RRGGBB" background of the run (w:shd fill; docxtpl's
+    # highlight="#hex"); engines that cannot shade a run ignore it
     font: Optional[str] = None  # a font family for every script
     vert_align: Optional[Literal["superscript", "subscript"]] = None
     char_style: Optional[str] = None  # a character style id of the template
@@ -62,6 +64,8 @@ class Block:
     level: int = 0  # list nesting, 0 = top (always 0 for a paragraph)
     list_id: int = -1  # which list of the value the item belongs to (-1: paragraph)
     start: int = 1  # a numbered list's first number (only on its items)
+    para_style: Optional[str] = None  # a paragraph style id of the template (docxtpl's
+    # RichTextParagraph parastyle); None: the tag paragraph's own properties
 
     @property
     def text(self) -> str:
