@@ -268,3 +268,33 @@ def test_libreoffice_reads_bullets(soffice: str, tmp_path: Path) -> None:
                    check=True, capture_output=True, timeout=120)
     text = (tmp_path / "rich.csv").read_text("utf-8")
     assert "회의 요약\n• 결정: 출시\n  ◦ 讨论\n1. 下一步" in text
+
+
+def test_md_filter_and_markdown_values_are_rich_in_cells() -> None:
+    """The real parser's values: ``{{ x|md }}`` on plain text, and a MarkdownText
+    (what a ``format: markdown`` field becomes) printed as it is."""
+    from docgen.render.markdown import MarkdownText
+
+    text = "회의 **결정**:\n\n- 출시 *금요일*\n  - 문서 ~~보류~~\n1. 첫째\n2. 둘째"
+    for cell, value in (("{{ notes|md }}", text), ("{{ notes }}", MarkdownText(text))):
+        data = Template(book(cell=cell)).render({"notes": value, "other": "x"}, "zh-CN")
+        rich = rich_cell(data)
+        assert str(rich.value) == "회의 결정:\n• 출시 금요일\n  ◦ 문서 보류\n1. 첫째\n2. 둘째"
+        runs = {b.text: b.font for b in rich.value if isinstance(b, TextBlock)}
+        assert runs["결정"].b and runs["금요일"].i and runs["보류"].strike
+        assert rich.alignment.wrap_text
+    # in mixed text the value prints plain, never its Markdown source
+    data = Template(book(cell="메모: {{ notes|md }}")).render({"notes": text, "other": "x"})
+    assert "**" not in str(openpyxl.load_workbook(io.BytesIO(data)).active["B2"].value)
+
+
+def test_rich_text_objects_are_rich_in_cells() -> None:
+    from docgen.richtext import RichText
+
+    rt = RichText("Total ", bold=True)
+    rt.add("₩1,500,000", color="C00000", size=28)  # docxtpl: half-points
+    data = Template(book()).render({"notes": rt, "other": "x"})
+    runs = [b for b in rich_cell(data).value if isinstance(b, TextBlock)]
+    assert [r.text for r in runs] == ["Total ", "₩1,500,000"]
+    assert runs[0].font.b and not runs[1].font.b
+    assert runs[1].font.color.rgb == "FFC00000" and float(runs[1].font.sz) == 14
