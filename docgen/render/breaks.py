@@ -25,7 +25,7 @@ _BR, _FLDCHAR, _SECTPR = W + "br", W + "fldChar", W + "sectPr"
 _FLD_TYPE = W + "fldCharType"
 # Identity attributes of a paragraph that must stay unique (Word 2010+ writes them).
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
-_UNIQUE_ATTRS = (_W14 + "paraId", _W14 + "textId")
+UNIQUE_ATTRS = (_W14 + "paraId", _W14 + "textId")
 
 
 def split_paragraphs(xml: str) -> str:
@@ -38,15 +38,15 @@ def split_paragraphs(xml: str) -> str:
         run = pi.getparent()
         para = run.getparent() if run is not None else None
         if (run is not None and para is not None and run.tag == W_R and para.tag == W_P
-                and not _in_open_field(para, run)):
+                and not in_open_field(para, run)):
             _split(para, run, pi)
         else:
-            _remove(pi)  # the w:br before it stays: a line break instead
+            remove_keeping_tail(pi)  # the w:br before it stays: a line break instead
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return out.decode("utf-8")
 
 
-def _in_open_field(para: etree._Element, run: etree._Element) -> bool:
+def in_open_field(para: etree._Element, run: etree._Element) -> bool:
     """``run`` lies in a complex field (``fldChar`` begin … end) opened in ``para``."""
     depth = 0
     for sibling in para:
@@ -58,7 +58,8 @@ def _in_open_field(para: etree._Element, run: etree._Element) -> bool:
     return depth > 0
 
 
-def _remove(el: etree._Element) -> None:
+def remove_keeping_tail(el: etree._Element) -> None:
+    """Remove ``el``, keeping any text that follows it."""
     parent = el.getparent()
     if parent is None:
         return
@@ -84,7 +85,7 @@ def _split(para: etree._Element, run: etree._Element, pi: etree._Element) -> Non
     for child in rest_of_run:
         new_run.append(child)
     new_para = etree.Element(W_P, attrib={k: v for k, v in para.attrib.items()
-                                          if k not in _UNIQUE_ATTRS})
+                                          if k not in UNIQUE_ATTRS})
     ppr = para.find(W_PPR)
     if ppr is not None:
         new_para.append(copy.deepcopy(ppr))

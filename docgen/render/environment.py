@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from contextvars import ContextVar
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from jinja2 import TemplateRuntimeError, TemplateSyntaxError, pass_context
 from jinja2.ext import i18n as I18nExtension
@@ -23,7 +23,9 @@ from ..errors import Msg
 from ..i18n.catalog import strip_language_marks
 from ..messages import N_
 from .images import PlacedImage, drawing_wordml
+from .markdown import MarkdownText
 from .missing import MissingValue, use_missing
+from .textmodel import Formatted
 
 # XML 1.0 forbids these characters even as references; Word refuses such files.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -39,6 +41,24 @@ _VALUE_BREAK_RE = re.compile("([\a\f])")
 # Set when a value printed a new-paragraph marker, so that only those renders pay for
 # the post-render pass (the renderer resets it before each part).
 NEW_PARAGRAPH_PRINTED: ContextVar[bool] = ContextVar("docgen_new_paragraph", default=False)
+# The formatted values (Markdown, RichText) a part printed, in print order: each is
+# printed as a marker naming its index, which the post-render pass (render.wordrich)
+# replaces by paragraphs and runs. The renderer sets a fresh list before each part.
+FORMATTED_PRINTED: ContextVar[Optional[list[Formatted]]] = ContextVar(
+    "docgen_formatted", default=None)
+_FORMATTED = '</w:t><?docgen-rich %d?><w:t xml:space="preserve">'
+
+
+def is_formatted(value: Any) -> bool:
+    """``value`` is :class:`~.textmodel.Formatted` (asked of its type: asking a
+    missing value for ``blocks`` would record one more missing value)."""
+    kind = type(value)
+    return kind is not str and hasattr(kind, "blocks") and hasattr(kind, "plain")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (for text lxml escapes)."""
+    return _FORBIDDEN.sub("", text) if _FORBIDDEN.search(text) else text
 
 
 def _xml_text(value: Any) -> str:
@@ -77,6 +97,12 @@ def finalize_wordml(value: Any) -> str:
     if isinstance(value, PlacedImage):
         return ('</w:t>' + drawing_wordml(value, value.sink.next_drawing_id())
                 + '<w:t xml:space="preserve">')
+    if is_formatted(value):
+        printed = FORMATTED_PRINTED.get()
+        if printed is None:  # not rendering a part: no pass will follow
+            return finalize_wordml(value.plain())
+        printed.append(value)
+        return _FORMATTED % (len(printed) - 1)
     value = _text_of(value)
     if type(value) is str and ("\a" in value or "\f" in value):
         if "\a" in value:
@@ -95,6 +121,8 @@ def finalize_plain(value: Any) -> str:
     """Printed value in plain XML text (core properties, shared strings)."""
     if isinstance(value, (RawXML, PlacedImage)):
         return str(value)
+    if is_formatted(value):
+        value = value.plain()
     return strip_language_marks(_xml_text(_text_of(value)))
 
 
@@ -165,6 +193,19 @@ def series(ctx: Context, value: Any) -> str:
 PUNCTUATION_FILTERS = {"paren": paren, "colon": colon, "series": series}
 
 
+def md(value: Any) -> Any:
+    """``{{ notes|md }}``: the value read as Markdown (render.markdown), printed as
+    paragraphs, lists and emphasis in Word, as plain text where formatting has no
+    place; a formatted value stays as it is, a missing value stays missing, an empty
+    one prints nothing."""
+    if use_missing(value) or value is None:
+        return ""
+    if is_formatted(value):
+        return value
+    text = str(_text_of(value))
+    return MarkdownText(text) if text else ""
+
+
 def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
     """A sandboxed Jinja environment with docgen's filters; shared by all templates."""
     env = ImmutableSandboxedEnvironment(
@@ -179,6 +220,7 @@ def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnviro
     for name in FORMAT_FILTERS:
         env.filters[name] = _format_filter(name)
     env.filters.update(PUNCTUATION_FILTERS)
+    env.filters["md"] = md
     _FILTER_NAMES.update(env.filters)
     return env
 

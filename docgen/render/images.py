@@ -253,16 +253,20 @@ def relative_target(part: str, target: str) -> str:
     return "/".join([".."] * (len(src) - common) + dst[common:])
 
 
-def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]]) -> bytes:
-    """Append ``(id, type, target)`` relationships to a ``.rels`` part (or a new one)."""
+def add_relationships(xml: Optional[bytes], rels: list[tuple[str, str, str]],
+                      external: bool = False) -> bytes:
+    """Append ``(id, type, target)`` relationships to a ``.rels`` part (or a new one);
+    ``external``: the targets are URLs outside the package (hyperlinks)."""
 
     root = (etree.fromstring(xml, PARSER) if xml
             else etree.Element(f"{{{_PKG_RELS}}}Relationships", nsmap={None: _PKG_RELS}))
     existing = {el.get("Id") for el in root}
     for rid, rel_type, target in rels:
         if rid not in existing:
-            etree.SubElement(root, f"{{{_PKG_RELS}}}Relationship",
-                             Id=rid, Type=rel_type, Target=target)
+            rel = etree.SubElement(root, f"{{{_PKG_RELS}}}Relationship",
+                                   Id=rid, Type=rel_type, Target=target)
+            if external:
+                rel.set("TargetMode", "External")
     out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return out
 
