@@ -288,6 +288,7 @@ class OutRow:
     number: int
     key: IterKey
     cells: list[OutCell]
+    rich: bool = False  # some cell printed a formatted value
 
 
 class SheetTemplate:
@@ -919,7 +920,8 @@ class SheetTemplate:
                                                       cell.source) from exc
                 sink.current_anchor = (self.name, number, cell.col)
                 out.append(self._typed_cell(cell, value, key, number, rich))
-        return OutRow(row, number, key, out)
+        return OutRow(row, number, key, out,
+                      rich=row.rich_fits and any(oc.rich for oc in out))
 
     def _program_values(self, program: RowProgram, scope: Mapping[str, Any], number: int,
                         sink: ImageSink) -> Iterator[Any]:

@@ -12,7 +12,11 @@ rewritten:
 * row blocks: ``{%tr for x in xs %}`` in a row's first cell … ``{%tr endfor %}`` at
   the end of the same or a later row repeat those rows (``{%tr if %}`` … ``{%tr
   endif %}`` keeps or drops them). A row that holds nothing but such a tag is a
-  control row and is not written (docxtpl's style);
+  control row and is not written (docxtpl's style). Loops nest (``groupby``: a
+  group header row, then the group's rows); ``{% vm %}`` / ``{% vm expr %}`` in a
+  cell merges it down over the rows of its loop's run (see :class:`.sheet.VMerge`);
+* a formatted value (Markdown, RichText: :mod:`.textmodel`) alone in a cell becomes
+  an inline rich string in a wrapping copy of the cell's format (:mod:`.xlsx_rich`);
 * everything addressed by row follows the rows: formulas (a reference into a
   repeated block points at the same repetition; a range over the block grows),
   merged cells, conditional formats, data validations, hyperlinks, defined names
@@ -473,7 +477,7 @@ class XlsxTemplate:
                     continue
                 else:
                     cells.append(f'<c r="{ref}"{oc.cell.extra}{oc.xml}')
-            attrs = (_fitted_attrs(out, east_asian) if out.row.fits or out.row.rich_fits
+            attrs = (_fitted_attrs(out, east_asian) if out.row.fits or out.rich
                      else out.row.attrs)
             parts.append(f'<row r="{out.number}"{attrs}>{"".join(cells)}</row>'
                          if cells or attrs else "")
@@ -576,7 +580,7 @@ def _fitted_attrs(out: OutRow, east_asian: bool) -> str:
     cells = out.cells
     texts = [(fit, value) for fit in out.row.fits
              if isinstance(value := cells[fit.position].value, str)]
-    if out.row.rich_fits:  # formatted values, in wrapping copies of their formats
+    if out.rich:  # formatted values, in wrapping copies of their formats
         texts.extend((oc.cell.rich_fit, oc.value) for oc in cells
                      if oc.rich and oc.cell.rich_fit is not None and isinstance(oc.value, str))
     height = needed_height(texts, east_asian)
