@@ -13,6 +13,7 @@ from lxml import etree
 from ..errors import SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
 from .environment import (
+    FORMATTED_PRINTED,
     NEW_PARAGRAPH_PRINTED,
     PROVIDED_NAMES,
     finalize_plain,
@@ -24,9 +25,18 @@ from .environment import (
 from ..ooxml.xml import PARSER
 from .breaks import split_paragraphs
 from .fonts import localize_settings, localize_styles, tag_secondary_language
-from .images import ImageSink, add_images, rel_ids_of, rels_name
+from .images import ImageSink, add_images, add_relationships, free_id, rel_ids_of, rels_name
+from .numbering import (
+    NUMBERING_REL,
+    NUMBERING_TYPE,
+    TemplateLists,
+    add_override,
+    numbering_part_of,
+)
 from .package import BadPackage, Member, make_member, read_package
-from .tables import fix_table_grids
+from .textmodel import Formatted
+from .wordrich import HYPERLINK_REL, RichSink, hyperlink_style, render_formatted
+from .tables import fix_tables, vmerge_starts
 from .wordml import (
     Lowered,
     LoweringError,
@@ -40,6 +50,7 @@ CORE_PART = "docProps/core.xml"
 CONTENT_TYPES = "[Content_Types].xml"
 STYLES_PART = "word/styles.xml"
 SETTINGS_PART = "word/settings.xml"
+DOCUMENT_RELS = "word/_rels/document.xml.rels"
 
 _WORD_ENV = make_environment(finalize_wordml)
 _HEX_COLOR = re.compile(r"#?([0-9A-Fa-f]{6})")
@@ -73,6 +84,7 @@ def _cellbg(value: Any) -> str:
 # printed bare: markup or a quote there would break the XML.
 _WORD_ENV.filters["_docgen_colspan"] = _colspan
 _WORD_ENV.filters["_docgen_cellbg"] = _cellbg
+_WORD_ENV.filters["_docgen_vm"] = vmerge_starts  # {% vm %} (tables.py)
 _PLAIN_ENV = make_environment(finalize_plain)
 _PARSER = PARSER  # docgen.ooxml: the one hardened parser
 
@@ -106,15 +118,27 @@ class CompiledPart:
         excerpt = self.lowered.paragraphs.get(loc.paragraph) if loc.paragraph else None
         return TemplateError(message, loc, code=code, excerpt=excerpt, params=params)
 
-    def render(self, context: Mapping[str, Any]) -> str:
+    def render(self, context: Mapping[str, Any], rich: Optional[RichSink] = None) -> str:
+        """The rendered part; formatted values (Markdown, RichText) become paragraphs
+        and runs when ``rich`` collects their numbering and links (else plain text)."""
         NEW_PARAGRAPH_PRINTED.set(False)
+        printed: list[Formatted] = []
+        token = FORMATTED_PRINTED.set(printed if rich is not None else None)
         try:
             xml = self.template.render(context)
         except Exception as exc:  # a template is data: any failure is the template's
             raise self._runtime_error(exc) from exc
+        finally:
+            FORMATTED_PRINTED.reset(token)
+        if printed:
+            assert rich is not None
+            xml = render_formatted(xml, printed, rich)
         if NEW_PARAGRAPH_PRINTED.get():  # a value held \a
             xml = split_paragraphs(xml)
-        return fix_table_grids(xml) if self.lowered.has_cell_loops else xml
+        if self.lowered.has_row_tags or self.lowered.has_cell_loops:
+            xml = fix_tables(xml, rows=self.lowered.has_row_tags,
+                             cells=self.lowered.has_cell_loops)
+        return xml
 
     def _runtime_error(self, exc: Exception) -> TemplateError:
         lineno = template_line(exc.__traceback__, self.filename)
@@ -184,6 +208,13 @@ class DocxTemplate:
                                 SourceLocation(file=file), code="package")
         for name, blob in members:
             self._entries.append((name, self._compile_member(name, blob)))
+        self._numbering_part = numbering_part_of(self._raw.get(DOCUMENT_RELS))
+        try:  # what formatted values use: list styles, the Hyperlink style
+            self._lists = TemplateLists(self._raw.get(STYLES_PART),
+                                        self._raw.get(self._numbering_part or ""))
+            self._link_style = hyperlink_style(self._raw.get(STYLES_PART))
+        except etree.XMLSyntaxError:  # a broken part of a template made by hand
+            self._lists, self._link_style = TemplateLists(None, None), None
 
     def _report(self, error: TemplateError) -> None:
         if self.problems is None:
@@ -191,7 +222,7 @@ class DocxTemplate:
         self.problems.append(error)
 
     def _compile_member(self, name: str, blob: bytes) -> Entry:
-        if name == CONTENT_TYPES or name.endswith(".rels"):
+        if name == CONTENT_TYPES or name.endswith(".rels") or name.endswith("numbering.xml"):
             self._raw[name] = blob  # kept raw too: image() may have to extend them
         if name in (STYLES_PART, SETTINGS_PART):
             self._raw[name] = blob
@@ -268,19 +299,53 @@ class DocxTemplate:
         images: Optional[ImageSink] = None,
     ) -> list[Member]:
         members = []
+        rich = RichSink(self._lists, self._link_style)
         for name, entry in self._entries:
             if isinstance(entry, Member):
                 members.append(entry)
             elif isinstance(entry, CompiledPart):
+                reserved = rel_ids_of(self._raw.get(rels_name(name)))
                 if images is not None:
                     images.current_part = name
-                    images.reserved_ids[name] = rel_ids_of(self._raw.get(rels_name(name)))
-                xml = entry.render(context)
+                    images.reserved_ids[name] = reserved
+                rich.current_part = name
+                rich.reserved_ids[name] = reserved
+                xml = entry.render(context, rich)
                 if locale is not None and locale.secondary and entry.env is _WORD_ENV:
                     xml = tag_secondary_language(xml, locale)  # bilingual labels
                 members.append(make_member(name, xml.encode("utf-8")))
             else:
                 members.append(self._localized_member(name, locale, fonts))
+        raw = self._raw
+        if rich.links or rich.numbering:
+            members, raw = self._add_rich(members, rich)
         if images is not None and images.rel_ids:  # pragma: no branch
-            members = add_images(members, self._raw, images, "word/media/docgen-image")
+            members = add_images(members, raw, images, "word/media/docgen-image")
         return members
+
+    def _add_rich(self, members: list[Member], rich: RichSink
+                  ) -> tuple[list[Member], dict[str, bytes]]:
+        """Members with the numbering and hyperlink relationships of formatted values
+        added, and the raw parts updated alike (images extend them further)."""
+        raw = dict(self._raw)
+        changed: set[str] = set()
+        if rich.numbering:
+            part = self._numbering_part or "word/numbering.xml"
+            raw[part] = rich.numbering.numbering_xml(raw.get(part))
+            changed.add(part)
+            if self._numbering_part is None:  # the template has no numbering part
+                rid = free_id("rIdDocgenNumbering", rel_ids_of(raw.get(DOCUMENT_RELS)))
+                raw[DOCUMENT_RELS] = add_relationships(
+                    raw.get(DOCUMENT_RELS), [(rid, NUMBERING_REL, "numbering.xml")])
+                raw[CONTENT_TYPES] = add_override(raw[CONTENT_TYPES], part, NUMBERING_TYPE)
+                changed |= {DOCUMENT_RELS, CONTENT_TYPES}
+        for part, urls in rich.links.items():
+            name = rels_name(part)
+            raw[name] = add_relationships(
+                raw.get(name), [(rid, HYPERLINK_REL, url) for url, rid in urls.items()],
+                external=True)
+            changed.add(name)
+        out = [make_member(m.name, raw[m.name]) if m.name in changed else m for m in members]
+        have = {m.name for m in members}
+        out.extend(make_member(name, raw[name]) for name in sorted(changed - have))
+        return out, raw

@@ -52,7 +52,7 @@ from .heal import preserve_space as _preserve_space
 # {%p …%}, {{r …}}, {#tr …#}: a letter code right after the opening delimiter.
 _LEVEL_RE = re.compile(r"^(\{%|\{\{|\{#)(p|tr|tc|r)\s")
 _CELL_FLAG_RE = re.compile(r"^\{%\s*(vm|hm)\s*%\}$")
-_CELL_EXPR_RE = re.compile(r"^\{%\s*(colspan|cellbg)\s+(.*?)\s*%\}$", re.DOTALL)
+_CELL_EXPR_RE = re.compile(r"^\{%\s*(colspan|cellbg|vm)\s+(.*?)\s*%\}$", re.DOTALL)
 _LEVEL_TAGS = {"p": W_P, "tr": W_TR, "tc": W_TC, "r": W_R}
 
 # docxtpl's escapes for literal delimiters in document text.
@@ -65,6 +65,9 @@ _LITERAL_DELIM_RE = re.compile(r"\{(?=[{%#])")
 _PLACEHOLDER_RE = re.compile(
     "\ue000(\\d+)\ue001|<\\?docgen (\\d+)\\?>|<\\?docgen-p (\\d+)\\?>"
 )
+
+_LONE_STATEMENT_RE = re.compile(r"\{%(?:(?!%\}).)*%\}", re.DOTALL)
+_RAW_RE = re.compile(r"\{%-?\s*raw\b")
 
 _TCPR_ORDER = [W + n for n in (
     "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap",
@@ -81,6 +84,7 @@ class Lowered:
     paragraphs: dict[int, str] = field(default_factory=dict)  # number -> text (healed)
     has_tags: bool = False  # False: the part renders to itself and can stay static
     has_cell_loops: bool = False  # {%tc %} or hm: the table grid must follow the cells
+    has_row_tags: bool = False  # {%tr %}: a table may lose every row (tables.fix_tables)
 
 
 class _Chunks:
@@ -152,6 +156,8 @@ class _LevelTag:
     body: str  # the tag without its level letters, e.g. "{% if x %}"
     t: etree._Element
     paragraph: int
+    seq: int = 0  # how many chunks came before it: its place in document order
+    done: bool = False  # written into an element's replacement already
 
 
 def lower_word_part(root: etree._Element,
@@ -203,9 +209,10 @@ def lower_word_part(root: etree._Element,
                         errors.append(exc)
     for level in ("tr", "tc", "p", "r"):
         for lt in level_tags:
-            if lt.level == level:
-                _apply_level_tag(lt, root, chunks)
+            if lt.level == level and not lt.done:
+                _apply_level_tag(lt, root, chunks, level_tags)
     result.has_tags = bool(chunks.items or level_tags)
+    result.has_row_tags = any(lt.level == "tr" for lt in level_tags)
     result.has_cell_loops = any(lt.level == "tc" for lt in level_tags) or any(
         "loop.length" in c for c in chunks.items)
     result = result_with_source(root, chunks, result)
@@ -225,6 +232,7 @@ def _lower_text(
     text = t.text or ""
     pieces: list[str] = []
     wrap_first = False
+    vm_var = ""
     holds_level_tag = False
     run_cuts: list[_LevelTag] = []
     pos = 0
@@ -236,7 +244,7 @@ def _lower_text(
         if level and not (level.group(1) == "{#" and level.group(2) == "r"):
             opener = level.group(1)
             body = opener + tag[len(opener) + len(level.group(2)):]
-            lt = _LevelTag(level.group(2), opener, body, t, number)
+            lt = _LevelTag(level.group(2), opener, body, t, number, len(chunks.items))
             level_tags.append(lt)
             if lt.level == "r" and _parent_tag(t) == W_R:
                 # The tag becomes a run of its own; the run's other text stays.
@@ -248,10 +256,21 @@ def _lower_text(
         flag = _CELL_FLAG_RE.match(tag)
         expr = _CELL_EXPR_RE.match(tag)
         tc = _ancestor(t, W_TC) if (flag or expr) else None
-        if tc is not None and flag and flag.group(1) == "vm":
+        vm_key = vm_typed = None
+        if flag and flag.group(1) == "vm":
+            vm_key, vm_typed = "none", ""
+        elif expr and expr.group(1) == "vm":
+            vm_key = vm_typed = expr.group(2)
+        if tc is not None and vm_key is not None:
+            # Starts a merge on the first row this run of the loop writes, and where
+            # the key changes (see tables.vmerge_starts); the decision is made once
+            # per row, in the attribute, and read again by the text wrap below.
+            vm_var = "_docgen_vm%d" % len(chunks.items)
             vmerge = etree.Element(W + "vMerge")
             vmerge.set(W + "val", chunks.text_ref(
-                "{% if loop.first %}restart{% else %}continue{% endif %}"))
+                "{#@%d\n#}{%% set %s = loop|_docgen_vm(%d, (%s), %s) %%}"
+                "{%% if %s %%}restart{%% else %%}continue{%% endif %%}"
+                % (number, vm_var, len(chunks.items), vm_key, _python_str(vm_typed or ""), vm_var)))
             _set_tcpr_child(tc, vmerge)
             wrap_first = True
         elif tc is not None and flag:  # hm
@@ -282,7 +301,7 @@ def _lower_text(
         # As docxtpl does: text from the cell's first w:t through the one holding
         # {% vm %} shows only in the first row of the merged run.
         first = next((x for x in _ancestor(t, W_TC).iter(W_T)), t)  # type: ignore[union-attr]
-        opener = chunks.text_ref("{% if loop.first %}")
+        opener = chunks.text_ref("{%% if %s %%}" % vm_var)
         if first is t:
             new = opener + new
         else:
@@ -300,6 +319,11 @@ def _lower_text(
             _drop_if_empty_run(t)
     if unclosed is not None:  # raised last: the text stays consistent (left literal)
         raise unclosed
+
+
+def _python_str(text: str) -> str:
+    """``text`` as a Jinja string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _parent_tag(el: etree._Element) -> object:
@@ -367,7 +391,8 @@ def _lower_hmerge(tc: etree._Element, chunks: _Chunks) -> None:
         parent.insert(i + 2, chunks.element_ref("{% endif %}"))
 
 
-def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks) -> None:
+def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks,
+                     level_tags: list[_LevelTag]) -> None:
     target = lt.t if lt.level == "r" and lt.t.tag == W_R else _ancestor(lt.t, _LEVEL_TAGS[lt.level])
     if target is None or not _attached(target, root):
         return
@@ -376,14 +401,51 @@ def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks) -> No
         return
     marker = "{#@%d\n#}" % lt.paragraph
     if lt.opener == "{#":
-        parent.remove(target)
-        return
-    if lt.opener == "{%":
-        replacement = chunks.element_ref(marker + lt.body)
+        replacement: Optional[etree._Element] = None
+    elif lt.opener == "{%":
+        replacement = chunks.element_ref(_statements_of(target, lt, chunks, level_tags))
     else:
         replacement = _rebuilt_value_element(lt, target, chunks, marker)
+    lt.done = True
+    if replacement is None:
+        parent.remove(target)
+        return
     replacement.tail = target.tail
     parent.replace(target, replacement)
+
+
+def _statements_of(target: etree._Element, lt: _LevelTag, chunks: _Chunks,
+                   level_tags: list[_LevelTag]) -> str:
+    """The Jinja that replaces ``target`` (a row, cell or paragraph a ``{%tr``/``{%tc``/
+    ``{%p`` tag stands in): that tag, and every other statement tag inside the element,
+    in document order, so ``{%tr endfor %}{%tr endfor %}`` in one row (or a ``{%tr``
+    tag in each of its cells) closes both loops. Values printed there would land
+    between rows, so they are dropped, as the element's text is."""
+    if lt.level == "r":
+        return "{#@%d\n#}" % lt.paragraph + lt.body
+    found: list[tuple[int, int, str]] = []
+    for other in level_tags:
+        if other.done or other.opener != "{%" or not _inside(other.t, target):
+            continue
+        other.done = True
+        found.append((other.seq, 0, "{#@%d\n#}" % other.paragraph + other.body))
+    for m in _PLACEHOLDER_RE.finditer(etree.tostring(target, encoding="unicode")):
+        if m.group(3) is not None:
+            continue
+        index = int(m.group(1) or m.group(2))
+        item = chunks.items[index]
+        if _LONE_STATEMENT_RE.fullmatch(item) and not _RAW_RE.match(item):
+            found.append((index, 1, item))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return "".join(f[2] for f in found)
+
+
+def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    while el is not None:
+        if el is ancestor:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _rebuilt_value_element(
