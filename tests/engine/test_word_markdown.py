@@ -1,0 +1,478 @@
+"""Formatted values in Word (issue 12, point 1): Markdown notes printed as real
+paragraphs, lists with their own numbering, styled runs and hyperlinks.
+
+Outputs are read with python-docx and lxml (numbering.xml, relationships), validated
+against the ECMA-376 schemas, and once converted by LibreOffice to check that each
+loop item's numbered list reads 1., 2. again.
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import docx
+import pytest
+from lxml import etree
+
+import docgen
+from docgen.errors import DocgenWarning, TemplateError
+from docgen.i18n.catalog import SECONDARY_CLOSE, SECONDARY_OPEN
+from docgen.render.markdown import MarkdownText
+from docgen.render.missing import MissingValuesError
+from docgen.render.textmodel import Block, Span, Style
+from tests import ooxml_schema
+from tests.engine.docx_builders import W, body_docx, build_docx, hyperlink, ins, p, read_member, run
+
+DOC = "word/document.xml"
+NUMBERING = "word/numbering.xml"
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+NOTES = ("Intro **bold** and *italic* ~~gone~~\n"
+         "- first\n"
+         "  - nested\n"
+         "    - deeper\n"
+         "- second\n"
+         "1. one\n"
+         "2. two")
+
+
+def render(template: bytes, context: dict[str, Any], locale: str = "ko") -> bytes:
+    out = docgen.Template(template).render(context, locale)
+    if ooxml_schema.available():
+        ooxml_schema.assert_valid(out)
+    return out
+
+
+def document(out: bytes) -> Any:
+    return docx.Document(io.BytesIO(out))
+
+
+def body(out: bytes) -> etree._Element:
+    return etree.fromstring(read_member(out, DOC)).find(W + "body")
+
+
+def numbering(out: bytes) -> etree._Element:
+    return etree.fromstring(read_member(out, NUMBERING))
+
+
+def num_pr(par: Any) -> Optional[tuple[int, int]]:
+    """``(numId, ilvl)`` of a python-docx paragraph, or ``None``."""
+    ppr = par._p.pPr
+    if ppr is None or ppr.numPr is None:
+        return None
+    return int(ppr.numPr.numId.val), int(ppr.numPr.ilvl.val)
+
+
+def num_def(out: bytes, num_id: int) -> tuple[int, dict[int, int]]:
+    """The abstractNumId and the startOverride per level of ``w:num`` ``num_id``."""
+    root = numbering(out)
+    (num,) = [n for n in root.iter(W + "num") if n.get(W + "numId") == str(num_id)]
+    abstract = int(num.find(W + "abstractNumId").get(W + "val"))
+    starts = {int(o.get(W + "ilvl")): int(o.find(W + "startOverride").get(W + "val"))
+              for o in num.iter(W + "lvlOverride")}
+    return abstract, starts
+
+
+def level_format(out: bytes, abstract_id: int, level: int) -> str:
+    root = numbering(out)
+    (ab,) = [a for a in root.iter(W + "abstractNum")
+             if a.get(W + "abstractNumId") == str(abstract_id)]
+    (lvl,) = [lv for lv in ab.iter(W + "lvl") if lv.get(W + "ilvl") == str(level)]
+    return str(lvl.find(W + "numFmt").get(W + "val"))
+
+
+def rels(out: bytes, part: str = "word/_rels/document.xml.rels") -> list[etree._Element]:
+    return list(etree.fromstring(read_member(out, part)).iter(REL_NS + "Relationship"))
+
+
+def without_numbering(template: bytes) -> bytes:
+    """The template without word/numbering.xml (its relationship and content type)."""
+    src = zipfile.ZipFile(io.BytesIO(template))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == NUMBERING:
+                continue
+            if name == "word/_rels/document.xml.rels":
+                data = re.sub(rb'<Relationship [^>]*numbering[^>]*/>', b"", data)
+            if name == "[Content_Types].xml":
+                data = re.sub(rb'<Override [^>]*numbering[^>]*/>', b"", data)
+            if name == "word/styles.xml":  # list styles without their numbering
+                data = re.sub(rb"<w:numPr>.*?</w:numPr>", b"", data, flags=re.DOTALL)
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def with_hyperlink_style(template: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(template))
+    buf = io.BytesIO()
+    style = (b'<w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/>'
+             b'<w:rPr><w:color w:val="0000FF"/><w:u w:val="single"/></w:rPr></w:style>')
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "word/styles.xml":
+                data = data.replace(b"</w:styles>", style + b"</w:styles>")
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+# ============================================================== paragraphs and lists
+
+def test_p_tag_becomes_paragraphs_and_list_items() -> None:
+    out = render(body_docx(p("{{p notes|md }}", jc="center")), {"notes": NOTES})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == [
+        "Intro bold and italic gone", "first", "nested", "deeper", "second", "one", "two"]
+    assert [num_pr(x) and num_pr(x)[1] for x in pars] == [None, 0, 1, 2, 0, 0, 0]
+    bullets, numbers = num_pr(pars[1]), num_pr(pars[5])
+    assert bullets and numbers and bullets[0] != numbers[0]
+    assert num_pr(pars[4]) == (bullets[0], 0) and num_pr(pars[6]) == (numbers[0], 0)
+    assert all(x.alignment is not None and x.alignment == 1 for x in pars)  # pPr kept
+    runs = pars[0].runs
+    assert [(r.text, r.bold, r.italic, r.font.strike) for r in runs] == [
+        ("Intro ", None, None, None), ("bold", True, None, None), (" and ", None, None, None),
+        ("italic", None, True, None), (" ", None, None, None), ("gone", None, None, True)]
+    bullet_abstract, _ = num_def(out, bullets[0])
+    number_abstract, starts = num_def(out, numbers[0])
+    assert level_format(out, bullet_abstract, 0) == "bullet"
+    assert level_format(out, number_abstract, 0) == "decimal"
+    assert starts[0] == 1
+
+
+def test_text_before_and_after_the_tag_stays() -> None:
+    out = render(body_docx(p(run("Before {{ notes|md }} after.", bold=True), jc="right")),
+                 {"notes": "- a\n- b"})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["Before ", "a", "b", "after."]
+    assert [bool(num_pr(x)) for x in pars] == [False, True, True, False]
+    assert all(x.alignment == 2 for x in pars)
+    assert all(r.bold for x in pars for r in x.runs)  # the tag run's rPr everywhere
+
+
+def test_numbered_list_restarts_for_each_loop_item() -> None:
+    tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
+                    p("{{p d.notes|md }}"), p("{%p endfor %}"))
+    items = [{"topic": f"Topic {i}", "notes": "1. x\n2. y\n   1. sub\n3. z"} for i in range(3)]
+    out = render(tpl, {"discussion": items})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == [
+        t for i in range(3) for t in (f"Topic {i}", "x", "y", "sub", "z")]
+    per_item = [[num_pr(x) for x in pars[i * 5 + 1:i * 5 + 5]] for i in range(3)]
+    ids = [item[0][0] for item in per_item]  # type: ignore[index]
+    assert len(set(ids)) == 3  # a w:num of its own per loop item
+    for num_id, item in zip(ids, per_item):
+        assert item == [(num_id, 0), (num_id, 0), (num_id, 1), (num_id, 0)]
+        abstract, starts = num_def(out, num_id)
+        assert starts == {level: 1 for level in range(9)}
+    assert len({num_def(out, i)[0] for i in ids}) == 1  # one definition shared
+
+
+def test_start_number_is_kept() -> None:
+    out = render(body_docx(p("{{p n|md }}")), {"n": "3. c\n4. d"})
+    ((num_id, _),) = {num_pr(x) for x in document(out).paragraphs}
+    assert num_def(out, num_id)[1][0] == 3
+
+
+def test_every_list_of_a_value_has_its_own_num() -> None:
+    out = render(body_docx(p("{{p n|md }}")), {"n": "1. a\n\ntext\n\n1. b"})
+    pars = document(out).paragraphs
+    first, second = num_pr(pars[0]), num_pr(pars[2])
+    assert first and second and first[0] != second[0]
+
+
+def test_template_list_styles_give_the_levels() -> None:
+    # python-docx's default template: "List Bullet" etc. have single-level definitions
+    tpl = body_docx(p("{{p n|md }}"))
+    out = render(tpl, {"n": "- a\n  - b\n1. c\n   1. d"})
+    pars = document(out).paragraphs
+    bullet_abs = num_def(out, num_pr(pars[0])[0])[0]  # type: ignore[index]
+    number_abs = num_def(out, num_pr(pars[2])[0])[0]  # type: ignore[index]
+    template_numbering = etree.fromstring(read_member(tpl, NUMBERING))
+    template_abstracts = {a.get(W + "abstractNumId") for a in template_numbering.iter(W + "abstractNum")}
+    assert str(bullet_abs) not in template_abstracts  # docgen's own, copied from the styles
+    root = numbering(out)
+    (ab,) = [a for a in root.iter(W + "abstractNum") if a.get(W + "abstractNumId") == str(number_abs)]
+    lvl1 = [lv for lv in ab.iter(W + "lvl") if lv.get(W + "ilvl") == "1"][0]
+    assert lvl1.find(W + "lvlText").get(W + "val") == "%2."  # "%1." of List Number 2, moved
+    assert lvl1.find(W + "pStyle") is None
+    ind0 = [lv for lv in ab.iter(W + "lvl") if lv.get(W + "ilvl") == "0"][0].find(f"{W}pPr/{W}ind")
+    assert ind0.get(W + "left") == "360"  # python-docx's List Number
+
+
+def test_template_without_numbering_part_gets_one() -> None:
+    tpl = without_numbering(body_docx(p("{{p n|md }}")))
+    assert NUMBERING not in zipfile.ZipFile(io.BytesIO(tpl)).namelist()
+    out = render(tpl, {"n": "- a\n  - b\n    - c\n1. x\n   1. y\n      1. z"})
+    names = zipfile.ZipFile(io.BytesIO(out)).namelist()
+    assert NUMBERING in names
+    assert any(r.get("Type", "").endswith("/numbering") and r.get("Target") == "numbering.xml"
+               for r in rels(out))
+    assert b'PartName="/word/numbering.xml"' in read_member(out, "[Content_Types].xml")
+    pars = document(out).paragraphs
+    bullet_abs = num_def(out, num_pr(pars[0])[0])[0]  # type: ignore[index]
+    number_abs = num_def(out, num_pr(pars[3])[0])[0]  # type: ignore[index]
+    assert [level_format(out, bullet_abs, i) for i in range(3)] == ["bullet"] * 3
+    assert [level_format(out, number_abs, i) for i in range(3)] == [
+        "decimal", "lowerLetter", "lowerRoman"]
+    texts = [lv.find(W + "lvlText").get(W + "val") for a in numbering(out).iter(W + "abstractNum")
+             if a.get(W + "abstractNumId") == str(bullet_abs) for lv in a.iter(W + "lvl")]
+    assert texts[:3] == ["•", "◦", "▪"]
+
+
+def test_numbering_xml_keeps_schema_order() -> None:
+    out = render(body_docx(p("{{p n|md }}")), {"n": "- a\n1. b"})
+    tags = [etree.QName(el).localname for el in numbering(out)
+            if isinstance(el.tag, str)]
+    assert tags.index("num") > max(i for i, t in enumerate(tags) if t == "abstractNum")
+
+
+def test_header_lists_share_the_numbering_part() -> None:
+    tpl = build_docx([p("{{p n|md }}")], header=[p("{{p n|md }}")])
+    out = render(tpl, {"n": "1. a\n2. b"})
+    header = etree.fromstring(read_member(out, "word/header1.xml"))
+    doc_ids = {x[0] for x in map(num_pr, document(out).paragraphs) if x}
+    header_ids = {int(n.get(W + "val")) for n in header.iter(W + "numId")}
+    assert len(doc_ids) == 1 and len(header_ids) == 1 and doc_ids != header_ids
+    all_ids = [n.get(W + "numId") for n in numbering(out).iter(W + "num")]
+    assert len(all_ids) == len(set(all_ids))
+
+
+def test_indented_tag_paragraph_indents_the_list() -> None:
+    out = render(body_docx(p("{{p n|md }}", ppr_extra='<w:ind w:left="400" w:right="100"/>')),
+                 {"n": "- a\n  - b\ntext"})
+    pars = body(out).findall(W + "p")
+    inds = [x.find(f"{W}pPr/{W}ind") for x in pars]
+    assert [(i.get(W + "left"), i.get(W + "hanging"), i.get(W + "right")) for i in inds[:2]] == [
+        ("760", "360", "100"), ("1120", "360", "100")]  # 400 + the level's 360 / 720
+    assert inds[2].get(W + "left") == "400"  # a plain paragraph keeps the template's
+
+
+def test_list_in_a_table_cell_plain_tag() -> None:
+    from tests.engine.docx_builders import tbl
+    out = render(build_docx([tbl([["Notes", "{{ n|md }}"]])]), {"n": "- a\n- b"})
+    cell = document(out).tables[0].cell(0, 1)
+    assert [x.text for x in cell.paragraphs] == ["a", "b"]
+    assert all(num_pr(x) for x in cell.paragraphs)
+
+
+def test_section_break_paragraph_keeps_its_section_last() -> None:
+    sect = '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr>'
+    out = render(body_docx(p("{{p n|md }}", ppr_extra=sect), p("next")), {"n": "- a\n- b"})
+    pars = body(out).findall(W + "p")
+    assert [x.find(f"{W}pPr/{W}sectPr") is not None for x in pars] == [False, True, False]
+
+
+# ============================================================== runs and fonts
+
+def test_runs_keep_the_template_runs_fonts_and_language() -> None:
+    rpr = ('<w:rPr><w:rFonts w:ascii="Arial" w:eastAsia="Malgun Gothic"/>'
+           '<w:color w:val="112233"/><w:lang w:val="en-US" w:eastAsia="ko-KR"/></w:rPr>')
+    tpl = body_docx(p(f'<w:r>{rpr}<w:t xml:space="preserve">{{{{p n|md }}}}</w:t></w:r>'))
+    out = render(tpl, {"n": "**중요** 사항\n- *항목* 하나"})
+    runs = list(body(out).iter(W + "r"))
+    assert len(runs) == 4
+    for r in runs:
+        fonts = r.find(f"{W}rPr/{W}rFonts")
+        lang = r.find(f"{W}rPr/{W}lang")
+        assert fonts.get(W + "eastAsia") == "Malgun Gothic" and fonts.get(W + "ascii") == "Arial"
+        assert lang.get(W + "eastAsia") == "ko-KR"
+        assert r.find(f"{W}rPr/{W}color").get(W + "val") == "112233"
+    assert runs[0].find(f"{W}rPr/{W}b") is not None and runs[1].find(f"{W}rPr/{W}b") is None
+    assert runs[2].find(f"{W}rPr/{W}i") is not None
+
+
+def test_bold_template_run_stays_bold_and_md_bold_adds_bcs() -> None:
+    out = render(body_docx(p(run("{{ n|md }}", italic=True))), {"n": "a **b**"})
+    runs = document(out).paragraphs[0].runs
+    assert [(r.text, r.bold, r.italic) for r in runs] == [("a ", None, True), ("b", True, True)]
+    assert runs[1]._r.rPr.find(W + "bCs") is not None
+
+
+@dataclass
+class Rich:
+    """A Formatted value as H-RT's RichText gives it: any Style, \\f and \\t in spans."""
+    spans: tuple[Span, ...]
+
+    def blocks(self) -> list[Block]:
+        return [Block("paragraph", self.spans)]
+
+    def plain(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+def test_every_style_field_and_breaks() -> None:
+    value = Rich((
+        Span("big red ", Style(color="FF0000", size=14.5, highlight="yellow")),
+        Span("mono", Style(font="Courier New", underline="double")),
+        Span("2", Style(vert_align="superscript", char_style="Strong")),
+        Span("\ttab\fpage\nline"),
+    ))
+    rpr = '<w:rPr><w:rFonts w:asciiTheme="minorHAnsi" w:eastAsia="SimSun"/></w:rPr>'
+    out = render(body_docx(p(f'<w:r>{rpr}<w:t>{{{{ v }}}}</w:t></w:r>')), {"v": value})
+    runs = list(body(out).iter(W + "r"))
+    first = runs[0].find(W + "rPr")
+    assert first.find(W + "color").get(W + "val") == "FF0000"
+    assert first.find(W + "sz").get(W + "val") == "29" and first.find(W + "szCs").get(W + "val") == "29"
+    assert first.find(W + "highlight").get(W + "val") == "yellow"
+    fonts = runs[1].find(f"{W}rPr/{W}rFonts")
+    assert fonts.get(W + "ascii") == fonts.get(W + "hAnsi") == fonts.get(W + "cs") == "Courier New"
+    assert fonts.get(W + "eastAsia") == "SimSun" and fonts.get(W + "asciiTheme") is None
+    assert runs[1].find(f"{W}rPr/{W}u").get(W + "val") == "double"
+    assert runs[2].find(f"{W}rPr/{W}vertAlign").get(W + "val") == "superscript"
+    assert runs[2].find(f"{W}rPr/{W}rStyle").get(W + "val") == "Strong"
+    last = [etree.QName(c).localname for c in runs[3] if c.tag != W + "rPr"]
+    assert last == ["tab", "t", "br", "t", "br", "t"]
+    assert runs[3].findall(W + "br")[0].get(W + "type") == "page"
+
+
+def test_secondary_language_tagging_still_works() -> None:
+    value = MarkdownText(f"**회의 {SECONDARY_OPEN}会议{SECONDARY_CLOSE}** 끝")
+    rpr = '<w:rPr><w:lang w:eastAsia="ko-KR"/></w:rPr>'
+    out = render(body_docx(p(f'<w:r>{rpr}<w:t>{{{{ v }}}}</w:t></w:r>')), {"v": value},
+                 locale="ko+zh-CN")
+    runs = document(out).paragraphs[0].runs
+    assert [(r.text, r.bold) for r in runs] == [("회의 ", True), ("会议", True), (" 끝", None)]
+    langs = [r._r.rPr.find(W + "lang").get(W + "eastAsia") for r in runs]
+    assert langs == ["ko-KR", "zh-CN", "ko-KR"]
+
+
+# ============================================================== links and escaping
+
+def test_links_are_external_hyperlinks() -> None:
+    url = "https://example.com/a?b=1&c=<2>"
+    out = render(body_docx(p("See {{ n|md }}.")), {"n": f"[the site]({url.replace('<', '%3C').replace('>', '%3E')}) and <mailto:a@b.c>"})
+    links = list(body(out).iter(W + "hyperlink"))
+    assert len(links) == 2
+    by_id = {r.get("Id"): r for r in rels(out)}
+    targets = [by_id[x.get(R_ID)] for x in links]
+    assert [t.get("Target") for t in targets] == [
+        "https://example.com/a?b=1&c=%3C2%3E", "mailto:a@b.c"]
+    assert all(t.get("TargetMode") == "External" and t.get("Type").endswith("/hyperlink")
+               for t in targets)
+    link_rpr = links[0].find(f"{W}r/{W}rPr")
+    assert link_rpr.find(W + "u").get(W + "val") == "single"  # no Hyperlink style: blue
+    assert link_rpr.find(W + "color").get(W + "val") == "0563C1"
+    assert document(out).paragraphs[0].text == "See the site and mailto:a@b.c."
+
+
+def test_links_use_the_templates_hyperlink_style() -> None:
+    tpl = with_hyperlink_style(body_docx(p("{{ n|md }}")))
+    out = render(tpl, {"n": "[x](https://a.b)"})
+    (link,) = body(out).iter(W + "hyperlink")
+    assert link.find(f"{W}r/{W}rPr/{W}rStyle").get(W + "val") == "Hyperlink"
+
+
+def test_links_in_headers_go_to_the_headers_rels() -> None:
+    tpl = build_docx([p("x")], header=[p("{{ n|md }}")])
+    out = render(tpl, {"n": "[x](https://a.b)"})
+    header = etree.fromstring(read_member(out, "word/header1.xml"))
+    (link,) = header.iter(W + "hyperlink")
+    header_rels = {r.get("Id"): r.get("Target") for r in rels(out, "word/_rels/header1.xml.rels")}
+    assert header_rels[link.get(R_ID)] == "https://a.b"
+
+
+def test_markup_in_data_stays_text() -> None:
+    nasty = 'A & B <w:p><w:r><w:t>x</w:t></w:r></w:p> "q" <b>raw</b> \x01 ]]>'
+    out = render(body_docx(p("{{p n|md }}")), {"n": f"- {nasty}\n- [<w:p>](javascript:x)"})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == [nasty.replace("\x01", ""), "[<w:p>](javascript:x)"]
+    assert len(body(out).findall(W + "p")) == 2
+    assert not list(body(out).iter(W + "hyperlink"))
+
+
+# ============================================================== where it cannot split
+
+def test_inside_a_hyperlink_lists_fall_back_to_text_lines() -> None:
+    out = render(body_docx(p("Go ", hyperlink(run("{{ n|md }}")))), {"n": "- a\n- [b](https://b.c)"})
+    pars = body(out).findall(W + "p")
+    assert len(pars) == 1
+    (link,) = pars[0].iter(W + "hyperlink")
+    texts = "".join(t.text for t in link.iter(W + "t"))
+    assert texts == "• a• b (https://b.c)"
+    assert len(list(link.iter(W + "br"))) == 1
+    assert not list(link.iter(W + "hyperlink"))[1:]  # no hyperlink inside a hyperlink
+
+
+def test_inside_a_tracked_insertion_lists_fall_back_to_text_lines() -> None:
+    out = render(body_docx(p(ins(run("{{ n|md }}")))), {"n": "1. a\n2. **b**"})
+    pars = body(out).findall(W + "p")
+    assert len(pars) == 1
+    runs = list(pars[0].iter(W + "r"))
+    assert "".join(t.text for t in pars[0].iter(W + "t")) == "1. a2. b"
+    assert any(r.find(f"{W}rPr/{W}b") is not None for r in runs)
+
+
+# ============================================================== filter behaviour
+
+def test_empty_and_none_print_nothing_like_p_does() -> None:
+    for value in ("", None):
+        plain = render(body_docx(p("a"), p("{{p n }}"), p("b")), {"n": value})
+        md = render(body_docx(p("a"), p("{{p n|md }}"), p("b")), {"n": value})
+        assert [x.text for x in document(md).paragraphs] == [
+            x.text for x in document(plain).paragraphs] == ["a", "", "b"]
+    blank = render(body_docx(p("a"), p("{{p n|md }}"), p("b")), {"n": "  \n "})
+    assert [x.text for x in document(blank).paragraphs] == ["a", "", "b"]
+
+
+def test_inline_value_stays_in_its_paragraph() -> None:
+    out = render(body_docx(p("Result: {{ n|md }}!")), {"n": "**중요**합니다"})
+    (par,) = document(out).paragraphs
+    assert [(r.text, r.bold) for r in par.runs] == [("Result: ", None), ("중요", True),
+                                                   ("합니다", None), ("!", None)]
+
+
+def test_markdown_text_values_print_formatted_without_the_filter() -> None:
+    out = render(body_docx(p("{{p n }}")), {"n": MarkdownText("- a\n- b")})
+    assert all(num_pr(x) for x in document(out).paragraphs)
+
+
+def test_plain_parts_print_the_plain_text() -> None:
+    tpl = build_docx([p("x")], core_title="{{ n|md }}")
+    out = render(tpl, {"n": "**Q3** plan & [site](https://a.b)"})
+    assert document(out).core_properties.title == "Q3 plan & site (https://a.b)"
+
+
+def test_missing_value_through_md_stays_missing() -> None:
+    tpl = docgen.Template(body_docx(p("{{p nothere|md }}")))
+    with pytest.raises(MissingValuesError) as info:
+        tpl.render({})
+    (error,) = info.value.errors  # one value, not one more for asking it for blocks()
+    assert error.params["detail"].params["name"] == "nothere"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DocgenWarning)
+        out = tpl.render({}, missing="blank")
+    assert any(isinstance(w.message, DocgenWarning) for w in caught)
+    assert [x.text for x in document(out).paragraphs] == [""]
+
+
+def test_strict_template_error_is_still_located() -> None:
+    with pytest.raises(TemplateError):
+        docgen.Template(body_docx(p("{{ n|md(1) }}"))).render({"n": "x"})
+
+
+# ============================================================== a real reader
+
+def test_libreoffice_numbers_each_loop_items_list_from_one(tmp_path: Path, soffice: str,
+                                                           pdftotext: str) -> None:
+    tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
+                    p("{{p d.notes|md }}"), p("{%p endfor %}"))
+    topics = [("안건 하나", "1. 첫째\n2. 둘째\n- ・ 글머리"), ("议题二", "1. 第一\n2. 第二\n・要点"),
+              ("Topic three", "1. alpha\n2. beta")]
+    out = render(tpl, {"discussion": [{"topic": t, "notes": n} for t, n in topics]})
+    src = tmp_path / "notes.docx"
+    src.write_bytes(out)
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(src)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "notes.pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    numbered = [line.split() for line in text.splitlines() if re.match(r"\s*\d+\.", line)]
+    assert [words[0] for words in numbered] == ["1.", "2."] * 3, text
+    assert [words[1] for words in numbered] == ["첫째", "둘째", "第一", "第二", "alpha", "beta"]
