@@ -4,7 +4,7 @@ Word numbers a paragraph by its ``w:numPr`` (``w:numId`` + ``w:ilvl``); the
 ``w:num`` points at an ``w:abstractNum`` that says how each level looks. Two
 paragraphs with the same ``numId`` are one list and count on, so every list of
 every printed value gets a ``w:num`` of its own, with a ``w:startOverride`` on each
-level: the discussion notes of the second loop item number from 1 again, which is
+level it uses: the notes of the second loop item number from 1 again, which is
 what templates that reuse one ``numId`` get wrong.
 
 How the levels look comes from the template when it has list styles (the paragraph
@@ -246,10 +246,10 @@ class NumberingSink:
         for num_id, abstract_id, starts in self.nums:
             num = _el("num", numId=str(num_id))
             num.append(_el("abstractNumId", str(abstract_id)))
-            for level in range(LEVELS):
+            for level, start in sorted(starts.items()):  # the levels the list uses
                 override = etree.SubElement(num, W + "lvlOverride")
                 override.set(W + "ilvl", str(level))
-                override.append(_el("startOverride", str(starts.get(level, 1))))
+                override.append(_el("startOverride", str(start)))
             if anchor is None:
                 root.insert(0, num)
             else:

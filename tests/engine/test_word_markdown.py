@@ -171,7 +171,7 @@ def test_numbered_list_restarts_for_each_loop_item() -> None:
     for num_id, item in zip(ids, per_item):
         assert item == [(num_id, 0), (num_id, 0), (num_id, 1), (num_id, 0)]
         abstract, starts = num_def(out, num_id)
-        assert starts == {level: 1 for level in range(9)}
+        assert starts == {0: 1, 1: 1}  # every level the list uses restarts
     assert len({num_def(out, i)[0] for i in ids}) == 1  # one definition shared
 
 
