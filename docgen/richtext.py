@@ -53,6 +53,7 @@ UNDERLINES = ("single", "double", "thick", "dotted", "dash", "dotDash", "dotDotD
 _HEX = re.compile(r"#?([0-9A-Fa-f]{6})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _URL_SCHEMES = ("http", "https", "mailto")
+_FONT_REGIONS = ("ascii", "hAnsi", "eastAsia", "cs")  # docxtpl's font="eastAsia:SimSun"
 _MAX_HALF_POINTS = 3276  # w:sz's largest value (1638 pt)
 
 
@@ -167,8 +168,9 @@ def _font(value: Any) -> Optional[str]:
     """docxtpl's ``"eastAsia:SimSun"`` form names the font for that script too; docgen's
     span font is one family for every script, so the region is dropped."""
     name = _name(value, "font")
-    if name is not None and ":" in name:
-        name = _name(name.split(":", 1)[1], "font")
+    region, colon, family = (name or "").partition(":")
+    if colon and region in _FONT_REGIONS:
+        name = _name(family, "font")
     return name
 
 
