@@ -105,6 +105,7 @@ VM_OUTSIDE_LOOP = N_(
     "'{tag}' merges a cell down over the rows a loop writes; put it in a row inside a "
     "row loop ('{loop}')")
 
+
 class MergeOutsideLoop(TemplateRuntimeError):
     """``{% vm %}`` where no loop is: its ``message`` is a :class:`Msg`, so the
     render error that reports it is translated with it."""
@@ -117,18 +118,24 @@ class MergeOutsideLoop(TemplateRuntimeError):
 _VM_STATE = "_docgen_vm"  # per loop run: cell -> the key of the last row it wrote
 
 
-def vmerge_starts(loop: Any, cell: int, key: Any, typed: str) -> bool:
+def vmerge_starts(loop: Any, cell: int, key: Any, typed: str, inner: Any = None) -> bool:
     """``{% vm %}`` / ``{% vm key %}`` of template cell ``cell``, for the row being
-    written: True when it starts a merge (``w:vMerge restart``), False when it
-    continues the one above. A merge starts on the first row this run of the loop
-    writes (not ``loop.first``: a ``{%tr if %}`` inside the loop may drop that row,
-    and a ``continue`` with no ``restart`` would merge into the row above the loop),
-    and wherever ``key`` differs from the row before. Each run of a loop (each group
-    of a nested loop) starts afresh, whatever its rows print."""
+    written by row loop ``loop``: True when it starts a merge (``w:vMerge restart``),
+    False when it continues the one above.
+
+    A merge starts on the first row this run of the loop writes (not ``loop.first``:
+    a ``{%tr if %}`` inside the loop may drop that row, and a ``continue`` with no
+    ``restart`` would merge into the row above the loop), and wherever ``key``
+    differs from the row before. Each run of a loop (each group of a nested loop)
+    starts afresh, whatever its rows print. ``inner`` is Jinja's innermost loop
+    there: a column loop (``{%tc for %}``) makes one merge per column it writes."""
     if not isinstance(loop, LoopContext):
         tag = "{% vm " + typed + " %}" if typed else "{% vm %}"
         raise MergeOutsideLoop(Msg(VM_OUTSIDE_LOOP, {"tag": tag, "loop": "{%tr for … %}"}))
-    state: dict[int, Any] = loop.__dict__.setdefault(_VM_STATE, {})
-    starts = cell not in state or state[cell] != key
-    state[cell] = key
+    state: dict[Any, Any] = loop.__dict__.setdefault(_VM_STATE, {})
+    slot: Any = cell
+    if isinstance(inner, LoopContext) and inner is not loop:
+        slot = (cell, inner.index0)  # a column loop: one merge per column
+    starts = slot not in state or state[slot] != key
+    state[slot] = key
     return bool(starts)

@@ -26,6 +26,7 @@ from typing import Callable, Optional
 
 from lxml import etree
 
+from ..messages import N_
 from .blocks import MISPLACED_BLOCK, misplaced_blocks
 from .heal import (
     CLOSERS,
@@ -66,6 +67,14 @@ _PLACEHOLDER_RE = re.compile(
     "\ue000(\\d+)\ue001|<\\?docgen (\\d+)\\?>|<\\?docgen-p (\\d+)\\?>"
 )
 
+# {% vm %} merges over the rows of the innermost *row* loop, even from inside a
+# column loop ({%tc for %}), so each {%tr for %} names its loop for it.
+_ROW_LOOP = "_docgen_row_loop"
+_ROW_LOOP_SET = "{%% set %s = loop %%}" % _ROW_LOOP
+_ROW_LOOP_USED = "row_loop"
+_FOR_RE = re.compile(r"\{%[-+]?\s*for\b")
+_HEAD_RE = re.compile(r"\{%[-+]?\s*(\w+)")
+_BLOCK_OPENERS = frozenset("if for with macro call filter autoescape trans block".split())
 _LONE_STATEMENT_RE = re.compile(r"\{%(?:(?!%\}).)*%\}", re.DOTALL)
 _RAW_RE = re.compile(r"\{%-?\s*raw\b")
 
@@ -74,6 +83,16 @@ _TCPR_ORDER = [W + n for n in (
     "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers", "cellIns",
     "cellDel", "cellMerge", "tcPrChange",
 )]
+
+
+VALUE_IN_TAG_ELEMENT = N_(
+    "'{other}' would never print: it is in the row, cell or paragraph that '{tag}' "
+    "stands for, which is replaced by its tags; put '{tag}' in a row, cell or paragraph "
+    "of its own (in Word the loop tags get rows of their own, around the rows they repeat)")
+BLOCK_IN_TAG_ELEMENT = N_(
+    "'{tag}' and '{other}' are in one row, cell or paragraph, which is replaced by its "
+    "tags, so nothing lies between them; put each in a row, cell or paragraph of its own, "
+    "before and after what they repeat or show")
 
 
 @dataclass
@@ -92,9 +111,14 @@ class _Chunks:
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.typed: dict[int, int] = {}  # tags as typed (not docgen's own) -> paragraph
+        self.flags: set[str] = set()
 
-    def text_ref(self, jinja: str) -> str:
+    def text_ref(self, jinja: str, typed: int = 0) -> str:
+        """A placeholder for ``jinja``; ``typed``: the paragraph of a tag as typed."""
         self.items.append(jinja)
+        if typed:
+            self.typed[len(self.items) - 1] = typed
         return f"{_PH_OPEN}{len(self.items) - 1}{_PH_CLOSE}"
 
     def element_ref(self, jinja: str) -> etree._Element:
@@ -157,6 +181,7 @@ class _LevelTag:
     t: etree._Element
     paragraph: int
     seq: int = 0  # how many chunks came before it: its place in document order
+    typed: str = ""  # the tag as typed
     done: bool = False  # written into an element's replacement already
 
 
@@ -207,10 +232,16 @@ def lower_word_part(root: etree._Element,
                         raise
                     if not split_reported:  # the same tag, already reported
                         errors.append(exc)
+    lost: list[LoweringError] = []
     for level in ("tr", "tc", "p", "r"):
         for lt in level_tags:
             if lt.level == level and not lt.done:
-                _apply_level_tag(lt, root, chunks, level_tags)
+                _apply_level_tag(lt, root, chunks, level_tags, lost)
+    for problem in lost:
+        problem.excerpt = result.paragraphs.get(problem.paragraph)
+        if errors is None:
+            raise problem
+        errors.append(problem)
     result.has_tags = bool(chunks.items or level_tags)
     result.has_row_tags = any(lt.level == "tr" for lt in level_tags)
     result.has_cell_loops = any(lt.level == "tc" for lt in level_tags) or any(
@@ -244,7 +275,7 @@ def _lower_text(
         if level and not (level.group(1) == "{#" and level.group(2) == "r"):
             opener = level.group(1)
             body = opener + tag[len(opener) + len(level.group(2)):]
-            lt = _LevelTag(level.group(2), opener, body, t, number, len(chunks.items))
+            lt = _LevelTag(level.group(2), opener, body, t, number, len(chunks.items), tag)
             level_tags.append(lt)
             if lt.level == "r" and _parent_tag(t) == W_R:
                 # The tag becomes a run of its own; the run's other text stays.
@@ -268,10 +299,11 @@ def _lower_text(
             vm_var = "_docgen_vm%d" % len(chunks.items)
             vmerge = etree.Element(W + "vMerge")
             vmerge.set(W + "val", chunks.text_ref(
-                "{#@%d\n#}{%% set %s = loop|_docgen_vm(%d, (%s), %s) %%}"
+                "{#@%d\n#}{%% set %s = %s|_docgen_vm(%d, (%s), %s, loop) %%}"
                 "{%% if %s %%}restart{%% else %%}continue{%% endif %%}"
-                % (number, vm_var, len(chunks.items), vm_key, _python_str(vm_typed or ""), vm_var)))
+                % (number, vm_var, _ROW_LOOP, len(chunks.items), vm_key, _python_str(vm_typed or ""), vm_var)))
             _set_tcpr_child(tc, vmerge)
+            chunks.flags.add(_ROW_LOOP_USED)
             wrap_first = True
         elif tc is not None and flag:  # hm
             _lower_hmerge(tc, chunks)
@@ -287,7 +319,7 @@ def _lower_text(
                 el.set(W + "fill", chunks.text_ref("{{ (%s)|_docgen_cellbg }}" % value))
             _set_tcpr_child(tc, el)
         else:
-            pieces.append(chunks.text_ref(tag))
+            pieces.append(chunks.text_ref(tag, typed=number))
     pieces.append(_literals(text[pos:], chunks))
     rest = TAG_RE.sub("", text)
     opener = OPENER_RE.search(rest)
@@ -392,7 +424,7 @@ def _lower_hmerge(tc: etree._Element, chunks: _Chunks) -> None:
 
 
 def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks,
-                     level_tags: list[_LevelTag]) -> None:
+                     level_tags: list[_LevelTag], lost: list[LoweringError]) -> None:
     target = lt.t if lt.level == "r" and lt.t.tag == W_R else _ancestor(lt.t, _LEVEL_TAGS[lt.level])
     if target is None or not _attached(target, root):
         return
@@ -403,7 +435,7 @@ def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks,
     if lt.opener == "{#":
         replacement: Optional[etree._Element] = None
     elif lt.opener == "{%":
-        replacement = chunks.element_ref(_statements_of(target, lt, chunks, level_tags))
+        replacement = chunks.element_ref(_statements_of(target, lt, chunks, level_tags, lost))
     else:
         replacement = _rebuilt_value_element(lt, target, chunks, marker)
     lt.done = True
@@ -415,29 +447,64 @@ def _apply_level_tag(lt: _LevelTag, root: etree._Element, chunks: _Chunks,
 
 
 def _statements_of(target: etree._Element, lt: _LevelTag, chunks: _Chunks,
-                   level_tags: list[_LevelTag]) -> str:
+                   level_tags: list[_LevelTag], lost: list[LoweringError]) -> str:
     """The Jinja that replaces ``target`` (a row, cell or paragraph a ``{%tr``/``{%tc``/
     ``{%p`` tag stands in): that tag, and every other statement tag inside the element,
     in document order, so ``{%tr endfor %}{%tr endfor %}`` in one row (or a ``{%tr``
-    tag in each of its cells) closes both loops. Values printed there would land
-    between rows, so they are dropped, as the element's text is."""
+    tag in each of its cells) closes both loops.
+
+    What else the element holds is dropped with it, as in docxtpl; a value tag there
+    would never print, and a block opened and closed there would have nothing inside,
+    so both are reported to ``lost`` (the Excel habit of putting the loop tags on the
+    row they repeat gives exactly that in Word)."""
     if lt.level == "r":
         return "{#@%d\n#}" % lt.paragraph + lt.body
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, str, int, str]] = []  # seq, kind, jinja, paragraph, typed
     for other in level_tags:
-        if other.done or other.opener != "{%" or not _inside(other.t, target):
+        if other.done or not _inside(other.t, target):
             continue
         other.done = True
-        found.append((other.seq, 0, "{#@%d\n#}" % other.paragraph + other.body))
+        if other.opener == "{{":
+            found.append((other.seq, 0, "", other.paragraph, other.typed))
+            continue
+        if other.opener != "{%":
+            continue
+        body = other.body
+        if other.level == "tr" and _ROW_LOOP_USED in chunks.flags and _FOR_RE.match(body):
+            body += _ROW_LOOP_SET
+        found.append((other.seq, 0, "{#@%d\n#}" % other.paragraph + body, other.paragraph,
+                      other.typed))
     for m in _PLACEHOLDER_RE.finditer(etree.tostring(target, encoding="unicode")):
         if m.group(3) is not None:
             continue
         index = int(m.group(1) or m.group(2))
         item = chunks.items[index]
-        if _LONE_STATEMENT_RE.fullmatch(item) and not _RAW_RE.match(item):
-            found.append((index, 1, item))
+        if index not in chunks.typed or _RAW_RE.match(item):
+            continue
+        if item.startswith("{{"):
+            found.append((index, 1, "", chunks.typed[index], item))
+        elif _LONE_STATEMENT_RE.fullmatch(item):
+            found.append((index, 1, item, chunks.typed[index], item))
     found.sort(key=lambda f: (f[0], f[1]))
+    _report_lost(found, lt, lost)
     return "".join(f[2] for f in found)
+
+
+def _report_lost(found: list[tuple[int, int, str, int, str]], lt: _LevelTag,
+                 lost: list[LoweringError]) -> None:
+    opened: list[tuple[str, str]] = []  # (head, typed)
+    for _, _, jinja, paragraph, typed in found:
+        if not jinja:
+            lost.append(LoweringError(VALUE_IN_TAG_ELEMENT, paragraph, tag=lt.typed, other=typed))
+            continue
+        head = _HEAD_RE.search(jinja)
+        name = head.group(1) if head else ""
+        if name in _BLOCK_OPENERS or (name == "set" and "=" not in jinja):
+            opened.append((name, typed))
+        elif opened and name == "end" + opened[-1][0]:
+            lost.append(LoweringError(BLOCK_IN_TAG_ELEMENT, paragraph, tag=opened[-1][1],
+                                      other=typed))
+            opened.pop()
 
 
 def _inside(el: etree._Element, ancestor: etree._Element) -> bool:

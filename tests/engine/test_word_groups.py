@@ -344,6 +344,72 @@ def test_vm_outside_a_loop_is_a_located_template_error_in_the_users_language() -
     assert "병합" in korean and "{% vm %}" in korean and "{%tr for … %}" in korean
 
 
+def test_group_header_made_with_colspan_in_a_one_cell_row() -> None:
+    t = tbl([["Owner", "Task", "Due"],
+             ['{%tr for g in tasks|groupby("owner") %}', "", ""],
+             ["{% colspan 3 %}{{ g.grouper }}"],
+             ["{%tr for t in g.list %}", "", ""],
+             ["{% vm %}{{ g.grouper }}", "{{ t.title }}", "{{ t.due }}"],
+             ["{%tr endfor %}{%tr endfor %}", "", ""]])
+    out = render(build_docx([t]), {"tasks": TASKS[:3]})
+    grid = rows_of(tables(out)[0])
+    assert grid[1] == [("김민수", None, 3)] and grid[4] == [("이서연", None, 3)]
+    assert [len(r) for r in grid] == [3, 1, 3, 3, 1, 3]
+    assert len(tables(out)[0].findall(f"{W}tblGrid/{W}gridCol")) == 3
+
+
+def test_vm_inside_a_column_loop_merges_each_column_down_the_row_loop() -> None:
+    t = tbl([["{%tr for r in rows %}", "", "", ""],
+             ["{%tc for c in r.cells %}", "{% vm r.g %}{{ c }}", "{%tc endfor %}", "{{ r.g }}"],
+             ["{%tr endfor %}", "", "", ""]])
+    rows = [{"g": 1, "cells": ["甲", "乙"]}, {"g": 1, "cells": ["丙", "丁"]},
+            {"g": 2, "cells": ["戊", "己"]}]
+    out = render(build_docx([t]), {"rows": rows})
+    tbl_el = tables(out)[0]
+    assert rows_of(tbl_el) == [
+        [("甲", "restart", 1), ("乙", "restart", 1), ("1", None, 1)],
+        [("", "continue", 1), ("", "continue", 1), ("1", None, 1)],
+        [("戊", "restart", 1), ("己", "restart", 1), ("2", None, 1)]]
+    assert_merges_well_formed(tbl_el)
+
+
+# ------------------------------------------- tags that would lose what is with them
+
+@pytest.mark.parametrize("rows, tag, other", [
+    # the Excel habit: loop tags on the row they repeat
+    ([["{%tr for t in ts %}{{ t.a }}", "{{ t.b }}{%tr endfor %}"]],
+     "{%tr for t in ts %}", "{{ t.a }}"),
+    ([["{%tr for t in ts %}", "{{ t.a }}"], ["{{ t.b }}", ""], ["{%tr endfor %}", ""]],
+     "{%tr for t in ts %}", "{{ t.a }}"),
+])
+def test_a_value_in_a_row_tags_row_is_an_error_not_silently_lost(
+        rows: list[list[str]], tag: str, other: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        docgen.Template(build_docx([tbl(rows)]))
+    assert info.value.exit_code == 3
+    assert info.value.params["tag"] == tag and info.value.params["other"] == other
+    korean = info.value.localized(translations("messages", "ko").gettext)
+    assert "출력되지 않습니다" in korean and tag in korean
+
+
+def test_a_block_opened_and_closed_in_one_cell_is_an_error() -> None:
+    t = tbl([["{%tc for x in xs %}{%tc endfor %}", "b"]])
+    with pytest.raises(TemplateError) as info:
+        docgen.Template(build_docx([t]))
+    assert (info.value.params["tag"], info.value.params["other"]) == (
+        "{%tc for x in xs %}", "{%tc endfor %}")
+
+
+def test_template_check_reports_every_lost_value() -> None:
+    from docgen.diagnostics import check_template
+
+    t = tbl([["{%tr for t in ts %}{{ t.a }}", "{{ t.b }}"], ["{{ t.c }}", ""],
+             ["{%tr endfor %}", ""]])
+    problems = check_template(build_docx([p("intro"), t]), name="t.docx")
+    assert [(x.params["other"], x.location.paragraph) for x in problems] == [
+        ("{{ t.a }}", 2), ("{{ t.b }}", 3)]
+
+
 # ---------------------------------------------------------- one-column tables
 
 def _one_column(*rows: str) -> str:
