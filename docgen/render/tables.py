@@ -26,9 +26,20 @@ from .wordml import W_TC, W_TCPR, W_TR, W
 
 _PARSER = PARSER  # docgen.ooxml: the one hardened parser
 W_TBL = W + "tbl"
-# A table's grid followed by its end with no row (or nested table) in between.
-_EMPTY_TABLE = re.compile(
-    r"(?:</w:tblGrid>|<w:tblGrid\s*/>)(?:(?!<w:tr[\s>/]|<w:tbl[\s>]).)*?</w:tbl>", re.DOTALL)
+# After a table's grid: its end with no row (or nested table) in between.
+_NO_ROW_AFTER_GRID = re.compile(r"(?:(?!<w:tr[\s>/]|<w:tbl[\s>]).)*?</w:tbl>", re.DOTALL)
+
+
+def _has_empty_table(xml: str) -> bool:
+    """Whether some table of the rendered ``xml`` has no row (found by text: cheap)."""
+    for end_of_grid in ("</w:tblGrid>", "<w:tblGrid/>"):
+        i = xml.find(end_of_grid)
+        while i >= 0:
+            i += len(end_of_grid)
+            if _NO_ROW_AFTER_GRID.match(xml, i):
+                return True
+            i = xml.find(end_of_grid, i)
+    return False
 
 
 def _row_width(tr: etree._Element) -> int:
@@ -43,7 +54,7 @@ def _row_width(tr: etree._Element) -> int:
 def fix_tables(xml: str, *, rows: bool, cells: bool) -> str:
     """Repair the tables of a rendered part: ``rows`` when it holds row tags,
     ``cells`` when it holds column loops (see the module docstring)."""
-    if not cells and not (rows and _EMPTY_TABLE.search(xml)):
+    if not cells and not (rows and _has_empty_table(xml)):
         return xml
     root = etree.fromstring(xml.encode("utf-8"), _PARSER)
     changed = _drop_empty(root)
