@@ -727,6 +727,28 @@ def letterhead(doc: Document) -> None:
 
 # ---------------------------------------------------------------- document and saving
 
+# Glyphs of the "List Bullet 2" / "List Bullet 3" styles' numbering, which docgen copies
+# into the lists it prints from Markdown notes (a sub-bullet then looks different from
+# its parent's bullet). Latin font: every locale's font has these.
+NESTED_BULLETS = {"ListBullet2": "\u25e6", "ListBullet3": "\u25aa"}  # ◦ ▪ (as in Excel)
+
+
+def nested_bullets(doc: Document) -> None:
+    """Give the nested bullet styles' numbering levels the glyphs of NESTED_BULLETS."""
+    numbering = doc.part.numbering_part.element
+    for lvl in numbering.iter(qn("w:lvl")):
+        style = lvl.find(qn("w:pStyle"))
+        glyph = NESTED_BULLETS.get(style.get(qn("w:val")) if style is not None else "")
+        text = lvl.find(qn("w:lvlText"))
+        if glyph is None or text is None:
+            continue
+        text.set(qn("w:val"), glyph)
+        fonts = lvl.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if fonts is not None:
+            fonts.set(qn("w:ascii"), FONT)
+            fonts.set(qn("w:hAnsi"), FONT)
+
+
 def new_document() -> Document:
     """An A4 portrait document with the shared styles and no stock thumbnail."""
     doc = docx.Document()
@@ -747,6 +769,7 @@ def new_document() -> Document:
         zoom.attrib.clear()
         zoom.set(qn("w:percent"), "100")
     define_styles(doc)
+    nested_bullets(doc)
     return doc
 
 
