@@ -597,3 +597,29 @@ def test_outputs_are_valid_ooxml(tmp_path: Path) -> None:
     _assert_valid_body(tpl.render({
         "rtp": rtp, "listing": Listing("a\n\tb\ac\fd"), "pb": RichText("p\fq", size=30),
         "logo": logo, "small": InlineImage(tpl, io.BytesIO(png(5, 5))), "pics": [logo]}))
+
+
+def test_new_paragraph_in_the_middle_of_a_paragraph() -> None:
+    """``\\a`` in a RichText printed between other text. docxtpl splits the paragraph
+    only at the ``\\a`` ("Total: 12" / "next EUR"); docgen's Word pass gives a value of
+    several paragraphs one Word paragraph each, the text before and after the tag in
+    paragraphs of their own too (render.wordrich; the same rule as Markdown values),
+    every paragraph keeping the tag paragraph's properties and runs their formatting.
+    (A plain string with ``\\a`` still splits only at the ``\\a``, as docxtpl.)"""
+    def build(doc: Any) -> None:
+        doc.add_paragraph("Total: {{r rt }} EUR", style="Quote")
+
+    def context(tpl: Any, lib: Any) -> dict[str, Any]:
+        rt = lib.RichText("12", bold=True)
+        rt.add("\anext", italic=True)
+        return {"rt": rt}
+
+    template = docx_bytes(build)
+    assert texts(via_docxtpl(template, context)) == ["Total: 12", "next EUR"]
+    ours = via_docgen(template, context)
+    assert texts(ours) == ["Total: ", "12", "next", "EUR"]
+    assert {p.style.name for p in paragraphs(ours)} == {"Quote"}
+    assert [(r.text, bool(r.bold), bool(r.italic)) for p in paragraphs(ours)[1:3]
+            for r in p.runs] == [("12", True, False), ("next", False, True)]
+    plain = via_docgen(docx_bytes(build), lambda tpl, lib: {"rt": "12\anext"})
+    assert texts(plain) == ["Total: 12", "next EUR"]
