@@ -618,7 +618,7 @@ def test_new_paragraph_in_the_middle_of_a_paragraph() -> None:
     assert texts(via_docxtpl(template, context)) == ["Total: 12", "next EUR"]
     ours = via_docgen(template, context)
     assert texts(ours) == ["Total: ", "12", "next", "EUR"]
-    assert {p.style.name for p in paragraphs(ours)} == {"Quote"}
+    assert {p.style.name if p.style else None for p in paragraphs(ours)} == {"Quote"}
     assert [(r.text, bool(r.bold), bool(r.italic)) for p in paragraphs(ours)[1:3]
             for r in p.runs] == [("12", True, False), ("next", False, True)]
     plain = via_docgen(docx_bytes(build), lambda tpl, lib: {"rt": "12\anext"})
