@@ -17,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 
 from .errors import InputError, Msg, SourceLocation
 from .i18n.locale import SUPPORTED, DocLocale, UnknownLocale
@@ -29,11 +29,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
+if TYPE_CHECKING:
+    from .mail.settings import MailSettings
+
 CONFIG_NAME = "docgen.toml"
 COMPANY_FIELDS = ("name", "legal_name", "representative", "address", "tax_id", "phone",
                   "email", "website")
 BANK_FIELDS = ("name", "account", "holder", "swift")
-_TOP_TABLES = {"company", "defaults", "fonts", "kinds", "ledger"}
+_TOP_TABLES = {"company", "defaults", "fonts", "kinds", "ledger", "mail"}
 LEDGER_KEYS = ("url", "archive", "series")
 # [kinds.<kind>.fields] name = {type = …, labels = {…}, …}: a custom field's keys.
 FIELD_KEYS = ("type", "labels", "description", "required", "minimum", "maximum", "pattern",
@@ -75,6 +78,7 @@ class Profile:
     kinds_path: Optional[Path] = None
     kind_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ledger: Optional[LedgerSettings] = None  # None: no [ledger], docgen keeps no ledger
+    mail: Optional["MailSettings"] = None  # [mail] (docgen.mail.settings)
 
     @property
     def series_company(self) -> str:
@@ -357,10 +361,14 @@ class _Checker:
         kinds_path, kind_fields = self.kinds(self.table(data, "kinds", ("kinds",)), path)
         ledger = (self.ledger(self.table(data, "ledger", ("ledger",)), path, kinds_path)
                   if "ledger" in data else None)
+        mail = None
+        if "mail" in data:
+            from .mail.settings import check_mail
+            mail = check_mail(self, self.table(data, "mail", ("mail",)), path)
         return Profile(path=path, company=company, bank=bank, logo=logo,
                        default_locale=default_locale, fonts=fonts,
                        job_number_pattern=pattern or None, kinds_path=kinds_path,
-                       kind_fields=kind_fields, ledger=ledger)
+                       kind_fields=kind_fields, ledger=ledger, mail=mail)
 
     def ledger(self, section: Mapping[str, Any], path: Path,
                kinds_path: Optional[Path]) -> LedgerSettings:

@@ -151,3 +151,25 @@ payments = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("recorded_by", String(200), nullable=True),
 )
+
+# E-mails of reports (docgen send, docgen/mail): one row per report and period,
+# 'sending' before the SMTP transaction, 'sent' after the server accepted it, 'failed'
+# when it surely did not; a 'sending' row left by a crash is never resent silently.
+mail_sent = Table(
+    "mail_sent", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(600), nullable=False),  # kind:client_key:period
+    Column("kind", String(64), nullable=False),
+    Column("client", Text, nullable=True),
+    Column("client_key", String(400), nullable=True, index=True),
+    Column("period", String(32), nullable=False),  # the week's Monday, ISO
+    Column("record_sha256", String(64), nullable=False),
+    Column("message_id", Text, nullable=True),
+    Column("recipients", Text, nullable=False),  # JSON list of addresses
+    Column("state", String(16), nullable=False),  # sending | sent | failed
+    Column("detail", Text, nullable=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("sent_by", String(200), nullable=True),
+    UniqueConstraint("key", name="uq_mail_sent_key"),
+)
