@@ -30,7 +30,7 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 
-from ..errors import Problem, UsageError, ValidationFailed
+from ..errors import Problem, Subject, UsageError, ValidationFailed
 from ..i18n.catalog import pick_label, strip_language_marks
 from ..i18n.locale import DocLocale
 from ..messages import N_
@@ -158,7 +158,7 @@ def _record_addresses(src: "Source", value: Any, path: tuple[str, ...],
         except BadAddress:
             problems.append(Problem(
                 path=".".join(path), code="mail_address", record=src.record.index,
-                location=src.record.source.locate(path),
+                location=src.record.source.locate(path), subject=Subject(".".join(path)),
                 message=N_("'{address}' is not an e-mail address"), params={"address": text}))
     return out
 
@@ -171,7 +171,7 @@ def _display(src: "Source", text: Any, path: tuple[str, ...],
     if has_break(value):
         problems.append(Problem(
             path=".".join(path), code="mail_header", record=src.record.index,
-            location=src.record.source.locate(path),
+            location=src.record.source.locate(path), subject=Subject(".".join(path)),
             message=N_("a line break in a value that goes into an e-mail header "
                        "(not allowed: it could add headers)")))
         return None
