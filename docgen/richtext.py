@@ -26,6 +26,7 @@ before rendering, as the picture ``image()`` would give.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -109,27 +110,26 @@ def _color(value: Any) -> Optional[str]:
     return m.group(1).upper()
 
 
-def _nearest_highlight(rgb: str) -> str:
-    r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
-
-    def distance(name: str) -> int:
-        hr, hg, hb = (int(HIGHLIGHTS[name][i:i + 2], 16) for i in (0, 2, 4))
-        return (r - hr) ** 2 + (g - hg) ** 2 + (b - hb) ** 2
-
-    return min(HIGHLIGHTS, key=distance)
+_HIGHLIGHT_OF_RGB = {rgb: name for name, rgb in HIGHLIGHTS.items()}
 
 
-def _highlight(value: Any) -> Optional[str]:
-    """A Word highlight name ("yellow", "darkBlue", any case), or a hex colour (docxtpl
-    shades the run with any RGB colour; Word's highlight has 16: the nearest is used)."""
+def _highlight(value: Any) -> tuple[Optional[str], Optional[str]]:
+    """``(highlight, shading)`` for docxtpl's ``highlight``: a Word highlight name
+    ("yellow", "darkBlue", any case) or a hex colour that is exactly one of Word's 16
+    highlight colours is Word's highlight (what the highlighter button does); any
+    other hex colour shades the run with it (``w:shd``, as docxtpl writes every
+    highlight)."""
     if value is None or value == "":
-        return None
+        return None, None
     text = str(value).strip()
     name = _HIGHLIGHT_NAMES.get(text.replace("_", "").replace(" ", "").lower())
     if name is not None:
-        return name
-    if _HEX.fullmatch(text):
-        return _nearest_highlight(_HEX.fullmatch(text).group(1).upper())  # type: ignore[union-attr]
+        return name, None
+    m = _HEX.fullmatch(text)
+    if m:
+        rgb = m.group(1).upper()
+        named = _HIGHLIGHT_OF_RGB.get(rgb)
+        return (named, None) if named else (None, rgb)
     raise ValueError(f"highlight must be a Word highlight colour ({', '.join(HIGHLIGHTS)}) "
                      f"or a hex RGB colour, not {value!r}")
 
@@ -262,7 +262,8 @@ class RichText:
 
         ``style``: a character style id of the template; ``color``: ``"FF0000"`` or
         ``"#FF0000"``; ``highlight``: a Word highlight colour (``"yellow"``) or a hex
-        colour (the nearest highlight colour); ``size``: half-points (24 = 12 pt);
+        colour (one of Word's 16 highlight colours is that highlight, any other a
+        shading of the run, as docxtpl); ``size``: half-points (24 = 12 pt);
         ``underline``: True or a Word underline (``"double"``, ``"wave"``…); ``font``:
         a font family (``"eastAsia:SimSun"`` as docxtpl: that font); ``url_id``: from
         ``Template.build_url_id(url)``. ``rtl`` and ``lang`` are accepted and ignored
@@ -277,10 +278,11 @@ class RichText:
         if isinstance(text, Listing):
             self._pieces.extend(text._pieces())
             return self
+        marker, shading = _highlight(highlight)
         fmt = Style(
             bold=bool(bold), italic=bool(italic), strike=bool(strike),
             underline=_underline(underline), color=_color(color),
-            size=_size(size), highlight=_highlight(highlight), font=_font(font),
+            size=_size(size), highlight=marker, shading=shading, font=_font(font),
             vert_align=("subscript" if subscript else "superscript" if superscript else None),
             char_style=_name(style, "style"),
         )
@@ -328,9 +330,11 @@ R = RichText
 class RichTextParagraph:
     """Whole paragraphs of styled text, as docxtpl's ``RichTextParagraph`` (``{{p rtp }}``).
 
-    Each :meth:`add` is one paragraph (a ``\\a`` in its text starts another). docxtpl's
-    ``parastyle`` is accepted and kept in :attr:`parastyles`, but docgen's paragraphs
-    take the tag paragraph's style (the shared text model has no paragraph style yet).
+    Each :meth:`add` is one paragraph (a ``\\a`` in its text starts another), with the
+    tag paragraph's properties. ``parastyle`` (a paragraph style id of the template,
+    ``"Heading1"``, or its name, ``"Heading 1"``) replaces the tag paragraph's style
+    for that paragraph; a style the template lacks leaves the tag paragraph's (with a
+    warning), never a reference to a missing style.
     """
 
     def __init__(self, text: Any = None, **props: Any) -> None:
@@ -348,7 +352,9 @@ class RichTextParagraph:
     add.alters_data = True  # type: ignore[attr-defined]
 
     def blocks(self) -> list[Block]:
-        return [b for rt in self._paragraphs for b in rt.blocks()]
+        return [dataclasses.replace(b, para_style=style) if style else b
+                for rt, style in zip(self._paragraphs, self.parastyles)
+                for b in rt.blocks()]
 
     def plain(self) -> str:
         return _plain(self.blocks())

@@ -165,8 +165,9 @@ def test_docxtpl_argument_conventions() -> None:
     assert style(color="00ff00").color == "00FF00"
     assert style(highlight="yellow").highlight == "yellow"
     assert style(highlight="DARK_BLUE").highlight == "darkBlue"
-    assert style(highlight="#FFFF00").highlight == "yellow"
-    assert style(highlight="#FFFF33").highlight == "yellow"  # the nearest of Word's 16
+    assert style(highlight="#FFFF00") == Style(highlight="yellow")  # one of Word's 16
+    assert style(highlight="#ffff33") == Style(shading="FFFF33")  # any other: shading
+    assert style(highlight="00ff00") == Style(highlight="green")
     assert style(underline=True).underline == "single"
     assert style(underline="wave").underline == "wave"
     assert style(underline="zigzag").underline == "single"  # docxtpl: unknown → single
@@ -237,7 +238,10 @@ def test_listing_and_richtext_paragraph() -> None:
     assert isinstance(rtp, Formatted)
     assert [b.text for b in rtp.blocks()] == ["first", "second"]
     assert rtp.parastyles == ["Heading1", None]
+    assert [b.para_style for b in rtp.blocks()] == ["Heading1", None]
     assert rtp.plain() == "first\nsecond"
+    split = RichTextParagraph().add("a\ab", parastyle="Title")
+    assert [(b.text, b.para_style) for b in split.blocks()] == [("a", "Title"), ("b", "Title")]
 
 
 def test_inline_image_sizes_and_descriptors(tmp_path: Path) -> None:
@@ -338,21 +342,30 @@ def test_richtext_renders_as_with_docxtpl() -> None:
     assert link.font.underline and str(link.font.color.rgb) == "0563C1"
 
 
-def test_richtext_highlight_is_word_highlight() -> None:
-    """docxtpl writes ``highlight`` as a shading fill (w:shd) of any RGB colour; docgen
-    writes Word's highlight (w:highlight, what the highlighter button does, and what
-    python-docx reads as ``font.highlight_color``), the nearest of its 16 colours."""
+def test_richtext_highlight_is_word_highlight_or_shading() -> None:
+    """docxtpl writes ``highlight`` as a shading fill (w:shd) of any RGB colour. docgen
+    does the same for a colour that is not one of Word's 16 highlight colours (the same
+    fill as docxtpl's), and writes Word's highlight (w:highlight, what the highlighter
+    button does, python-docx's ``font.highlight_color``) for a name or for a hex colour
+    that is exactly one of the 16."""
     template = docx_bytes(lambda d: d.add_paragraph("{{r hl }}"))
 
     def context(tpl: Any, lib: Any) -> dict[str, Any]:
-        rt = lib.RichText("marked", highlight="#FFFF00")
+        rt = lib.RichText("shaded", highlight="#FFCC99")
+        rt.add(" marked", highlight="#FFFF00")
         rt.add(" named", highlight="yellow" if lib is docgen else "FFFF00")
         return {"hl": rt}
 
-    [theirs] = runs_with(via_docxtpl(template, context), "marked")
-    assert highlight_of(theirs) == (None, "FFFF00")
-    for run in runs_with(via_docgen(template, context), "marked") + runs_with(
-            via_docgen(template, context), "named"):
+    theirs, ours = via_docxtpl(template, context), via_docgen(template, context)
+    assert texts(ours) == texts(theirs) == ["shaded marked named"]
+    [t_shaded], [o_shaded] = runs_with(theirs, "shaded"), runs_with(ours, "shaded")
+    assert highlight_of(o_shaded) == highlight_of(t_shaded) == (None, "FFCC99")
+    shd = o_shaded.element.find(qn("w:rPr") + "/" + qn("w:shd"))
+    assert (shd.get(qn("w:val")), shd.get(qn("w:color"))) == ("clear", "auto")  # schema
+    [theirs_marked] = runs_with(theirs, "marked")
+    assert highlight_of(theirs_marked) == (None, "FFFF00")
+    for text in ("marked", "named"):
+        [run] = runs_with(ours, text)
         assert run.font.highlight_color == WD_COLOR_INDEX.YELLOW
         assert highlight_of(run)[1] is None
 
@@ -593,33 +606,75 @@ def test_outputs_are_valid_ooxml(tmp_path: Path) -> None:
 
     tpl = Template(docx_bytes(build))
     rtp = RichTextParagraph().add(RichText("x", bold=True)).add("y\az")
+    rtp.add(RichText("h", highlight="#123456", underline=True), parastyle="Heading 1")
     logo = InlineImage(tpl, tmp_path / "logo.png", width=Mm(40))
     _assert_valid_body(tpl.render({
-        "rtp": rtp, "listing": Listing("a\n\tb\ac\fd"), "pb": RichText("p\fq", size=30),
+        "rtp": rtp, "listing": Listing("a\n\tb\ac\fd"), "pb": RichText("p\fq", size=30, highlight="#ABCDEF", color="FF0000"),
         "logo": logo, "small": InlineImage(tpl, io.BytesIO(png(5, 5))), "pics": [logo]}))
 
 
 def test_new_paragraph_in_the_middle_of_a_paragraph() -> None:
-    """``\\a`` in a RichText printed between other text. docxtpl splits the paragraph
-    only at the ``\\a`` ("Total: 12" / "next EUR"); docgen's Word pass gives a value of
-    several paragraphs one Word paragraph each, the text before and after the tag in
-    paragraphs of their own too (render.wordrich; the same rule as Markdown values),
-    every paragraph keeping the tag paragraph's properties and runs their formatting.
-    (A plain string with ``\\a`` still splits only at the ``\\a``, as docxtpl.)"""
+    """``\\a`` in a RichText or Listing printed between other text: as docxtpl, the
+    paragraph is split only at the ``\\a`` ("Total: 12" / "next EUR"), the space
+    before "EUR" kept; every paragraph keeps the tag paragraph's style and the runs
+    their formatting. (A plain string with ``\\a`` splits the same way.)"""
     def build(doc: Any) -> None:
         doc.add_paragraph("Total: {{r rt }} EUR", style="Quote")
+        doc.add_paragraph("A {{ listing }} B")
 
     def context(tpl: Any, lib: Any) -> dict[str, Any]:
         rt = lib.RichText("12", bold=True)
         rt.add("\anext", italic=True)
-        return {"rt": rt}
+        return {"rt": rt, "listing": lib.Listing("one \a two\athree ")}
 
     template = docx_bytes(build)
-    assert texts(via_docxtpl(template, context)) == ["Total: 12", "next EUR"]
-    ours = via_docgen(template, context)
-    assert texts(ours) == ["Total: ", "12", "next", "EUR"]
-    assert {p.style.name if p.style else None for p in paragraphs(ours)} == {"Quote"}
-    assert [(r.text, bool(r.bold), bool(r.italic)) for p in paragraphs(ours)[1:3]
-            for r in p.runs] == [("12", True, False), ("next", False, True)]
-    plain = via_docgen(docx_bytes(build), lambda tpl, lib: {"rt": "12\anext"})
-    assert texts(plain) == ["Total: 12", "next EUR"]
+    theirs, ours = via_docxtpl(template, context), via_docgen(template, context)
+    assert texts(theirs) == ["Total: 12", "next EUR", "A one ", " two", "three  B"]
+    assert texts(ours) == texts(theirs)
+    assert formatted_runs(ours) == formatted_runs(theirs)
+    styles = [p.style.name if p.style else None for p in paragraphs(ours)]
+    assert styles == [p.style.name if p.style else None for p in paragraphs(theirs)]
+    assert styles[:2] == ["Quote", "Quote"]
+    assert [(r.text, bool(r.bold), bool(r.italic)) for p in paragraphs(ours)[:2]
+            for r in p.runs] == [("Total: ", False, False), ("12", True, False),
+                                 ("next", False, True), (" EUR", False, False)]
+    spaced = [t for t in ours.element.body.iter(qn("w:t"))
+              if t.text and t.text != t.text.strip()]
+    assert spaced and all(t.get(qn("xml:space")) == "preserve" for t in spaced)
+    plain = via_docgen(template, lambda tpl, lib: {"rt": "12\anext",
+                                                   "listing": "one \a two\athree "})
+    assert texts(plain) == texts(theirs)
+
+
+def test_richtext_paragraph_styles_as_with_docxtpl() -> None:
+    """``RichTextParagraph.add(..., parastyle=)``: that paragraph in the template's
+    style, as docxtpl; docgen also takes the style's name ("Heading 2"). A style the
+    template lacks (docxtpl writes the dangling reference) keeps the tag paragraph's
+    style, with a warning."""
+    template = docx_bytes(lambda d: (d.add_paragraph("{{p rtp }}"), d.add_paragraph("end")))
+
+    def context(tpl: Any, lib: Any) -> dict[str, Any]:
+        rtp = lib.RichTextParagraph()
+        rtp.add("title", parastyle="Heading1")
+        rtp.add(lib.RichText("body ", bold=True))
+        rtp.add("quote", parastyle="Quote")
+        return {"rtp": rtp}
+
+    theirs, ours = via_docxtpl(template, context), via_docgen(template, context)
+    assert texts(ours) == texts(theirs) == ["title", "body ", "quote", "end"]
+    names = [p.style.name for p in paragraphs(ours)]
+    assert names == [p.style.name for p in paragraphs(theirs)] == [
+        "Heading 1", "Normal", "Quote", "Normal"]
+    assert formatted_runs(ours) == formatted_runs(theirs)
+
+    one = Template(template)
+    by_name = Document(io.BytesIO(one.render(
+        {"rtp": RichTextParagraph().add("x", parastyle="heading 2")})))
+    assert [p.style.name for p in paragraphs(by_name)] == ["Heading 2", "Normal"]
+    with pytest.warns(docgen.DocgenWarning, match="NoSuchStyle") as caught:
+        missing = Document(io.BytesIO(one.render({"rtp": RichTextParagraph().add(
+            "a", parastyle="NoSuchStyle").add("b", parastyle="NoSuchStyle")})))
+    assert len([w for w in caught if "NoSuchStyle" in str(w.message)]) == 1  # once
+    assert [p.style.name for p in paragraphs(missing)] == ["Normal", "Normal", "Normal"]
+    assert all(s.get(qn("w:val")) != "NoSuchStyle"
+               for s in missing.element.body.iter(qn("w:pStyle")))

@@ -15,7 +15,7 @@ import copy
 from lxml import etree
 
 from ..ooxml.xml import PARSER
-from .heal import W, W_P, W_PPR, W_R, W_RPR
+from .heal import W, W_P, W_PPR, W_R, W_RPR, W_T, XML_SPACE
 
 NEW_PARAGRAPH_TARGET = "docgen-para"
 NEW_PARAGRAPH = f"<?{NEW_PARAGRAPH_TARGET}?>"
@@ -58,6 +58,16 @@ def in_open_field(para: etree._Element, run: etree._Element) -> bool:
     return depth > 0
 
 
+def preserve_spaces(el: etree._Element) -> None:
+    """Every ``w:t`` in ``el`` whose text starts or ends with white space keeps it
+    (``xml:space="preserve"``: without it a reader may drop the space, so "Total: "
+    followed by a value moved into another run would read "Total:")."""
+    for t in el.iter(W_T):
+        text = t.text
+        if text and (text[0].isspace() or text[-1].isspace()):
+            t.set(XML_SPACE, "preserve")
+
+
 def remove_keeping_tail(el: etree._Element) -> None:
     """Remove ``el``, keeping any text that follows it."""
     parent = el.getparent()
@@ -96,4 +106,6 @@ def _split(para: etree._Element, run: etree._Element, pi: etree._Element) -> Non
     for child in list(run.itersiblings()):
         new_para.append(child)
     para.addnext(new_para)
+    preserve_spaces(para)
+    preserve_spaces(new_para)
 

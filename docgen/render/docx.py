@@ -308,7 +308,7 @@ class DocxTemplate:
                 if images is not None:
                     images.current_part = name
                     images.reserved_ids[name] = reserved
-                rich.current_part = name
+                rich.current_part, rich.current_file = name, entry.file
                 rich.reserved_ids[name] = reserved
                 xml = entry.render(context, rich)
                 if locale is not None and locale.secondary and entry.env is _WORD_ENV:

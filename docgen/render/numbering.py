@@ -108,11 +108,22 @@ class TemplateLists:
                 if name is not None:
                     styles_by_name[(name.get(_VAL) or "").strip().lower()] = style
         self._styles = by_id
+        self._style_ids_by_name = {key: style.get(W + "styleId") or ""
+                                   for key, style in styles_by_name.items()}
         self._style_left: dict[str, int] = {}
         self.levels: dict[str, list[etree._Element]] = {}
         for kind, base in _STYLE_NAMES.items():
             self.levels[kind] = self._levels_of(kind, base, styles_by_name, abstracts,
                                                 num_to_abstract)
+
+    def paragraph_style(self, ref: str) -> Optional[str]:
+        """The id of the template's paragraph style ``ref`` names: its style id, else
+        its name ("Heading 1", any case; Word's built-in names are stored lower case),
+        ``None`` when the template has no such paragraph style."""
+        if ref in self._styles:
+            return ref
+        found = self._style_ids_by_name.get(" ".join(ref.split()).lower())
+        return found or None
 
     def style_left(self, style_id: Optional[str]) -> int:
         """The left indent (twips) paragraph style ``style_id`` gives, through its

@@ -25,12 +25,15 @@ part being rendered. Only parts that printed a formatted value pay for this pass
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Optional
 
 from lxml import etree
 
+from ..errors import DocgenWarning, SourceLocation
+from ..messages import N_
 from ..ooxml.xml import PARSER
-from .breaks import UNIQUE_ATTRS, in_open_field, remove_keeping_tail
+from .breaks import UNIQUE_ATTRS, in_open_field, preserve_spaces, remove_keeping_tail
 from .environment import xml_safe
 from .heal import W, W_P, W_PPR, W_R, W_RPR, W_T
 from .images import free_id
@@ -92,7 +95,9 @@ class RichSink:
     def __init__(self, lists: TemplateLists, link_style: Optional[str] = None) -> None:
         self.numbering = NumberingSink(lists)
         self.link_style = link_style
+        self.current_file: Optional[str] = None  # the template, for warnings
         self.current_part = ""
+        self._unknown_styles: set[str] = set()  # paragraph styles already warned about
         self.reserved_ids: dict[str, set[str]] = {}  # part -> rIds its template has
         self.links: dict[str, dict[str, str]] = {}  # part -> url -> rId
 
@@ -104,6 +109,22 @@ class RichSink:
             taken = self.reserved_ids.get(self.current_part, set()) | set(ids.values())
             rid = ids[url] = free_id(f"rIdDocgenLink{len(ids) + 1}", taken)
         return rid
+
+    def paragraph_style(self, ref: Optional[str]) -> Optional[str]:
+        """The style id a block's ``para_style`` (an id or a name) is in the template;
+        ``None`` (and a warning, once per style and render) when the template has no
+        such paragraph style: the paragraph then keeps the tag paragraph's style."""
+        if not ref:
+            return None
+        found = self.numbering.template.paragraph_style(ref)
+        if found is None and ref not in self._unknown_styles:
+            self._unknown_styles.add(ref)
+            warnings.warn(DocgenWarning(
+                N_("paragraph style '{style}' is not in the template: the paragraph keeps "
+                   "the style of the tag's paragraph"),
+                SourceLocation(file=self.current_file, part=self.current_part or None),
+                style=ref), stacklevel=2)
+        return found
 
 
 def render_formatted(xml: str, values: list[Formatted], sink: RichSink) -> str:
@@ -125,8 +146,10 @@ def _place(pi: etree._Element, blocks: list[Block], sink: RichSink) -> None:
     para = run.getparent()
     in_paragraph = para is not None and para.tag == W_P and not in_open_field(para, run)
     rpr = run.find(W_RPR)
-    if is_inline(blocks) or not in_paragraph:
+    if not in_paragraph or is_inline(blocks) and blocks[0].para_style is None:
         _replace_in_run(run, pi, _inline_runs(blocks, rpr, in_paragraph, sink))
+        if para is not None:
+            preserve_spaces(para)
     else:
         assert para is not None
         _split_paragraph(para, run, pi, blocks, sink)
@@ -245,6 +268,8 @@ def _styled(template: Optional[etree._Element], style: Style, link: bool,
         _set(rpr, "u", val=style.underline)
     elif link and not link_style and not style.char_style:
         _set(rpr, "u", val="single")
+    if style.shading:
+        _set(rpr, "shd", val="clear", color="auto", fill=style.shading)
     if style.vert_align:
         _set(rpr, "vertAlign", val=style.vert_align)
     return rpr
@@ -299,6 +324,11 @@ def _visible(elements: list[etree._Element]) -> bool:
 
 def _split_paragraph(para: etree._Element, run: etree._Element, pi: etree._Element,
                      blocks: list[Block], sink: RichSink) -> None:
+    """Print ``blocks`` at ``pi`` as paragraphs of their own. A plain paragraph first
+    continues the text before the tag (in the tag's paragraph itself); the text after
+    the tag continues a plain paragraph last. So a value's paragraph breaks are the
+    only new ones, as for a plain value's ``\\a``; list items always get their own
+    paragraphs, and text next to them a paragraph of its own."""
     rpr = run.find(W_RPR)
     after_run = _cut_run(run, pi)
     children = [c for c in para if c.tag != W_PPR]
@@ -307,46 +337,62 @@ def _split_paragraph(para: etree._Element, run: etree._Element, pi: etree._Eleme
     after = ([after_run] if after_run is not None else []) + children[at + 1:]
     if not _has_content(run):
         para.remove(run)
+    for el in children[at + 1:]:  # held aside: the blocks' runs may come first
+        para.remove(el)
     ppr = para.find(W_PPR)
     sect = ppr.find(W + "sectPr") if ppr is not None else None
     new = _block_paragraphs(para, ppr, rpr, blocks, sink)
-    if _visible(after):
-        tail = _new_paragraph(para, ppr)
-        for el in after:
-            tail.append(el)
-        first_text = next(tail.iter(W_T), None)
-        if first_text is not None and first_text.text:  # " after" starts a paragraph
-            first_text.text = first_text.text.lstrip()
-        new.append(tail)
-    else:
-        for el in after:  # bookmark ends and the like go with the last block
-            new[-1].append(el)
-    if sect is not None:  # the section ends with the last paragraph of the value
-        last_ppr = new[-1].find(W_PPR)
+    if blocks[0].kind == "paragraph":  # "Total: " + the first paragraph, one paragraph
+        first = new.pop(0)
+        for el in list(first):
+            if el.tag != W_PPR:
+                para.append(el)
+        _copy_para_style(first, para)
+        keep = True
+    elif _visible(before):  # "Summary: ", then the list
+        keep = True
+    else:  # nothing before the tag: the blocks replace the paragraph
+        keep = False
+        position = 1 if new[0].find(W_PPR) is not None else 0
+        for el in before:  # bookmark starts and the like: kept at the first block
+            new[0].insert(position, el)
+            position += 1
+    paragraphs = ([para] if keep else []) + new
+    if after:
+        if blocks[-1].kind == "paragraph" or not _visible(after):
+            for el in after:  # " EUR" continues the last paragraph (or bookmark ends)
+                paragraphs[-1].append(el)
+        else:  # after a list item: a paragraph of its own
+            tail = _new_paragraph(para, ppr)
+            for el in after:
+                tail.append(el)
+            first_text = next(tail.iter(W_T), None)
+            if first_text is not None and first_text.text:  # " after" starts a paragraph
+                first_text.text = first_text.text.lstrip()
+            paragraphs.append(tail)
+    if sect is not None and paragraphs[-1] is not para:
+        # the section ends with the last paragraph of the value
+        last_ppr = paragraphs[-1].find(W_PPR)
         if last_ppr is None:
             last_ppr = etree.Element(W_PPR)
-            new[-1].insert(0, last_ppr)
+            paragraphs[-1].insert(0, last_ppr)
         insert_in_order(last_ppr, copy.deepcopy(sect), _PPR_ORDER)
-    anchor = para
-    for p in new:
-        anchor.addnext(p)
-        anchor = p
-    if _visible(before):
-        if sect is not None:
+        if keep:
             assert ppr is not None
             ppr.remove(sect)
-        return
-    first = new[0]
-    position = 1 if first.find(W_PPR) is not None else 0
-    for el in before:  # bookmark starts and the like: kept at the first block
-        first.insert(position, el)
-        position += 1
-    para.tail, tail = None, para.tail
-    parent = para.getparent()
-    assert parent is not None
-    parent.remove(para)
-    if tail:
-        new[-1].tail = tail
+    anchor = para
+    for p in paragraphs:
+        if p is not para:
+            anchor.addnext(p)
+            anchor = p
+        preserve_spaces(p)
+    if not keep:
+        para.tail, tail = None, para.tail
+        parent = para.getparent()
+        assert parent is not None
+        parent.remove(para)
+        if tail:
+            paragraphs[-1].tail = tail
 
 
 def _new_paragraph(para: etree._Element, ppr: Optional[etree._Element]) -> etree._Element:
@@ -361,6 +407,28 @@ def _new_paragraph(para: etree._Element, ppr: Optional[etree._Element]) -> etree
     return p
 
 
+def _set_para_style(p: etree._Element, style_id: str) -> None:
+    """``p``'s paragraph style is ``style_id`` (replacing the tag paragraph's)."""
+    ppr = p.find(W_PPR)
+    if ppr is None:
+        ppr = etree.Element(W_PPR)
+        p.insert(0, ppr)
+    pstyle = ppr.find(W + "pStyle")
+    if pstyle is None:
+        pstyle = etree.Element(W + "pStyle")
+        insert_in_order(ppr, pstyle, _PPR_ORDER)
+    pstyle.attrib.clear()
+    pstyle.set(_VAL, style_id)
+
+
+def _copy_para_style(source: etree._Element, target: etree._Element) -> None:
+    """``target`` takes ``source``'s paragraph style if it differs (a block's own)."""
+    pstyle = source.find(f"{W_PPR}/{W}pStyle")
+    old = target.find(f"{W_PPR}/{W}pStyle")
+    if pstyle is not None and (old is None or old.get(_VAL) != pstyle.get(_VAL)):
+        _set_para_style(target, pstyle.get(_VAL) or "")
+
+
 def _block_paragraphs(para: etree._Element, ppr: Optional[etree._Element],
                       rpr: Optional[etree._Element], blocks: list[Block],
                       sink: RichSink) -> list[etree._Element]:
@@ -369,6 +437,9 @@ def _block_paragraphs(para: etree._Element, ppr: Optional[etree._Element],
     out = []
     for block in blocks:
         p = _new_paragraph(para, ppr)
+        style_id = sink.paragraph_style(block.para_style)
+        if style_id is not None:
+            _set_para_style(p, style_id)
         if block.kind != "paragraph":
             left, hanging = sink.numbering.template.level_indent(block.kind, block.level)
             _number(p, num_ids[block.list_id], block.level,

@@ -157,6 +157,63 @@ def test_text_before_and_after_the_tag_stays() -> None:
     assert all(r.bold for x in pars for r in x.runs)  # the tag run's rPr everywhere
 
 
+def spaced_texts_preserved(out: bytes) -> bool:
+    """Every w:t of the body with leading or trailing white space keeps it."""
+    spaced = [t for t in body(out).iter(W + "t") if t.text and t.text != t.text.strip()]
+    return bool(spaced) and all(
+        t.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve" for t in spaced)
+
+
+def test_sentence_then_bullets_after_text_continue_its_paragraph() -> None:
+    """"Summary: {{ notes|md }}" with a sentence, then bullets: the sentence continues
+    the paragraph after "Summary: " (no paragraph break the notes do not have), the
+    bullets are list paragraphs of their own."""
+    tpl = body_docx(p(run("Summary: {{ notes|md }}", preserve=False), jc="right"), p("end"))
+    out = render(tpl, {"notes": "A **short** sentence.\n\n- one\n- two"})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["Summary: A short sentence.", "one", "two", "end"]
+    assert [bool(num_pr(x)) for x in pars] == [False, True, True, False]
+    assert [(r.text, r.bold) for r in pars[0].runs] == [
+        ("Summary: ", None), ("A ", None), ("short", True), (" sentence.", None)]
+    assert all(x.alignment == 2 for x in pars[:3])  # the tag paragraph's pPr
+    assert spaced_texts_preserved(out)  # "Summary: " keeps its space
+
+
+def test_text_after_the_tag_continues_the_last_paragraph() -> None:
+    tpl = body_docx(p(run("Notes: {{ n|md }} (end)", preserve=False)))
+    out = render(tpl, {"n": "- one\n- two\n\nClosing *words*."})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["Notes: ", "one", "two", "Closing words. (end)"]
+    assert [bool(num_pr(x)) for x in pars] == [False, True, True, False]
+    assert [(r.text, r.italic) for r in pars[3].runs] == [
+        ("Closing ", None), ("words", True), (".", None), (" (end)", None)]
+    assert spaced_texts_preserved(out)
+
+
+def test_paragraphs_between_text_split_only_between_them() -> None:
+    """Two Markdown paragraphs between text: "See p1" / "p2 here", as a plain value
+    with \\a gives (and docxtpl's \\a)."""
+    tpl = body_docx(p("See {{ n|md }} here", style="Quote"))
+    out = render(tpl, {"n": "first **one**\n\nsecond"})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["See first one", "second here"]
+    assert [x.style.name for x in pars] == ["Quote", "Quote"]
+    plain = render(body_docx(p("See {{ n }} here", style="Quote")), {"n": "first one\asecond"})
+    assert [x.text for x in document(plain).paragraphs] == [x.text for x in pars]
+    assert spaced_texts_preserved(out)
+
+
+def test_a_list_between_text_keeps_both_sides_and_the_section() -> None:
+    sect = '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr>'
+    tpl = body_docx(p("Intro {{ n|md }} outro", ppr_extra=sect), p("next"))
+    out = render(tpl, {"n": "text\n\n- a\n- b\n\nmore"})
+    pars = body(out).findall(W + "p")
+    assert [x.text for x in document(out).paragraphs] == [
+        "Intro text", "a", "b", "more outro", "next"]
+    assert [x.find(f"{W}pPr/{W}sectPr") is not None for x in pars] == [
+        False, False, False, True, False]
+
+
 def test_numbered_list_restarts_for_each_loop_item() -> None:
     tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
                     p("{{p d.notes|md }}"), p("{%p endfor %}"))
@@ -331,6 +388,66 @@ def test_every_style_field_and_breaks() -> None:
     last = [etree.QName(c).localname for c in runs[3] if c.tag != W + "rPr"]
     assert last == ["tab", "t", "br", "t", "br", "t"]
     assert runs[3].findall(W + "br")[0].get(W + "type") == "page"
+
+
+def test_shading_goes_into_rpr_in_schema_order() -> None:
+    value = Rich((Span("shaded", Style(shading="FFCC99", underline="single", highlight="red",
+                                       vert_align="subscript", color="112233", bold=True)),))
+    rpr = '<w:rPr><w:shd w:val="solid" w:color="FF0000" w:fill="000000"/><w:lang w:val="ko-KR"/></w:rPr>'
+    out = render(body_docx(p(f'<w:r>{rpr}<w:t>{{{{ v }}}}</w:t></w:r>')), {"v": value})
+    (r,) = body(out).iter(W + "r")
+    names = [etree.QName(c).localname for c in r.find(W + "rPr")]
+    assert names == ["b", "bCs", "color", "highlight", "u", "shd", "vertAlign", "lang"]
+    shd = r.find(f"{W}rPr/{W}shd")  # the template's shading replaced, not doubled
+    assert dict(shd.attrib) == {W + "val": "clear", W + "color": "auto", W + "fill": "FFCC99"}
+
+
+@dataclass
+class Paragraphs:
+    """A Formatted value of whole blocks (paragraph styles, lists)."""
+    items: tuple[Block, ...]
+
+    def blocks(self) -> list[Block]:
+        return list(self.items)
+
+    def plain(self) -> str:
+        return "\n".join(b.text for b in self.items)
+
+
+def test_block_paragraph_style_replaces_the_tag_paragraphs() -> None:
+    value = Paragraphs((
+        Block("paragraph", (Span("title"),), para_style="Heading 1"),  # by name
+        Block("paragraph", (Span("body"),)),
+        Block("bullet", (Span("item"),), list_id=0, para_style="Heading2"),  # by id
+        Block("paragraph", (Span("closing"),), para_style="heading 3"),  # any case
+    ))
+    tpl = body_docx(p("{{p v }}", style="Quote", jc="center"), p("end"))
+    out = render(tpl, {"v": value})
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["title", "body", "item", "closing", "end"]
+    assert [x.style.name for x in pars] == [
+        "Heading 1", "Quote", "Heading 2", "Heading 3", "Normal"]
+    assert all(x.alignment == 1 for x in pars[:4])  # the tag paragraph's other pPr
+    assert num_pr(pars[2]) is not None
+    assert all(len(x._p.findall(f"{W}pPr/{W}pStyle")) == 1 for x in pars[:4])
+
+
+def test_one_block_with_a_paragraph_style_styles_the_tag_paragraph() -> None:
+    value = Paragraphs((Block("paragraph", (Span("Heading"),), para_style="Heading1"),))
+    out = render(body_docx(p("{{p v }}", style="Quote")), {"v": value})
+    (par,) = document(out).paragraphs
+    assert (par.text, par.style.name) == ("Heading", "Heading 1")
+
+
+def test_unknown_paragraph_style_keeps_the_tag_paragraphs_and_warns() -> None:
+    value = Paragraphs(tuple(Block("paragraph", (Span(t),), para_style="Nope") for t in "ab"))
+    with pytest.warns(DocgenWarning, match="'Nope'") as caught:
+        out = render(body_docx(p("{{p v }}", style="Quote")), {"v": value})
+    assert len([w for w in caught if "Nope" in str(w.message)]) == 1  # once per render
+    assert "word/document.xml" in str(caught[0].message.location)
+    pars = document(out).paragraphs
+    assert [(x.text, x.style.name) for x in pars] == [("a", "Quote"), ("b", "Quote")]
+    assert b"Nope" not in read_member(out, DOC)
 
 
 def test_secondary_language_tagging_still_works() -> None:
