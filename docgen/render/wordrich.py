@@ -7,17 +7,23 @@ this pass replaces each marker:
 
 - an *inline* value (one plain paragraph) becomes runs in place, between the text
   before and after the tag;
-- a *block* value splits the paragraph: text before the tag stays in the first
-  paragraph, each block becomes a paragraph with the tag paragraph's properties,
-  text after the tag continues in a paragraph of its own; a paragraph holding
-  nothing but the tag (``{{p notes|md }}``) is replaced. List items get ``w:numPr``
-  (:mod:`.numbering`: a fresh list per printed list, so numbering restarts);
+- a *block* value splits the paragraph: each block becomes a paragraph with the
+  tag paragraph's properties (a block's ``para_style`` replacing its style when the
+  template has that paragraph style). A plain paragraph first continues the text
+  before the tag, the text after the tag continues a plain paragraph last, so the
+  value's own paragraph breaks are the only new ones (docxtpl's ``\\a``: "Total:
+  12" / "next EUR"); list items are always paragraphs of their own, and text
+  next to them too. A paragraph holding nothing but the tag (``{{p notes|md }}``)
+  is replaced. List items get ``w:numPr`` (:mod:`.numbering`: a fresh list per
+  printed list, so numbering restarts);
 - where a paragraph cannot be split (a run inside a hyperlink, a tracked change, a
   content control, an open field), the blocks stay in the run, separated by line
   breaks, bullets and numbers written as text: never a broken file.
 
 Every run starts from a copy of the tag run's ``w:rPr`` (its font, East Asian font
-and ``w:lang``) plus the span's style. Text goes in through lxml, which escapes it,
+and ``w:lang``) plus the span's style (``shading`` as ``w:shd``, in schema order).
+Every ``w:t`` of a touched paragraph whose text starts or ends with a space is
+``xml:space="preserve"``. Text goes in through lxml, which escapes it,
 after the characters XML forbids are removed exactly as for plain values: data can
 never add markup. Links become ``w:hyperlink`` with an External relationship of the
 part being rendered. Only parts that printed a formatted value pay for this pass.
