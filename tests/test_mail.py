@@ -388,9 +388,14 @@ to = ["ok@acme.example", "bad@@acme"]
 
 # --- isolation across clients -----------------------------------------------------------
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "workers"])
 def test_twenty_clients_each_get_only_their_own_report(tmp_path: Path,
-                                                        smtp_server: tuple[Recorder, int]) -> None:
+                                                        smtp_server: tuple[Recorder, int],
+                                                        parallel: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     handler, port = smtp_server
+    # messages are built in worker processes from PARALLEL_FROM reports on
+    monkeypatch.setattr(mail_run, "PARALLEL_FROM", 2 if parallel else 10 ** 6)
     clients = _clients()
     assert len(clients) >= 20
     profile = load_profile(_toml(tmp_path, port))

@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import os
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 
-from ..errors import Problem, Subject, UsageError, ValidationFailed
+from ..errors import DocgenError, Problem, Subject, UsageError, ValidationFailed
 from ..i18n.catalog import pick_label, strip_language_marks
 from ..i18n.locale import DocLocale
 from ..messages import N_
@@ -102,7 +104,7 @@ class Planned:
 
 @dataclass
 class Outgoing:
-    """A built message: the draft's bytes and the bytes to send."""
+    """A built message: the draft's bytes or the bytes to send (the other is empty)."""
 
     planned: Planned
     message_id: str
@@ -255,43 +257,106 @@ def plan(kind: "Kind", valid: Sequence[tuple["Source", DocLocale]], profile: "Pr
 
 # --- 3. render and build ----------------------------------------------------------------
 
+# Building many messages without PDF runs in worker processes (fork only: they inherit
+# the compiled templates and the planned reports, and send back bytes).
+PARALLEL_FROM = 40
+_FORKED: dict[str, Any] = {}
+
+
 def build(kind: "Kind", planned: Sequence[Planned], profile: "Profile", *,
           attach: Sequence[str], templates: Mapping[str, "Template"],
-          now: Optional[dt.datetime] = None, draft: bool = True) -> list[Outgoing]:
+          now: Optional[dt.datetime] = None, draft: bool = True,
+          jobs: Optional[int] = None) -> list[Outgoing]:
     """Render each report (its own context only), attach the files and build the
-    messages (the draft and the bytes to send)."""
-    from ..api import fonts_for, render_templates
-
-    settings = profile.mail or MailSettings()
-    texts = Texts(settings)
-    fonts = fonts_for(profile)
+    messages (the draft, or the bytes to send)."""
     date = now if now is not None and now.tzinfo else (now or dt.datetime.now()).astimezone()
-    files: list[dict[str, bytes]] = []
-    for p in planned:
-        base = str(Path(p.source.record.source.file).parent) if p.source.record.source.file \
-            else "."
-        rendered = render_templates(templates, p.context, p.locale, fonts=fonts, base_dir=base)
-        files.append(rendered)
-    if "pdf" in attach:
-        for rendered, pdf in zip(files, _pdfs([r["docx"] for r in files])):
-            rendered["pdf"] = pdf
-    out = []
-    for p, rendered in zip(planned, files):
-        sender = _sender(settings, profile, p.locale)
-        attachments = [Attachment(f"{p.stem}.{fmt}", rendered[fmt]) for fmt in attach]
+    composer = _Composer(profile, attach, templates, date, draft)
+    workers = min(jobs or os.cpu_count() or 1, 8)
+    if "pdf" in attach or workers < 2 or len(planned) < PARALLEL_FROM or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        files = [composer.render(p) for p in planned]
+        if "pdf" in attach:
+            for rendered, pdf in zip(files, _pdfs([r["docx"] for r in files])):
+                rendered["pdf"] = pdf
+        return [composer.compose(p, rendered) for p, rendered in zip(planned, files)]
+    first = composer.compose(planned[0], composer.render(planned[0]))  # errors said here
+    size = -(-(len(planned) - 1) // workers)
+    ranges = [(i, min(i + size, len(planned))) for i in range(1, len(planned), size)]
+    _FORKED.update(composer=composer, planned=planned)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            parts = pool.map(_compose_range, ranges)
+    finally:
+        _FORKED.clear()
+    out = [first]
+    for (lo, _), part in zip(ranges, parts):
+        if isinstance(part, tuple):  # a docgen error in a worker, re-raised whole
+            cls, state = part
+            error = cls.__new__(cls)
+            error.__dict__.update(state)
+            Exception.__init__(error, state.get("message", ""))
+            raise error
+        for i, (message_id, data, names) in enumerate(part, start=lo):
+            out.append(Outgoing(planned[i], message_id, data if draft else b"",
+                                b"" if draft else data, names))
+    return out
+
+
+def _compose_range(bounds: tuple[int, int]) -> Any:
+    composer: _Composer = _FORKED["composer"]
+    planned: Sequence[Planned] = _FORKED["planned"]
+    try:
+        done = []
+        for p in planned[bounds[0]:bounds[1]]:
+            o = composer.compose(p, composer.render(p))
+            done.append((o.message_id, o.draft or o.wire, o.attachments))
+        return done
+    except DocgenError as exc:
+        return type(exc), dict(exc.__dict__)
+
+
+class _Composer:
+    """Renders one report and builds its message (the texts compiled once)."""
+
+    def __init__(self, profile: "Profile", attach: Sequence[str],
+                 templates: Mapping[str, "Template"], date: dt.datetime, draft: bool) -> None:
+        from ..api import fonts_for
+
+        self.profile = profile
+        self.settings = profile.mail or MailSettings()
+        self.texts = Texts(self.settings)
+        self.fonts = fonts_for(profile)
+        self.attach = list(attach)
+        self.templates = templates
+        self.date = date
+        self.draft = draft
+
+    def render(self, p: Planned) -> dict[str, bytes]:
+        from ..api import render_templates
+
+        file = p.source.record.source.file
+        base = str(Path(file).parent) if file else "."
+        return render_templates(self.templates, p.context, p.locale, fonts=self.fonts,
+                                base_dir=base)
+
+    def compose(self, p: Planned, rendered: Mapping[str, bytes]) -> Outgoing:
+        settings = self.settings
+        sender = _sender(settings, self.profile, p.locale)
+        attachments = [Attachment(f"{p.stem}.{fmt}", rendered[fmt]) for fmt in self.attach]
         names = [a.name for a in attachments]
         values = mail_context(p.context, p.locale, names)
-        subject = header_text(texts.template("subject", p.locale.primary).render(values))
-        body = texts.template("body", p.locale.primary).render(values)
+        subject = header_text(self.texts.template("subject", p.locale.primary).render(values))
+        body = self.texts.template("body", p.locale.primary).render(values)
         domain = sender.domain if sender is not None else "docgen.invalid"
         message_id = f"<{p.key.split(':', 1)[0]}.{p.period}.{p.sha256[:24]}@{domain}>"
-        common: dict[str, Any] = dict(sender=sender, to=p.to, cc=p.cc, bcc=p.bcc,
-                                      reply_to=settings.reply_to, subject=subject, body=body,
-                                      attachments=attachments, message_id=message_id,
-                                      date=date, language=p.locale.primary)
-        out.append(Outgoing(p, message_id, message_bytes(build_message(**common, draft=True)),
-                            message_bytes(build_message(**common, draft=False)), names))
-    return out
+        message = build_message(sender=sender, to=p.to, cc=p.cc, bcc=p.bcc,
+                                reply_to=settings.reply_to, subject=subject, body=body,
+                                attachments=attachments, message_id=message_id,
+                                date=self.date, language=p.locale.primary, draft=self.draft)
+        # only the form the run uses: building a MIME message is much of the cost
+        data = message_bytes(message)
+        return Outgoing(p, message_id, data if self.draft else b"",
+                        b"" if self.draft else data, names)
 
 
 def _sender(settings: MailSettings, profile: "Profile", locale: DocLocale) -> Optional[Address]:
@@ -335,12 +400,16 @@ def write_drafts(outgoing: Sequence[Outgoing], out: Path, force: bool) -> list[P
     written: list[Path] = []
     try:
         for o, target in zip(outgoing, targets):
-            write_atomic(target, o.draft, force)
+            # one flush for the run, as batch does (an fsync per file costs more than
+            # building the message); each file still appears whole or not at all
+            write_atomic(target, o.draft, force, durable=False)
             written.append(target)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    if written and hasattr(os, "sync"):
+        os.sync()
     return written
 
 
