@@ -21,6 +21,7 @@ record — and workers hold no state between documents but the compiled template
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -54,6 +55,7 @@ from .output import (
 )
 from .api import fonts_for, load_templates, record_context, render_templates, validator
 from .pipeline import check_name
+from .pack import document_facts
 from .profile import Profile
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
 from .template import Template
@@ -377,10 +379,13 @@ def run_batch(
     progress: Optional[Callable[[int, int], None]] = None,
     missing: str = "error",
     issue: bool = False,
+    pdfa: bool = False,
 ) -> BatchResult:
     """Render every record of ``data``; see the module docstring for the stages.
     ``issue`` (a ledger in the profile) issues each record in order instead
-    (:func:`docgen.ledger.batch_issue.issue_batch`); with a ledger and no ``issue`` every output is a draft."""
+    (:func:`docgen.ledger.batch_issue.issue_batch`); with a ledger and no ``issue`` every output is a draft.
+    With PDF, a pool of warm LibreOffice workers serves the run
+    (:func:`docgen.pdfpool.pool_service`); ``pdfa`` makes the PDFs PDF/A-2b."""
     if name:
         check_name(kind, name)  # a bad --name is a usage error before anything is read
     profile = profile or Profile()
@@ -402,20 +407,36 @@ def run_batch(
         # group commit, chunk by chunk, in the input's order (imported here: the
         # ledger and its database libraries load only for --issue)
         from .ledger.batch_issue import issue_batch
-        return issue_batch(kind, valid, templates, out, list(formats), name, force, profile,
-                           missing, problems, data, keep_going, progress,
-                           jobs or os.cpu_count() or 1)
+        with _pdf_service(formats, jobs, pdfa):
+            return issue_batch(kind, valid, templates, out, list(formats), name, force,
+                               profile, missing, problems, data, keep_going, progress,
+                               jobs or os.cpu_count() or 1)
     job_list = _plan(kind, valid, out, formats, name, force, profile)
     manifest_path = out / MANIFEST
     fonts = fonts_for(profile)
     template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
-    results = _execute(job_list, template_paths, fonts, out, list(formats), force,
-                       jobs or os.cpu_count() or 1, progress, kind, profile, missing)
+    with _pdf_service(formats, jobs, pdfa):
+        results = _execute(job_list, template_paths, fonts, out, list(formats), force,
+                           jobs or os.cpu_count() or 1, progress, kind, profile, missing)
     written = [Path(p) for i in sorted(results) for p, _ in results[i]]
     manifest = _manifest(kind, data, valid, job_list, results, problems)
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
                  force)
     return BatchResult(written, problems, manifest_path)
+
+
+@contextlib.contextmanager
+def _pdf_service(formats: Sequence[str], jobs: Optional[int], pdfa: bool) -> Iterator[None]:
+    """With PDF: warm LibreOffice workers for the run's conversions (one per job; a
+    running ``docgen pdf-server`` instead, or none without ``uno``), stopped at the
+    end, and PDF/A-2b for the run with ``pdfa``."""
+    if "pdf" not in formats:
+        yield
+        return
+    from .convert import pdfa_scope
+    from .pdfpool import pool_service
+    with pdfa_scope(pdfa), pool_service(jobs or os.cpu_count() or 1):
+        yield
 
 
 def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats: Sequence[str],
@@ -583,6 +604,9 @@ def _manifest(kind: Kind, data: Union[str, Path], valid: list[tuple[Source, DocL
                                  "locale": loc.code}
         if src.key is not None:
             entry["group"] = src.key
+        # whose document it is, what and when (docgen pack reads these, not the input
+        # sheet, which the next week's batch may have overwritten)
+        entry.update(document_facts(kind, src.record.data))
         entry["outputs"] = [{"path": Path(p).name, "sha256": h}
                             for p, h in results.get(job.index, [])]
         entries.append(entry)

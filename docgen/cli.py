@@ -253,6 +253,11 @@ def issue_option(f: F) -> F:
                              "outputs are drafts (marked, no number).")(f)
 
 
+def pdfa_option(f: F) -> F:
+    return click.option("--pdfa", is_flag=True,
+                        help="PDF/A-2b (for the archive) instead of plain PDF.")(f)
+
+
 def kind_argument(f: F) -> F:
     return click.argument("kind", metavar="KIND")(f)
 
@@ -347,17 +352,18 @@ def validate_cmd(kind: str, files: tuple[str, ...], locale: Optional[DocLocale],
 @missing_option
 @config_option
 @issue_option
+@pdfa_option
 @force_option
 def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optional[DocLocale],
                template: Optional[str], name: Optional[str], missing: str,
-               config: Optional[str], issue: bool, force: bool) -> None:
+               config: Optional[str], issue: bool, pdfa: bool, force: bool) -> None:
     """Render one record FILE of KIND; print each written path."""
     profile = _profile(config, locale)
     _speak(locale, data_file=file, profile=profile)
     paths = pipeline.render_file(
         kind_name=kind, file=file, out_dir=out_dir, formats=pipeline.parse_formats(formats),
         locale=locale, template=template, name=name, force=force, profile=profile,
-        missing=missing, issue=issue)
+        missing=missing, issue=issue, pdfa=pdfa)
     for p in paths:
         click.echo(str(p))
 
@@ -383,12 +389,13 @@ def render_cmd(kind: str, file: str, out_dir: str, formats: str, locale: Optiona
 @config_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @issue_option
+@pdfa_option
 @force_option
 def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional[DocLocale],
               locale_field: Optional[str], group_by: Optional[str], name: Optional[str],
               jobs: Optional[int], keep_going: bool, sheet: Optional[str], encoding: Optional[str],
               template: Optional[str], missing: str, config: Optional[str], quiet: bool,
-              issue: bool, force: bool) -> None:
+              issue: bool, pdfa: bool, force: bool) -> None:
     """One document per record (or per --group-by value) of DATA: a .xlsx/.csv sheet, a
     JSON/YAML list of records, or a folder of record files."""
     from .batch import run_batch
@@ -412,7 +419,7 @@ def batch_cmd(kind: str, data: str, out_dir: str, formats: str, locale: Optional
             formats=pipeline.parse_formats(formats), locale=locale, locale_field=locale_field,
             group_by=group_by, name=name, jobs=jobs, keep_going=keep_going, force=force,
             template=template, profile=profile, sheet=sheet, encoding=encoding,
-            progress=progress, missing=missing, issue=issue)
+            progress=progress, missing=missing, issue=issue, pdfa=pdfa)
     finally:
         if bar:
             bar[0].__exit__(None, None, None)
@@ -523,6 +530,18 @@ _cli_receivables.register(main)
 from . import cli_ledger as _cli_ledger  # noqa: E402
 
 _cli_ledger.register(main)
+# Tools around the documents: pack, doctor.
+from . import cli_tools as _cli_tools  # noqa: E402
+
+_cli_tools.register(main)
+# Warm PDF conversion: pdf-server.
+from . import cli_pdf as _cli_pdf  # noqa: E402
+
+_cli_pdf.register(main)
+# Reports by e-mail: send.
+from . import cli_mail as _cli_mail  # noqa: E402
+
+_cli_mail.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

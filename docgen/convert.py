@@ -11,18 +11,26 @@ names it does not know (바탕, 宋体, 新細明體, …) to *Sans*. docgen run
 with ``FONTCONFIG_FILE`` pointing at ``docgen/fonts/fontconfig-cjk.conf``, which
 includes the system configuration and adds aliases to the Noto Serif/Sans CJK faces
 of the same style (DOMAIN.md §6.2). A ``FONTCONFIG_FILE`` set by the user wins.
+
+Warm conversion: when a PDF pool server is running (``docgen pdf-server``, or the
+short-lived pool ``docgen batch -f pdf`` starts for its run, see
+:mod:`docgen.pdfpool`), :func:`to_pdf` sends each document to it instead of
+starting LibreOffice. Every PDF is checked (:func:`check_pdf`) before it is moved
+into place. PDF/A-2b: ``pdfa=True`` or ``$DOCGEN_PDFA=1`` (``--pdfa``).
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import zlib
 from pathlib import Path
 from types import FrameType
 from typing import Iterator, Optional, Sequence
@@ -53,6 +61,8 @@ MSG_ENV_MISSING = N_("DOCGEN_SOFFICE is set to '{path}', but there is no such pr
                      "to LibreOffice's soffice (soffice.exe on Windows) or unset it")
 MSG_START = N_("LibreOffice ({program}) could not be started: {detail}")
 MSG_CONVERT = N_("LibreOffice could not convert the file: {detail}")
+MSG_BAD_PDF = N_("LibreOffice wrote no usable PDF for the file ({detail}); nothing was "
+                 "written for it")
 MSG_TIMEOUT = N_("LibreOffice did not finish converting within {seconds} seconds and was "
                  "stopped: {detail}")
 
@@ -160,14 +170,111 @@ def soffice_version() -> Optional[str]:
     return _version_of(found) if found else None
 
 
+def pdfa_requested() -> bool:
+    """Whether PDFs are PDF/A-2b by default: ``$DOCGEN_PDFA`` is 1/true/yes/on (set by
+    ``--pdfa`` for the run, so batch workers in other processes follow it)."""
+    return os.environ.get("DOCGEN_PDFA", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@contextlib.contextmanager
+def pdfa_scope(enabled: bool) -> Iterator[None]:
+    """PDF/A-2b for every PDF made inside the block (and in processes started in it)."""
+    if not enabled:
+        yield
+        return
+    previous = os.environ.get("DOCGEN_PDFA")
+    os.environ["DOCGEN_PDFA"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DOCGEN_PDFA", None)
+        else:
+            os.environ["DOCGEN_PDFA"] = previous
+
+
+_PAGES = re.compile(rb"/Type\s*/Pages\b")
+_COUNT = re.compile(rb"/Count\s+(\d+)")
+_OBJ = re.compile(rb"\bobj\b(.*?)\bendobj\b", re.S)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\n?endstream", re.S)
+
+
+def pdf_page_count(data: bytes) -> Optional[int]:
+    """Pages of a PDF from its page tree (``/Type /Pages`` ... ``/Count N``), also
+    inside compressed object streams; None when no page tree is found."""
+    def count_in(blob: bytes) -> Optional[int]:
+        best: Optional[int] = None
+        for obj in _OBJ.finditer(blob):
+            body = obj.group(1)
+            if _PAGES.search(body):
+                for m in _COUNT.finditer(body.split(b"stream", 1)[0]):
+                    best = max(best or 0, int(m.group(1)))
+        return best
+
+    found = count_in(data)
+    if found is not None:
+        return found
+    for stream in _STREAM.finditer(data):  # PDF 1.5 object streams
+        try:
+            inner = zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue
+        tree = _PAGES.search(inner)
+        if tree is not None:
+            m = _COUNT.search(inner, tree.start())
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _pdfinfo_pages(pdf: Path) -> Optional[int]:
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        return None
+    try:
+        out = subprocess.run([tool, str(pdf)], capture_output=True, text=True, timeout=60,
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"^Pages:\s+(\d+)", out, re.M)
+    return int(m.group(1)) if m else None
+
+
+def check_pdf(pdf: Path, source: Optional[Path] = None) -> None:
+    """A PDF LibreOffice wrote must be usable before it is moved into place: not
+    empty, a ``%PDF-`` header and at least one page (its page tree, else
+    ``pdfinfo``). Otherwise :class:`ConversionError` ``bad_pdf`` (exit 4) naming
+    ``source`` (the document it was made from), else the PDF."""
+    named = Path(source) if source is not None else Path(pdf)
+    try:
+        data = Path(pdf).read_bytes()
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+    else:
+        if not data:
+            detail = "empty file"
+        elif not data.startswith(b"%PDF-"):
+            detail = "no %PDF- header"
+        else:
+            pages = pdf_page_count(data)
+            if pages is None:
+                pages = _pdfinfo_pages(Path(pdf))
+            if pages is not None and pages >= 1:
+                return
+            detail = "no pages"
+    raise ConversionError(MSG_BAD_PDF, SourceLocation(file=str(named)), code="bad_pdf",
+                          params={"detail": detail}, failed=[named])
+
+
 def share_to_pdf(documents: Sequence[Path], tmp: Path) -> list[Path]:
     """A batch worker's share converted in one LibreOffice run, inside the worker's
-    temporary folder ``tmp`` (PDFs in ``tmp/pdf``, its own profile in ``tmp/profile``)."""
+    temporary folder ``tmp`` (PDFs in ``tmp/pdf``, its own profile in ``tmp/profile``);
+    through the run's PDF pool when there is one."""
     return to_pdf(documents, tmp / "pdf", profile_dir=tmp / "profile")
 
 
 def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = None, *,
-           profile_dir: Optional[Path] = None) -> list[Path]:
+           profile_dir: Optional[Path] = None, pdfa: Optional[bool] = None) -> list[Path]:
     """Convert ``documents`` to PDF with one ``soffice`` process; return the PDFs.
 
     The PDFs land in ``out_dir`` (created if needed; same-named files are replaced)
@@ -179,7 +286,12 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
 
     Raises :class:`OutputError` ``no_soffice`` when LibreOffice is missing or cannot
     start, and :class:`ConversionError` ``convert`` / ``convert_timeout`` when a
-    document got no PDF (PDFs made before that are left in ``out_dir``).
+    document got no PDF, ``bad_pdf`` when it got an unusable one (PDFs made before
+    that are left in ``out_dir``).
+
+    With a PDF pool server running (:func:`docgen.pdfpool.find_server`) the
+    documents go to its warm workers instead. ``pdfa`` (default ``$DOCGEN_PDFA``)
+    makes PDF/A-2b files.
     """
     docs = [Path(d).absolute() for d in documents]
     if not docs:
@@ -188,14 +300,20 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
     if len(set(stems)) != len(stems):
         dupes = sorted({s for s in stems if stems.count(s) > 1})
         raise ValueError(f"to_pdf: documents must have distinct names, got {dupes} twice")
+    archive = pdfa_requested() if pdfa is None else pdfa
+    out_dir = Path(out_dir)
+    from .pdfpool.server import find_server  # late: the pool imports this module
+
+    server = find_server()
+    if server is not None:
+        return server.convert_all(docs, out_dir, pdfa=archive, timeout=timeout)
     soffice = require_soffice()
     seconds = default_timeout(len(docs)) if timeout is None else timeout
-    out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="docgen-lo-") as work:
         profile = Path(profile_dir) if profile_dir is not None else Path(work) / "profile"
         target = Path(work) / "pdf"
         cmd = [soffice, _profile_arg(profile), "--headless", "--nologo", "--nodefault",
-               "--nolockcheck", "--norestore", "--convert-to", "pdf",
+               "--nolockcheck", "--norestore", "--convert-to", _convert_to(docs, archive),
                "--outdir", str(target), *[str(d) for d in docs]]
         try:
             stdout, stderr, _, timed_out = _run(cmd, seconds, soffice_env())
@@ -206,15 +324,26 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
         made = [target / f"{d.stem}.pdf" for d in docs]
         failed = [d for d, pdf in zip(docs, made) if not pdf.is_file()]
         written: list[Path] = []
-        if len(failed) < len(docs):
+        bad: Optional[ConversionError] = None
+        for doc, pdf in zip(docs, made):
+            if not pdf.is_file():
+                continue
+            try:
+                check_pdf(pdf, doc)
+            except ConversionError as exc:
+                bad = bad or exc
+                failed.append(doc)
+                continue
             out_dir.mkdir(parents=True, exist_ok=True)
-        for pdf in made:
-            if pdf.is_file():
-                dest = out_dir / pdf.name
-                shutil.move(str(pdf), str(dest))
-                written.append(dest)
+            dest = out_dir / pdf.name
+            shutil.move(str(pdf), str(dest))
+            written.append(dest)
         if not failed:
             return written
+        failed.sort(key=docs.index)
+        if bad is not None and bad.failed[0] == failed[0]:
+            raise ConversionError(bad.message, bad.location, code=bad.code, params=bad.params,
+                                  failed=failed, converted=written)
         detail = _tail(stderr) or _tail(stdout) or "-"
         where = SourceLocation(file=str(failed[0]))
         if timed_out:
@@ -223,6 +352,19 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
                                   failed=failed, converted=written)
         raise ConversionError(MSG_CONVERT, where, code="convert", params={"detail": detail},
                               failed=failed, converted=written)
+
+
+_SHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+def _convert_to(docs: Sequence[Path], pdfa: bool) -> str:
+    """``--convert-to``'s argument: plain ``pdf``, or the export filter with PDF/A-2b
+    in its JSON options (LibreOffice 7.4+)."""
+    if not pdfa:
+        return "pdf"
+    sheets = all(d.suffix.lower() in _SHEETS for d in docs)
+    name = "calc_pdf_Export" if sheets else "writer_pdf_Export"
+    return f'pdf:{name}:{{"SelectPdfVersion":{{"type":"long","value":"2"}}}}'
 
 
 def _profile_arg(profile: Path) -> str:

@@ -128,6 +128,7 @@ def render_file(
     profile: Optional[Profile] = None,
     missing: str = "error",
     issue: bool = False,
+    pdfa: bool = False,
 ) -> list[Path]:
     """Render one record file of ``kind_name``; return the written paths.
 
@@ -141,7 +142,16 @@ def render_file(
     With a ledger (``[ledger]`` in the profile), ``issue`` takes the document's number
     and records it (:mod:`docgen.ledger.issuing`); without ``issue`` the output is a
     draft (marked, no number taken).
+
+    PDF goes through a running ``docgen pdf-server`` when there is one, else one
+    LibreOffice start; ``pdfa`` makes it PDF/A-2b.
     """
+    if pdfa:
+        from .convert import pdfa_scope
+        with pdfa_scope(True):
+            return render_file(kind_name=kind_name, file=file, out_dir=out_dir,
+                               formats=formats, locale=locale, template=template, name=name,
+                               force=force, profile=profile, missing=missing, issue=issue)
     kind = get_kind(kind_name, profile)
     if name:
         check_name(kind, name)

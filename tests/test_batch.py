@@ -242,7 +242,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --outdir) out="$2"; shift 2 ;;
     -*) shift ;;
-    *) mkdir -p "$out"; f=$(basename "$1"); printf '%%PDF-1.4 fake' > "$out/${f%.*}.pdf"; shift ;;
+    *) mkdir -p "$out"; f=$(basename "$1"); printf '%%PDF-1.4\n1 0 obj <</Type/Pages/Count 1>> endobj\n' > "$out/${f%.*}.pdf"; shift ;;
   esac
 done
 """
@@ -255,6 +255,7 @@ def test_one_libreoffice_process_per_worker(tmp_path: Path, monkeypatch: pytest.
     log = tmp_path / "calls.log"
     monkeypatch.setenv("DOCGEN_SOFFICE", str(script))
     monkeypatch.setenv("DOCGEN_FAKE_LOG", str(log))
+    monkeypatch.setenv("DOCGEN_PDF_POOL", "off")  # the one-call-per-share path (no uno)
     task_sheet(tmp_path / "t.xlsx", n_clients=8)
     result = run_batch(kind=WEEKLY, data=tmp_path / "t.xlsx", out_dir=tmp_path / "out",
                        formats=["docx", "pdf"], group_by="client", jobs=2)
