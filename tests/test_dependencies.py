@@ -11,7 +11,8 @@ from tests.support import REPO
 # distribution name -> the module it installs
 _MODULES = {"python-docx": "docx", "pyyaml": "yaml", "jinja2": "jinja2", "babel": "babel",
             "lxml": "lxml", "click": "click", "tomli": "tomli",
-            "sqlalchemy": "sqlalchemy", "alembic": "alembic"}
+            "sqlalchemy": "sqlalchemy", "alembic": "alembic",
+            "pypdf": "pypdf"}
 _ALSO_FINE = {"markupsafe"}  # Jinja2's own dependency, used for its Markup type
 
 
