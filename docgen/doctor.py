@@ -410,54 +410,45 @@ def check_ledger(profile: "Profile", timeout: float) -> Optional[Check]:
 
 
 def check_mail(profile: "Profile", timeout: float, deep: bool) -> Optional[Check]:
-    """With ``[mail]``: the SMTP server answers EHLO (after STARTTLS or over SSL as
-    configured); with ``deep``, the login succeeds."""
-    settings = getattr(profile, "mail", None)
-    if settings is None:
+    """With ``[mail.smtp]``: the SMTP server answers EHLO (after STARTTLS or over SSL as
+    configured, through the sender ``docgen send`` uses); with ``deep``, the login
+    (password from the environment or the keyring) succeeds too."""
+    mail = getattr(profile, "mail", None)
+    smtp = getattr(mail, "smtp", None) if mail is not None else None
+    if smtp is None:  # no [mail], or drafts only (.eml): no server to reach
         return None
-    import smtplib
-    import ssl
+    import dataclasses
+
+    from .mail.smtp import SmtpSender, smtp_password
 
     title = N_("E-mail (SMTP)")
-    host = getattr(settings, "host", None)
-    if not host:
-        return Check("mail", title, MISSING, Msg(N_("[mail] has no SMTP host")))
-    security = str(getattr(settings, "security", None) or "starttls").lower()
-    port = getattr(settings, "port", None) or (465 if security == "ssl" else 587)
-    where = f"{host}:{port}"
-    context = ssl.create_default_context()
+    where = f"{smtp.host}:{smtp.port}"
+    details = {"server": where, "security": smtp.security}
+    login = deep and bool(smtp.user)
+    settings = dataclasses.replace(smtp, timeout=timeout, user=smtp.user if login else None)
+    sender = SmtpSender(settings, password=smtp_password(smtp) if login else None)
     try:
-        smtp: smtplib.SMTP
-        if security == "ssl":
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        conn = sender._connect()  # noqa: SLF001 - the connection docgen send opens
         try:
-            code, _ = smtp.ehlo()
-            if security == "starttls":
-                smtp.starttls(context=context)
-                code, _ = smtp.ehlo()
-            logged_in = False
-            user = getattr(settings, "username", None)
-            if deep and user:
-                password = os.environ.get(str(getattr(settings, "password_env", "") or ""), "")
-                smtp.login(str(user), password)
-                logged_in = True
+            code, _ = conn.ehlo()
         finally:
             try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-    except (smtplib.SMTPException, OSError) as exc:
+                conn.quit()
+            except Exception:
+                conn.close()
+    except DocgenError as exc:  # refused, no STARTTLS, no password, TLS failed…
+        return Check("mail", title, MISSING, Msg(exc.template, dict(exc.params)),
+                     details=details)
+    except Exception as exc:  # unreachable, timed out, closed
         return Check("mail", title, MISSING,
                      Msg(N_("cannot talk to {server}: {detail}"),
                          {"server": where, "detail": str(exc) or type(exc).__name__}),
-                     details={"server": where, "security": security})
-    message = (Msg(N_("{server} ({security}): EHLO {code}, login accepted"),
-                   {"server": where, "security": security, "code": code}) if logged_in else
-               Msg(N_("{server} ({security}): EHLO {code} (login not tried; --deep tries it)"),
-                   {"server": where, "security": security, "code": code}))
-    return Check("mail", title, OK, message, details={"server": where, "security": security})
+                     details=details)
+    params = {"server": where, "security": smtp.security, "code": code}
+    message = (Msg(N_("{server} ({security}): EHLO {code}, login accepted"), params) if login
+               else Msg(N_("{server} ({security}): EHLO {code} (login not tried; --deep "
+                           "tries it)"), params))
+    return Check("mail", title, OK, message, details=details)
 
 
 def _writable(folder: Path) -> Optional[str]:

@@ -11,7 +11,6 @@ import shutil
 import socket
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Iterator
 
 import pytest
@@ -193,31 +192,60 @@ def smtp_server() -> Iterator[int]:
         controller.stop()
 
 
-def _mail_profile(port: int, security: str = "none") -> Any:
-    return SimpleNamespace(mail=SimpleNamespace(host="127.0.0.1", port=port, security=security,
-                                                username="ae", password_env="NOPE"))
+def _mail_profile(tmp_path: Path, port: int, security: str = "none") -> Any:
+    (tmp_path / "docgen.toml").write_text(
+        f'[mail.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\n'
+        'user = "ae"\npassword_env = "DOCGEN_TEST_SMTP_PASSWORD"\n', encoding="utf-8")
+    return load_profile(tmp_path / "docgen.toml")
 
 
-def test_an_smtp_server_that_answers_ehlo_is_ok_without_logging_in(smtp_server: int) -> None:
-    check = check_mail(_mail_profile(smtp_server), timeout=3, deep=False)
+def test_an_smtp_server_that_answers_ehlo_is_ok_without_logging_in(
+        smtp_server: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCGEN_TEST_SMTP_PASSWORD", raising=False)
+    check = check_mail(_mail_profile(tmp_path, smtp_server), timeout=3, deep=False)
     assert check is not None
     assert check.status == OK, check.message
     assert check.message.params["code"] == 250
     assert "login not tried" in check.message.message
 
 
-def test_an_smtp_server_that_is_not_there_is_missing(no_soffice: Path) -> None:
+def test_deep_tries_the_login_and_says_why_it_failed(
+        smtp_server: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCGEN_TEST_SMTP_PASSWORD", raising=False)
+    check = check_mail(_mail_profile(tmp_path, smtp_server), timeout=3, deep=True)
+    assert check is not None and check.status == MISSING
+    assert check.message.params.get("env") == "DOCGEN_TEST_SMTP_PASSWORD"  # no password
+    monkeypatch.setenv("DOCGEN_TEST_SMTP_PASSWORD", "secret")
+    check = check_mail(_mail_profile(tmp_path, smtp_server), timeout=3, deep=True)
+    assert check is not None and check.status == MISSING  # this server offers no AUTH
+    assert "secret" not in str(check.message.params)
+
+
+def test_an_smtp_server_that_is_not_there_is_missing(tmp_path: Path) -> None:
     start = time.monotonic()
-    check = check_mail(_mail_profile(closed_port()), timeout=2, deep=False)
+    check = check_mail(_mail_profile(tmp_path, closed_port()), timeout=2, deep=False)
     assert check is not None and check.status == MISSING and check.needed
     assert time.monotonic() - start < 5
     assert check.message.params["server"].startswith("127.0.0.1:")
 
 
-def test_starttls_to_a_server_without_it_is_reported(smtp_server: int) -> None:
-    check = check_mail(_mail_profile(smtp_server, "starttls"), timeout=3, deep=False)
+def test_starttls_to_a_server_without_it_is_reported(smtp_server: int, tmp_path: Path,
+                                                     runner: CliRunner,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = _mail_profile(tmp_path, smtp_server, "starttls")
+    check = check_mail(profile, timeout=3, deep=False)
     assert check is not None and check.status == MISSING
-    assert "STARTTLS" in check.message.params["detail"]
+    assert "STARTTLS" in check.message.message
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "doctor", "--json", "-l", "ko")
+    mail = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "mail")
+    assert mail["status"] == MISSING and "STARTTLS" in mail["message"]
+    assert result.exit_code == EXIT_NOT_READY
+
+
+def test_no_mail_section_no_mail_check() -> None:
+    from docgen.profile import Profile
+    assert check_mail(Profile(), timeout=1, deep=True) is None
 
 
 # --- the output folder and the whole report -----------------------------------------------------
