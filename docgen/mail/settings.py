@@ -31,12 +31,27 @@ import re
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Protocol, Sequence
 
 from ..messages import N_
 
-if TYPE_CHECKING:
-    from ..profile import _Checker
+
+class _Checker(Protocol):
+    """What the [mail] checks use of docgen.profile's checker (a protocol, so that this
+    module does not import the profile module, which imports it)."""
+
+    def problem(self, path: tuple[str, ...], message: str, /, **params: Any) -> None: ...
+
+    def unknown(self, path: tuple[str, ...], known: Sequence[str]) -> None: ...
+
+    def table(self, data: Mapping[str, Any], key: str,
+              path: tuple[str, ...]) -> Mapping[str, Any]: ...
+
+    def place(self, where: tuple[str, ...], value: Any, base: Path, *, invalid: str,
+              missing: Optional[str], folder: bool) -> Optional[Path]: ...
+
+    def texts(self, fields: Mapping[str, Any], known: Sequence[str],
+              path: tuple[str, ...]) -> dict[str, Any]: ...
 
 MAIL_KEYS = ("from", "reply_to", "cc", "bcc", "timezone", "templates", "subject", "body",
              "smtp", "clients")
@@ -140,7 +155,7 @@ def split_addresses(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def check_mail(check: "_Checker", section: Mapping[str, Any], path: Path) -> MailSettings:
+def check_mail(check: _Checker, section: Mapping[str, Any], path: Path) -> MailSettings:
     """``[mail]`` checked with the profile's checker (problems go to ``check``)."""
     from ..ledger.store import client_key
     from .texts import check_template_text
@@ -210,7 +225,7 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-def _addresses(check: "_Checker", where: tuple[str, ...], value: Any) -> list[Address]:
+def _addresses(check: _Checker, where: tuple[str, ...], value: Any) -> list[Address]:
     if value is None:
         return []
     items: Sequence[Any] = [value] if isinstance(value, str) else value
@@ -233,7 +248,7 @@ def _addresses(check: "_Checker", where: tuple[str, ...], value: Any) -> list[Ad
     return out
 
 
-def _smtp(check: "_Checker", table: Mapping[str, Any]) -> Optional[SmtpSettings]:
+def _smtp(check: _Checker, table: Mapping[str, Any]) -> Optional[SmtpSettings]:
     for key in table:
         if key not in SMTP_KEYS:
             check.unknown(("mail", "smtp", key), SMTP_KEYS)
