@@ -15,7 +15,10 @@ _MODULES = {"python-docx": "docx", "pyyaml": "yaml", "jinja2": "jinja2", "babel"
             "pypdf": "pypdf"}
 _ALSO_FINE = {"markupsafe"}  # Jinja2's own dependency, used for its Markup type
 # optional, imported only when installed, each declared as an extra of its own
-_EXTRAS = {"keyring": "keyring"}
+_EXTRAS = {"keyring": {"keyring": "keyring"},
+           "web": {"starlette": "starlette", "uvicorn": "uvicorn",
+                   "python-multipart": "multipart", "itsdangerous": "itsdangerous",
+                   "argon2-cffi": "argon2"}}
 
 
 def _declared() -> set[str]:
@@ -32,12 +35,12 @@ def _declared() -> set[str]:
 
 
 def _declared_extras() -> set[str]:
-    """Modules of _EXTRAS that setup.cfg declares as an extra of the same name."""
+    """Modules of _EXTRAS whose distribution setup.cfg declares in that extra."""
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg", encoding="utf-8")
     extras = cfg["options.extras_require"]
-    return {module for extra, module in _EXTRAS.items()
-            if extra in extras and extra in extras[extra]}
+    return {module for extra, modules in _EXTRAS.items() if extra in extras
+            for dist, module in modules.items() if dist in extras[extra]}
 
 
 def _imported() -> set[str]:

@@ -1,0 +1,1 @@
+"""docgen serve: the local web page (issue 14)."""
