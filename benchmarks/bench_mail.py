@@ -45,7 +45,7 @@ timezone = "Asia/Seoul"
 
 
 def records(count: int) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for i in range(count):
         name = f"광고주{i:03d} 上海{i:03d}"
         out.append({

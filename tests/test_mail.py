@@ -130,7 +130,7 @@ def _record(client: str, email: str, locale: str, n: int = 0, **more: Any) -> di
 
 
 def _clients() -> list[tuple[str, str, str]]:
-    out = []
+    out: list[tuple[str, str, str]] = []
     for names, loc in ((CLIENTS_KO, "ko"), (CLIENTS_ZH, "zh-CN"), (CLIENTS_TW, "zh-TW"),
                        (CLIENTS_EN, "en")):
         for name in names:
@@ -151,6 +151,18 @@ def _docx_text(data: bytes) -> str:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
+
+
+def _plain_body(msg: EmailMessage) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None, "no text/plain body"
+    return str(body.get_content())
+
+
+def _filename(part: EmailMessage) -> str:
+    name = part.get_filename()
+    assert name is not None, "an attachment without a file name"
+    return name
 
 
 def _attachments(msg: EmailMessage) -> list[EmailMessage]:
@@ -229,8 +241,7 @@ def test_drafts_one_per_client_in_its_language(tmp_path: Path, runner: Any) -> N
         assert msg["Reply-To"].addresses[0].addr_spec == "ae-team@hanbit.example"
         (part,) = _attachments(msg)
         assert part.get_filename() == f.stem + ".docx"
-        subjects[msg["To"].addresses[0].addr_spec] = (msg["Subject"], msg.get_body(
-            ("plain",)).get_content())
+        subjects[msg["To"].addresses[0].addr_spec] = (msg["Subject"], _plain_body(msg))
     assert subjects["kim@elec.example"][0] == \
         "한빛전자 주간 업무 보고 - 2026년 11월 3주차 (2026. 11. 16. ~ 11. 22.)"
     assert "한빛전자 담당 0님께" in subjects["kim@elec.example"][1]
@@ -266,7 +277,7 @@ def test_profile_templates_override_per_locale(tmp_path: Path) -> None:
                                    out_dir=tmp_path / "out", attach=["docx"])
     msgs = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in report.drafts]
     assert [m["Subject"] for m in msgs] == ["[보고] 한빛전자", "[Report] CEDAR LABS"]
-    body = msgs[0].get_body(("plain",)).get_content()
+    body = _plain_body(msgs[0])
     assert body.replace("\r\n", "\n") == "BODY 한빛전자 2026년 11월 3주차\n"  # CRLF: MIME text
 
 
@@ -375,7 +386,8 @@ to = ["ok@acme.example", "bad@@acme"]
 ''', encoding="utf-8")
     with pytest.raises(ProfileInvalid) as caught:
         load_profile(path)
-    found = {(p.location.line, p.code) for p in caught.value.problems}
+    found = {(p.location.line if p.location else None, p.code)
+             for p in caught.value.problems}
     text = "\n".join(p.localized(lambda s: s) for p in caught.value.problems)
     assert "'not an address' is not an e-mail address" in text
     assert "unknown time zone 'Mars/Olympus'" in text
@@ -418,13 +430,13 @@ def test_twenty_clients_each_get_only_their_own_report(tmp_path: Path,
         assert sorted(rcpts) == sorted([email, "daniel@hanbit.example"])
         assert own in msg["Subject"]
         (part,) = _attachments(msg)
-        assert own in part.get_filename()
+        assert own in _filename(part)
         text = _docx_text(part.get_content())
         assert f"M{i:03d}" in text and own in text
         others = [n for n in names if n != own and n in text]
         assert not others, (own, others)
         assert not [n for n in names if n != own and n in msg["Subject"]]
-        body = msg.get_body(("plain",)).get_content()
+        body = _plain_body(msg)
         assert not [n for n in names if n != own and n in body]
     assert seen == set(names)
 
@@ -446,7 +458,7 @@ def test_pdf_attachments_name_only_their_client(tmp_path: Path, soffice: str,
         i = next(i for i, (_, e, _) in enumerate(clients) if e == to)
         pdf, word = _attachments(msg)
         assert pdf.get_content_type() == "application/pdf"
-        assert pdf.get_filename().endswith(".pdf") and clients[i][0] in pdf.get_filename()
+        assert _filename(pdf).endswith(".pdf") and clients[i][0] in _filename(pdf)
         target = tmp_path / f"{i}.pdf"
         target.write_bytes(pdf.get_content())
         text = subprocess.run([pdftotext, str(target), "-"], capture_output=True,

@@ -209,10 +209,14 @@ def test_prefixes_restart_sub_lists_under_each_parent() -> None:
 
 # -- pathological input ---------------------------------------------------------------
 
-def _timed(text: str) -> float:
-    t0 = time.perf_counter()
-    parse_markdown(text)
-    return time.perf_counter() - t0
+def _timed(text: str, runs: int = 3) -> float:
+    """The best of ``runs`` parses: the least disturbed by other processes."""
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        parse_markdown(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 @pytest.mark.parametrize("make", [
@@ -247,6 +251,6 @@ def test_ten_thousand_deep_stars() -> None:
 def test_a_megabyte_of_notes_is_fast() -> None:
     line = "- **중요** 항목 with *italic*, [link](https://ex.com) and snake_case\n"
     text = line * (1_000_000 // len(line.encode("utf-8")) + 1)
-    seconds = _timed(text)
+    seconds = _timed(text, runs=1)
     assert seconds < 10, seconds
     assert len(parse_markdown(text)) == text.count("\n")

@@ -336,6 +336,7 @@ def test_vm_outside_a_loop_is_a_located_template_error_in_the_users_language() -
     template = docgen.Template(build_docx([p("intro"), t]))
     with pytest.raises(TemplateError) as info:
         template.render({"owner": "김"}, locale="ko")
+    assert info.value.location is not None
     assert info.value.location.paragraph == 4  # intro, Owner, Task, then the vm cell
     assert info.value.exit_code == 3
     assert info.value.code == "render"

@@ -69,6 +69,12 @@ def num_pr(par: Any) -> Optional[tuple[int, int]]:
     return int(ppr.numPr.numId.val), int(ppr.numPr.ilvl.val)
 
 
+def level_of(par: Any) -> Optional[int]:
+    """The list level of a python-docx paragraph, ``None`` outside a list."""
+    found = num_pr(par)
+    return None if found is None else found[1]
+
+
 def num_def(out: bytes, num_id: int) -> tuple[int, dict[int, int]]:
     """The abstractNumId and the startOverride per level of ``w:num`` ``num_id``."""
     root = numbering(out)
@@ -131,7 +137,7 @@ def test_p_tag_becomes_paragraphs_and_list_items() -> None:
     pars = document(out).paragraphs
     assert [x.text for x in pars] == [
         "Intro bold and italic gone", "first", "nested", "deeper", "second", "one", "two"]
-    assert [num_pr(x) and num_pr(x)[1] for x in pars] == [None, 0, 1, 2, 0, 0, 0]
+    assert [level_of(x) for x in pars] == [None, 0, 1, 2, 0, 0, 0]
     bullets, numbers = num_pr(pars[1]), num_pr(pars[5])
     assert bullets and numbers and bullets[0] != numbers[0]
     assert num_pr(pars[4]) == (bullets[0], 0) and num_pr(pars[6]) == (numbers[0], 0)
@@ -234,7 +240,9 @@ def test_numbered_list_restarts_for_each_loop_item() -> None:
 
 def test_start_number_is_kept() -> None:
     out = render(body_docx(p("{{p n|md }}")), {"n": "3. c\n4. d"})
-    ((num_id, _),) = {num_pr(x) for x in document(out).paragraphs}
+    found = {num_pr(x) for x in document(out).paragraphs}
+    assert None not in found
+    ((num_id, _),) = [f for f in found if f is not None]
     assert num_def(out, num_id)[1][0] == 3
 
 
@@ -444,7 +452,9 @@ def test_unknown_paragraph_style_keeps_the_tag_paragraphs_and_warns() -> None:
     with pytest.warns(DocgenWarning, match="'Nope'") as caught:
         out = render(body_docx(p("{{p v }}", style="Quote")), {"v": value})
     assert len([w for w in caught if "Nope" in str(w.message)]) == 1  # once per render
-    assert "word/document.xml" in str(caught[0].message.location)
+    warning = caught[0].message
+    assert isinstance(warning, DocgenWarning)
+    assert "word/document.xml" in str(warning.location)
     pars = document(out).paragraphs
     assert [(x.text, x.style.name) for x in pars] == [("a", "Quote"), ("b", "Quote")]
     assert b"Nope" not in read_member(out, DOC)
