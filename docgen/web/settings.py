@@ -19,3 +19,4 @@ class WebSettings:
     team: bool = False  # --team / --host other than loopback: log-in required
     upload_limit: int = 20 * 1024 * 1024  # bytes
     pdf_pool: Optional["PdfPool"] = None
+    https_only: bool = False  # --https-only: the session cookie is Secure (behind TLS)
