@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import serve, wait_for_download
+from .conftest import LiveServer, serve, wait_for_download
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -94,3 +94,49 @@ def test_fixtures_serve_a_plain_app_to_a_korean_chromium(
 
     with pytest.raises(httpx.TransportError):
         httpx.get(server("/"), timeout=2)
+
+
+# --- docgen's pages -----------------------------------------------------------------
+
+def _lang(browser: "WebDriver") -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.TAG_NAME, "html").get_attribute("lang") or ""
+
+
+def _kind_label(browser: "WebDriver", kind: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.CSS_SELECTOR, f'#kinds [data-kind="{kind}"]').text
+
+
+def test_language_switch_is_remembered_after_reload(
+        browser: "WebDriver", live_server: LiveServer, screenshot_dir: Path) -> None:
+    """ko (the browser's own language) → zh-CN → en through the switcher; each choice
+    stays after a reload and on a page opened without ``?ui=``."""
+    from selenium.webdriver.common.by import By
+
+    browser.delete_all_cookies()
+    browser.get(live_server("/"))
+    assert _lang(browser) == "ko"  # from chromium's Accept-Language (ko-KR)
+    assert _kind_label(browser, "minutes") == "회의록"
+    headings = {"ko": browser.find_element(By.TAG_NAME, "h1").text}
+    for code, label in (("zh-CN", "会议纪要"), ("en", "Meeting Minutes")):
+        switch = browser.find_element(By.CSS_SELECTOR, f'[data-ui-switch="{code}"]')
+        switch.click()
+        _wait(browser).until(lambda b: _lang(b) == code)
+        assert _kind_label(browser, "minutes") == label
+        headings[code] = browser.find_element(By.TAG_NAME, "h1").text
+        if code == "zh-CN":
+            browser.save_screenshot(str(screenshot_dir / "ui-zh-CN.png"))
+        browser.refresh()
+        assert _lang(browser) == code and _kind_label(browser, "minutes") == label
+        browser.get(live_server("/"))  # no ?ui=: the cookie decides
+        assert _lang(browser) == code and _kind_label(browser, "minutes") == label
+        cookie = browser.get_cookie("docgen_ui")
+        assert cookie is not None and cookie["value"] == code
+    # the page's own words are translated too, not only the kinds' labels
+    assert len(set(headings.values())) == 3, headings
+    browser.delete_all_cookies()
+    browser.get(live_server("/"))
+    assert _lang(browser) == "ko"  # forgotten with the cookie: Accept-Language again
