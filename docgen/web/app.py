@@ -31,6 +31,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 # ``routes: list[BaseRoute]``); a new page module is one more name here.
 VIEW_MODULES: tuple[str, ...] = (
     "docgen.web.views_documents",
+    "docgen.web.auth_views",
+    "docgen.web.views_batch",
 )
 # Room for the form fields around an upload (the limit is the file's).
 FORM_MARGIN = 256 * 1024

@@ -73,11 +73,16 @@ class Progress:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / PROGRESS
+        self.counts = (0, 0)
 
-    def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
+    def __call__(self, phase: str, done: Optional[int] = None,
+                 total: Optional[int] = None) -> None:
+        """The run is in ``phase``; the counts stay as they were unless given."""
+        self.counts = (self.counts[0] if done is None else done,
+                       self.counts[1] if total is None else total)
         tmp = self.path.with_name(f".{PROGRESS}.{os.getpid()}")
-        tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"phase": phase, "done": self.counts[0],
+                                   "total": self.counts[1]}), encoding="utf-8")
         os.replace(tmp, self.path)
 
 
@@ -380,3 +385,35 @@ if __name__ == "__main__":  # the job process: python -m docgen.web.jobs FOLDER
     from docgen.web import jobs as _module  # pickles name docgen.web.jobs, not __main__
 
     _module._child(Path(sys.argv[1]))
+
+
+def issue_task(spec: dict[str, Any], folder: Path, progress: Progress) -> Outcome:
+    """``docgen render KIND FILE --issue`` for a record posted from the form: the number
+    taken, the files rendered with it, archived and recorded (all or nothing), the
+    files left in the job folder for download."""
+    from ..api import fonts_for, get_kind, load_templates, prepare
+    from ..inputs import Record, SourceMap
+    from ..ledger.issuing import default_checks, issue_prepared, ledger_for
+
+    profile = _profile(spec)
+    kind = get_kind(str(spec["kind"]), profile)
+    progress("checking")
+    ready = prepare(kind, Record(dict(spec["record"]), SourceMap("")), locale=spec.get("locale"),
+                    profile=profile)
+    formats = list(spec.get("formats") or ["docx"])
+    templates = load_templates(kind, formats, spec.get("template"), ready.locale)
+    ledger = ledger_for(profile, issue=True)
+    assert ledger is not None
+    progress("rendering")
+    try:
+        row, paths = issue_prepared(ledger, ready, templates, formats=formats,
+                                    out=folder / "out", fonts=fonts_for(profile),
+                                    base_dir=None, checks=default_checks(ledger))
+    finally:
+        ledger.close()
+    from ..ledger.numbering import shown
+
+    return Outcome(True, detail={
+        "number": shown(str(row["number"]), int(row["revision"] or 0)),
+        "job_number": row.get("job_number"), "client": row.get("client"),
+        "files": [p.name for p in paths]})
