@@ -145,7 +145,7 @@ async def docgen_error(request: Request, exc: Exception) -> Response:
     loc = ui_locale(request)
     t = translator(loc)
     if isinstance(exc, ValidationFailed):
-        problems = [p.text(loc) for p in exc.problems if p.is_error]
+        problems = [p.text(loc) for p in exc.problems]
         return error_page(request, 400, exc.text(t), problems=problems)
     status = 500 if isinstance(exc, OutputError) else 400
     return error_page(request, status, exc.localized(t))

@@ -186,6 +186,8 @@ def _route_names(request: Request) -> set[str]:
 
 def url_with_ui(request: Request, code: str) -> str:
     """This page's URL with ``?ui=code`` (the other query parameters kept)."""
+    if request.method not in ("GET", "HEAD"):  # a POST's answer: its URL takes no GET
+        return f"/?{urlencode([(UI_PARAM, code)])}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != UI_PARAM]
     params.append((UI_PARAM, code))
     return f"{request.url.path}?{urlencode(params)}"

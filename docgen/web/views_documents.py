@@ -1,17 +1,46 @@
-"""The document pages: the kind list, a kind's form, validate, preview, download."""
+"""The document pages: the kind list, a kind's form, validate, preview, download.
+
+Every POST handler awaits :func:`security.check_csrf` first, and every render of a
+record goes through :func:`security.require_record_client` when W-TEAM's security
+has it (an AE renders only their own clients' documents).
+"""
 from __future__ import annotations
 
+import secrets
+import shutil
+from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import kinds as kinds_mod
-from ..api import get_kind
+from ..api import check_template, get_kind
+from ..errors import Problem, SourceLocation, TemplateError, UsageError, ValidationFailed
 from ..i18n.locale import DocLocale
+from ..inputs import read_record
+from ..kinds import Kind
+from ..messages import N_
 from ..profile import Profile
-from .pages import render_page, settings_of, ui_locale
+from ..template import Template
+from . import security
+from .forms import build_form, extra_rows_from, input_name, record_from_form
+from .pages import render_page, render_text, settings_of, translator, ui_locale
+from .rendering import (Document, pdf_from_docx, png_available, png_of_first_page,
+                        quick_blocks, render_document)
+
+FRAGMENT_HEADER = "x-docgen-fragment"  # docgen.js asks for a fragment, not a page
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "pdf": "application/pdf", "png": "image/png"}
+TEMPLATE_FIELD = "template"
+MSG_TEMPLATE_TYPE = N_("the custom template must be a .docx or .xlsx file")
+MSG_FORMAT = N_("unknown format '{format}' (use docx, xlsx, pdf)")
 
 
 def profile_of(request: Request) -> Optional[Profile]:
@@ -28,8 +57,48 @@ def profile_summary(request: Request, loc: DocLocale) -> dict[str, Any]:
     return {"path": str(path) if path else None, "company": company or ""}
 
 
+def _area(request: Request) -> security.User:
+    user = security.current_user(request)
+    check = getattr(security, "require_area", None)
+    if check is not None:
+        check(user, "documents")
+    return user
+
+
+def _kind(request: Request) -> Kind:
+    """The kind of the URL; 404 for one that does not exist (built-in or the
+    profile's)."""
+    name = request.path_params["kind"]
+    profile = profile_of(request)
+    if name not in kinds_mod.available(profile):
+        raise HTTPException(status_code=404)
+    return get_kind(name, profile)
+
+
+def _hidden(kind: Kind) -> list[str]:
+    number = kind.schema.get("x-number-field")  # the ledger writes it at issue
+    return [str(number)] if number else []
+
+
+def _sample(kind: Kind, loc: DocLocale) -> dict[str, Any]:
+    for code in (loc.code, loc.primary, "ko"):
+        path = kind.sample_path(code)
+        if path.is_file():
+            data = read_record(str(path)).data
+            return dict(data) if isinstance(data, dict) else {}
+    return {}
+
+
+def _formats(kind: Kind) -> dict[str, bool]:
+    return {"docx": kind.template_path("docx").is_file(),
+            "xlsx": kind.template_path("xlsx").is_file()}
+
+
+# --- pages ---------------------------------------------------------------------------
+
 async def index(request: Request) -> Response:
     """``/``: the kinds, labelled in the UI language, and the profile in use."""
+    _area(request)
     loc = ui_locale(request)
     profile = profile_of(request)
     kinds = []
@@ -41,15 +110,176 @@ async def index(request: Request) -> Response:
                        profile=profile_summary(request, loc))
 
 
-async def kind_form(request: Request) -> Response:
-    """``/kind/{kind}``: the form (filled in later steps)."""
+def _form_page(request: Request, kind: Kind, values: dict[str, Any], *,
+               problems: Optional[list[dict[str, str]]] = None,
+               extra_rows: Optional[dict[str, int]] = None, status_code: int = 200) -> Response:
     loc = ui_locale(request)
-    kind = get_kind(request.path_params["kind"], profile_of(request))
-    return render_page(request, "index.html", kinds=[], profile=profile_summary(request, loc),
-                       kind=kind.name)
+    form = build_form(kind.name, kind.schema, loc, translator(loc), values,
+                      extra_rows=extra_rows, hidden=_hidden(kind))
+    base = f"/kind/{quote(kind.name)}"
+    return render_page(request, "form.html", status_code=status_code, form=form,
+                       kind=kind.name, base=base, formats=_formats(kind),
+                       png=png_available(), problems=problems,
+                       profile=profile_summary(request, loc))
+
+
+async def kind_form(request: Request) -> Response:
+    """``GET /kind/{kind}``: the empty form, or the bundled sample (``?sample=1``) in
+    the UI language; ``POST``: the no-JS "add row" (the form again, one row more)."""
+    _area(request)
+    kind = _kind(request)
+    if request.method == "POST":
+        await security.check_csrf(request)
+        form = await request.form()
+        items = list(form.multi_items())
+        return _form_page(request, kind, record_from_form(kind.schema, items),
+                          extra_rows=extra_rows_from(items))
+    values = _sample(kind, ui_locale(request)) if request.query_params.get("sample") else {}
+    return _form_page(request, kind, values)
+
+
+# --- validate ------------------------------------------------------------------------------
+
+def problem_items(problems: list[Problem], loc: DocLocale) -> list[dict[str, str]]:
+    """Problems as the fragment lists them: the CLI's text (``p.text``) in the UI
+    language and the input it is about."""
+    return [{"text": p.text(loc), "field": input_name(p.path), "severity": p.severity}
+            for p in problems]
+
+
+async def _record(request: Request, kind: Kind) -> tuple[dict[str, Any], FormData]:
+    await security.check_csrf(request)
+    form = await request.form()
+    return record_from_form(kind.schema, form.multi_items()), form
+
+
+async def validate(request: Request) -> Response:
+    """``POST /kind/{kind}/validate``: the problems of the posted form (a fragment
+    for docgen.js; the whole form page for a browser without JS)."""
+    _area(request)
+    kind = _kind(request)
+    record, _ = await _record(request, kind)
+    loc = ui_locale(request)
+    problems = await run_in_threadpool(_validate, kind, record, profile_of(request))
+    items = problem_items(problems, loc)
+    if request.headers.get(FRAGMENT_HEADER):
+        return Response(render_text(request, "_problems.html", problems=items),
+                        media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+    return _form_page(request, kind, record, problems=items)
+
+
+def _validate(kind: Kind, record: dict[str, Any], profile: Optional[Profile]) -> list[Problem]:
+    from ..api import validate_record
+    return validate_record(kind, record, profile=profile)
+
+
+# --- render: preview and download ---------------------------------------------------------
+
+def _check_client(request: Request, record: dict[str, Any]) -> None:
+    check = getattr(security, "require_record_client", None)
+    if check is not None:
+        check(security.current_user(request), record)
+
+
+async def _custom_template(request: Request, form: FormData, kind: Kind,
+                           folder: Path) -> Optional[Template]:
+    """The uploaded template of this render, checked like ``docgen template check``
+    (every problem, located); None when none was sent."""
+    upload = form.get(TEMPLATE_FIELD)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".docx", ".xlsx"):
+        raise TemplateError(MSG_TEMPLATE_TYPE, SourceLocation(file=upload.filename),
+                            code="template_type")
+    limit = settings_of(request).upload_limit
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(status_code=413)
+    path = folder / f"{secrets.token_hex(8)}{suffix}"
+    path.write_bytes(data)
+    profile = profile_of(request)
+
+    def check() -> Template:
+        problems = [p for p in check_template(path, kind, profile=profile) if p.is_error]
+        if problems:
+            raise ValidationFailed(problems)
+        return Template(path, name=upload.filename)
+    return await run_in_threadpool(check)
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """``attachment; filename="…"; filename*=UTF-8''…`` (RFC 6266 / RFC 5987): an
+    ASCII fallback for old clients, the real (Korean, Chinese) name for the rest."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\%;' else "_" for c in filename)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def _render(request: Request, fmt: str) -> tuple[Document, Optional[bytes]]:
+    """The posted record as a Word or Excel document (and its PDF for ``pdf``/``png``)."""
+    _area(request)
+    kind = _kind(request)
+    record, form = await _record(request, kind)
+    _check_client(request, record)
+    settings = settings_of(request)
+    folder = settings.work_dir / "renders" / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    try:
+        custom = await _custom_template(request, form, kind, folder)
+        source = "docx" if fmt in ("pdf", "png", "html") else fmt
+        doc = await run_in_threadpool(render_document, kind, record, source,
+                                      profile=profile_of(request), work_dir=folder,
+                                      custom=custom)
+        pdf = None
+        if fmt in ("pdf", "png"):
+            pdf = await run_in_threadpool(pdf_from_docx, doc.data, folder, settings.pdf_pool)
+        return doc, pdf
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _format(request: Request, allowed: tuple[str, ...], default: str) -> str:
+    fmt = request.query_params.get("format", default).strip().lower()
+    if fmt not in allowed:
+        raise UsageError(MSG_FORMAT, code="format", params={"format": fmt})
+    return fmt
+
+
+async def download(request: Request) -> Response:
+    """``POST /kind/{kind}/download?format=docx|xlsx|pdf``: the document as a file."""
+    fmt = _format(request, ("docx", "xlsx", "pdf"), "docx")
+    doc, pdf = await _render(request, fmt)
+    data = pdf if fmt == "pdf" and pdf is not None else doc.data
+    return Response(data, media_type=MEDIA[fmt], headers={
+        "Content-Disposition": content_disposition(f"{doc.stem}.{fmt}"),
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+async def preview(request: Request) -> Response:
+    """``POST /kind/{kind}/preview?format=html|pdf|png``: ``html`` is the quick
+    preview (the Word document's text, no LibreOffice), ``pdf`` the PDF inline,
+    ``png`` page 1 as an image."""
+    fmt = _format(request, ("html", "pdf", "png"), "pdf")
+    doc, pdf = await _render(request, fmt)
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if fmt == "html":
+        blocks = await run_in_threadpool(quick_blocks, doc.data)
+        return Response(render_text(request, "_quick.html", blocks=blocks),
+                        media_type="text/html; charset=utf-8", headers=headers)
+    assert pdf is not None
+    if fmt == "png":
+        settings = settings_of(request)
+        image = await run_in_threadpool(png_of_first_page, pdf, settings.work_dir)
+        return Response(image, media_type=MEDIA["png"], headers=headers)
+    headers["Content-Disposition"] = content_disposition(f"{doc.stem}.pdf", "inline")
+    return Response(pdf, media_type=MEDIA["pdf"], headers=headers)
 
 
 routes: list[BaseRoute] = [
     Route("/", index, name="documents"),
-    Route("/kind/{kind}", kind_form, name="kind_form"),
+    Route("/kind/{kind}", kind_form, methods=["GET", "POST"], name="kind_form"),
+    Route("/kind/{kind}/validate", validate, methods=["POST"], name="kind_validate"),
+    Route("/kind/{kind}/preview", preview, methods=["POST"], name="kind_preview"),
+    Route("/kind/{kind}/download", download, methods=["POST"], name="kind_download"),
 ]
