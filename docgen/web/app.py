@@ -152,7 +152,8 @@ async def docgen_error(request: Request, exc: Exception) -> Response:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.log(logging.ERROR, "internal error on %s %s", request.method, request.url.path,
+            exc_info=exc)
     t = translator(ui_locale(request))
     return error_page(request, 500, t(MESSAGES[500]))
 
