@@ -28,6 +28,12 @@ def _when(value: Optional[str]) -> Optional[dt.datetime]:
                                  "2026-11-23T12:00") from None
 
 
+def _issued_not_sent(number: Optional[str], label: str, loc: DocLocale) -> None:
+    if number:
+        click.echo(tr(loc, N_("{message}: issued as {number}, not sent (recorded; the next "
+                              "run sends it)"), message=label, number=number), err=True)
+
+
 def register(main: click.Group) -> None:
     """Add ``send`` to ``main``."""
     from .cli import (_profile, _speak, config_option, force_option, input_options,
@@ -55,16 +61,21 @@ def register(main: click.Group) -> None:
                   help="The time --due compares with (default: now), e.g. 2026-11-23T12:00.")
     @click.option("--retry-unconfirmed", is_flag=True,
                   help="Send again messages a stopped run left unconfirmed (may duplicate).")
+    @click.option("--resend-changed", is_flag=True,
+                  help="With a ledger: a report whose data changed after it was sent (or "
+                       "drafted) is issued as a new revision and sent again (without it, "
+                       "it is only reported).")
     @config_option
     @force_option
     def send_cmd(kind: str, data: str, out_dir: str, attach: str, locale: Optional[DocLocale],
                  locale_field: Optional[str], group_by: Optional[str], sheet: Optional[str],
                  encoding: Optional[str], name: Optional[str], template: Optional[str],
                  smtp: bool, due: bool, now: Optional[str], retry_unconfirmed: bool,
-                 config: Optional[str], force: bool) -> None:
+                 resend_changed: bool, config: Optional[str], force: bool) -> None:
         """One e-mail per client for the reports in DATA (a sheet, a JSON/YAML list or a
         folder, read as batch reads it): .eml drafts to open in Outlook or Thunderbird,
-        or sent with --smtp."""
+        or sent with --smtp. With a [ledger], every report attached is issued (its
+        number taken and archived, drafts too)."""
         from . import pipeline
         from .mail.run import send_reports
 
@@ -75,9 +86,18 @@ def register(main: click.Group) -> None:
             out_dir=out_dir, attach=attach.split(","), locale=locale,
             locale_field=locale_field, group_by=group_by, sheet=sheet, encoding=encoding,
             name=name, smtp=smtp, due=due, now=_when(now), force=force,
-            retry_unconfirmed=retry_unconfirmed, template=template)
+            retry_unconfirmed=retry_unconfirmed, resend_changed=resend_changed,
+            template=template)
         for path in report.drafts:
             click.echo(str(path))
+        for p in report.issued:
+            click.echo(tr(loc, N_("issued {number}: {message}"), number=p.number or "",
+                          message=p.label), err=True)
+        for p in report.changed:
+            click.echo(tr(loc, N_("Warning: {message}: the report changed after {number} was "
+                                  "sent or drafted; not sent again (--resend-changed issues "
+                                  "a revision and sends it)"),
+                          message=p.label, number=p.number or "-"), err=True)
         for p in report.sent:
             click.echo(tr(loc, N_("sent: {message} to {recipients}"), message=p.label,
                           recipients=", ".join(p.recipients)))
@@ -86,12 +106,14 @@ def register(main: click.Group) -> None:
                                   "confirmation was recorded); not sent again (check, then "
                                   "--retry-unconfirmed to send it)"), message=p.label),
                        err=True)
-        for _, exc in report.failed:
+        for p, exc in report.failed:
             click.echo(tr(loc, N_("Error: {message}"), message=localize_error(exc, loc)),
                        err=True)
+            _issued_not_sent(p.number, p.label, loc)
         for p in report.not_attempted:
             click.echo(tr(loc, N_("not sent (the run stopped): {message}"), message=p.label),
                        err=True)
+            _issued_not_sent(p.number, p.label, loc)
         if smtp:
             click.echo(tr(loc, N_("{sent} sent, {already} already sent, {later} not due yet, "
                                   "{failed} failed (recorded in {log})."),

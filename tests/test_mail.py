@@ -707,3 +707,304 @@ def test_duplicate_client_week_is_refused(tmp_path: Path) -> None:
         mail_run.send_reports(kind=kind, data=data, profile=profile,
                               out_dir=tmp_path / "out", attach=["docx"])
     assert caught.value.problems[0].code == "mail_duplicate"
+
+
+# --- with a ledger: every report attached is issued ------------------------------------
+
+
+@pytest.fixture
+def ledger_env(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
+    """``ledger_url`` as docgen.toml may hold it: the password (PostgreSQL) goes in
+    $DOCGEN_LEDGER_PASSWORD."""
+    import sqlalchemy as sa
+    url = sa.make_url(ledger_url)
+    if url.password is None:
+        return ledger_url
+    monkeypatch.setenv("DOCGEN_LEDGER_PASSWORD", str(url.password))
+    port = f":{url.port}" if url.port else ""
+    return f"{url.drivername}://{url.username}@{url.host}{port}/{url.database}"
+
+def _ledger_toml(tmp: Path, port: int, url: str) -> Path:
+    return _toml(tmp, port, extra=f'\n[ledger]\nurl = "{url}"\narchive = "{tmp / "archive"}"\n')
+
+
+def _ledger_rows(url: str, tmp: Path) -> tuple[list[Any], list[Any], dict[int, list[Any]]]:
+    import sqlalchemy as sa
+
+    from docgen.ledger import open_ledger
+    from docgen.ledger.schema import mail_sent
+    ledger = open_ledger(url, archive=tmp / "archive")
+    try:
+        docs = ledger.documents(kind="weekly")
+        with ledger.reading() as conn:
+            sent = list(conn.execute(sa.select(mail_sent).order_by(mail_sent.c.id))
+                        .mappings().all())
+        files = {d["id"]: ledger.files_of(d["id"]) for d in docs}
+    finally:
+        ledger.close()
+    return docs, sent, files
+
+
+def _send_args(data: Path, toml: Path, out: Path, now: str, *more: str) -> list[str]:
+    return ["send", "weekly", str(data), "--attach", "docx", "-o", str(out), "--config",
+            str(toml), "--due", "--now", now, *more]
+
+
+def test_ledger_send_issues_each_report_once(tmp_path: Path, runner: Any,
+                                             ledger_env: str,
+                                             smtp_server: tuple[Recorder, int]) -> None:
+    """Twice with --due: one number per client and week, archived, the mail_sent row
+    names it, the attached Word file shows it and carries no draft mark."""
+    handler, port = smtp_server
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    clients = _clients()[:3]
+    data = _data(tmp_path, [_record(n, e, loc, i) for i, (n, e, loc) in enumerate(clients)])
+    out = tmp_path / "out"
+    first = runner.invoke(main, _send_args(data, toml, out, AFTER_DUE, "--smtp"), env=EN)
+    assert first.exit_code == 0, first.output
+    assert "3 sent, 0 already sent" in first.output
+    for n in (1, 2, 3):
+        assert f"issued WKR-2026-000{n}:" in first.output
+    second = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T13:00", "--smtp"),
+                           env=EN)
+    assert second.exit_code == 0, second.output
+    assert "0 sent, 3 already sent" in second.output and "issued WKR" not in second.output
+    assert len(handler.envelopes) == 3
+    docs, sent, files = _ledger_rows(ledger_env, tmp_path)
+    assert sorted(d["number"] for d in docs) == ["WKR-2026-0001", "WKR-2026-0002",
+                                                "WKR-2026-0003"]
+    assert all(d["revision"] == 0 and d["issue_date"] == dt.date(2026, 11, 16) for d in docs)
+    by_id = {d["id"]: d for d in docs}
+    assert [r["state"] for r in sent] == ["sent"] * 3
+    from docgen.ledger.archive import Archive
+    archive = Archive(tmp_path / "archive")
+    received = {m["To"].addresses[0].addr_spec: m for _, m in handler.messages()}
+    for row, (name, email, _) in zip(sent, clients):
+        doc = by_id[row["document_id"]]
+        assert row["document_number"] == doc["number"] and doc["client"] == name
+        (archived,) = files[doc["id"]]
+        assert archived["format"] == "docx"
+        msg = received[email]
+        assert f"[{doc['number']}]" in msg["Subject"]
+        (part,) = _attachments(msg)
+        blob = part.get_content()
+        assert archive.get(archived["sha256"]) == blob  # what was sent is what is archived
+        text = _docx_text(blob) + "\n" + "\n".join(
+            p.text for s in docx.Document(io.BytesIO(blob)).sections
+            for p in s.header.paragraphs)
+        assert doc["number"] in text
+        assert not any(mark in text for mark in ("초안", "草稿", "DRAFT"))
+    # the same record sent again with --force: the same document, no second number
+    forced = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T14:00", "--smtp",
+                                            "--force"), env=EN)
+    assert forced.exit_code == 0, forced.output
+    assert "3 sent" in forced.output and "issued WKR" not in forced.output
+    assert len(_ledger_rows(ledger_env, tmp_path)[0]) == 3
+
+
+def test_ledger_changed_report_after_sending(tmp_path: Path, runner: Any,
+                                            ledger_env: str,
+                                            smtp_server: tuple[Recorder, int]) -> None:
+    """A report changed after it was sent is reported, not issued nor sent; with
+    --resend-changed it becomes the next revision and is sent."""
+    handler, port = smtp_server
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    record = _record("한빛전자", "kim@elec.example", "ko")
+    data = _data(tmp_path, [record])
+    out = tmp_path / "out"
+    assert runner.invoke(main, _send_args(data, toml, out, AFTER_DUE, "--smtp"),
+                         env=EN).exit_code == 0
+    record["tasks"][0]["task"] = "한빛전자 수정된 작업"
+    data = _data(tmp_path, [record])
+    changed = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T13:00", "--smtp"),
+                            env=EN)
+    assert changed.exit_code == 0, changed.output
+    assert "the report changed after WKR-2026-0001 was sent" in changed.output
+    assert "0 sent" in changed.output and len(handler.envelopes) == 1
+    assert len(_ledger_rows(ledger_env, tmp_path)[0]) == 1
+    resent = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T14:00", "--smtp",
+                                            "--resend-changed"), env=EN)
+    assert resent.exit_code == 0, resent.output
+    assert "issued WKR-2026-0001-R1:" in resent.output and "1 sent" in resent.output
+    docs, sent, _ = _ledger_rows(ledger_env, tmp_path)
+    assert [(d["number"], d["revision"]) for d in docs] == [("WKR-2026-0001", 0),
+                                                          ("WKR-2026-0001", 1)]
+    assert docs[1]["supersedes"] == docs[0]["id"]
+    (row,) = sent
+    assert (row["state"], row["document_number"], row["document_id"]) == (
+        "sent", "WKR-2026-0001-R1", docs[1]["id"])
+    (part,) = _attachments(handler.messages()[1][1])
+    text = _docx_text(part.get_content())
+    assert "수정된 작업" in text
+    again = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T15:00", "--smtp",
+                                           "--resend-changed"), env=EN)
+    assert "0 sent, 1 already sent" in again.output and len(handler.envelopes) == 2
+
+
+def test_ledger_issued_but_not_sent_is_sent_by_the_next_run(
+        tmp_path: Path, runner: Any, ledger_env: str,
+        smtp_server: tuple[Recorder, int]) -> None:
+    """Numbers taken for messages SMTP then refused stay issued (recorded, reported);
+    the next run sends the same document, or a changed record's revision (it was
+    never sent), and takes no other number."""
+    handler, port = smtp_server
+    handler.refuse_rcpt["kim@elec.example"] = "550 5.1.1 no such user"
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    first_rec = _record("한빛전자", "kim@elec.example", "ko")
+    second_rec = _record("누리식품", "nu@ri.example", "ko", 1)
+    data = _data(tmp_path, [first_rec, second_rec])
+    out = tmp_path / "out"
+    failed = runner.invoke(main, _send_args(data, toml, out, AFTER_DUE, "--smtp"), env=EN)
+    assert failed.exit_code == 4, failed.output
+    assert "한빛전자 (2026-11-16): issued as WKR-2026-0001, not sent" in failed.output
+    docs, sent, _ = _ledger_rows(ledger_env, tmp_path)
+    assert len(docs) == 2
+    assert [(r["state"], r["document_number"]) for r in sent] == [
+        ("failed", "WKR-2026-0001"), ("sent", "WKR-2026-0002")]
+    handler.refuse_rcpt.clear()
+    second_rec["tasks"][0]["task"] = "누리식품 바뀐 작업"  # changed after sending: reported
+    data = _data(tmp_path, [first_rec, second_rec])
+    rerun = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T13:00", "--smtp"),
+                          env=EN)
+    assert rerun.exit_code == 0, rerun.output
+    assert "1 sent" in rerun.output and "issued WKR" not in rerun.output
+    docs, sent, _ = _ledger_rows(ledger_env, tmp_path)
+    assert len(docs) == 2  # the failed one went out as WKR-2026-0001, no new number
+    assert [(r["state"], r["document_number"]) for r in sent] == [
+        ("sent", "WKR-2026-0001"), ("sent", "WKR-2026-0002")]
+    assert "[WKR-2026-0001]" in handler.messages()[-1][1]["Subject"]
+
+
+def test_ledger_changed_before_sending_is_a_revision(
+        tmp_path: Path, runner: Any, ledger_env: str,
+        smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    handler.refuse_rcpt["kim@elec.example"] = "550 5.1.1 no such user"
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    record = _record("한빛전자", "kim@elec.example", "ko")
+    data = _data(tmp_path, [record])
+    out = tmp_path / "out"
+    assert runner.invoke(main, _send_args(data, toml, out, AFTER_DUE, "--smtp"),
+                         env=EN).exit_code == 4
+    handler.refuse_rcpt.clear()
+    record["tasks"][0]["task"] = "한빛전자 고친 작업"
+    data = _data(tmp_path, [record])
+    fixed = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T13:00", "--smtp"),
+                          env=EN)
+    assert fixed.exit_code == 0, fixed.output
+    assert "issued WKR-2026-0001-R1:" in fixed.output
+    docs, sent, _ = _ledger_rows(ledger_env, tmp_path)
+    assert [d["revision"] for d in docs] == [0, 1]
+    assert [(r["state"], r["document_number"]) for r in sent] == [("sent", "WKR-2026-0001-R1")]
+    assert len(handler.envelopes) == 1
+
+
+def test_ledger_drafts_are_issued_and_handed_over(tmp_path: Path, runner: Any,
+                                                 ledger_env: str,
+                                                 smtp_server: tuple[Recorder, int]) -> None:
+    """Drafts with a ledger are the issued documents (the AE sends them by hand): a
+    rerun drafts nothing new and takes no number, a later --smtp run does not send
+    them again."""
+    handler, port = smtp_server
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    data = _data(tmp_path, [_record("한빛전자", "kim@elec.example", "ko")])
+    out = tmp_path / "out"
+    drafted = runner.invoke(main, _send_args(data, toml, out, AFTER_DUE), env=EN)
+    assert drafted.exit_code == 0, drafted.output
+    assert "issued WKR-2026-0001:" in drafted.output and "1 draft(s) written" in drafted.output
+    (eml,) = out.glob("*.eml")
+    msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert isinstance(msg, EmailMessage) and msg["X-Unsent"] == "1"
+    (part,) = _attachments(msg)
+    blob = part.get_content()
+    docs, sent, files = _ledger_rows(ledger_env, tmp_path)
+    (doc,) = docs
+    assert [(r["state"], r["document_number"]) for r in sent] == [("drafted", "WKR-2026-0001")]
+    assert "WKR-2026-0001" in "\n".join(
+        p.text for s in docx.Document(io.BytesIO(blob)).sections for p in s.header.paragraphs)
+    from docgen.ledger.archive import Archive
+    assert Archive(tmp_path / "archive").get(files[doc["id"]][0]["sha256"]) == blob
+    eml.unlink()  # the AE sent it and deleted the draft
+    again = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T13:00"), env=EN)
+    assert again.exit_code == 0 and "0 draft(s) written" in again.output
+    assert "1 already drafted" in again.output
+    smtp = runner.invoke(main, _send_args(data, toml, out, "2026-11-23T14:00", "--smtp"),
+                         env=EN)
+    assert smtp.exit_code == 0 and "0 sent, 1 already sent" in smtp.output
+    assert not handler.envelopes and len(_ledger_rows(ledger_env, tmp_path)[0]) == 1
+
+
+def test_ledger_reuses_a_report_issued_by_batch(tmp_path: Path, runner: Any,
+                                                ledger_env: str,
+                                                smtp_server: tuple[Recorder, int]) -> None:
+    """A report already issued (batch --issue) with the same record is the same
+    document: send attaches it from the archive (a PDF or format not archived yet is
+    added), and takes no second number."""
+    handler, port = smtp_server
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    data = _data(tmp_path, [_record("한빛전자", "kim@elec.example", "ko")])
+    issued = runner.invoke(main, ["batch", "weekly", str(data), "-f", "docx", "--issue", "-o",
+                                  str(tmp_path / "batch"), "--config", str(toml)], env=EN)
+    assert issued.exit_code == 0, issued.output
+    out = tmp_path / "out"
+    sent = runner.invoke(main, _send_args(data, toml, out, AFTER_DUE, "--smtp", "--attach",
+                                          "docx,xlsx"), env=EN)
+    assert sent.exit_code == 0, sent.output
+    assert "1 sent" in sent.output and "issued WKR" not in sent.output
+    docs, rows, files = _ledger_rows(ledger_env, tmp_path)
+    (doc,) = docs
+    assert rows[0]["document_id"] == doc["id"]
+    assert sorted(f["format"] for f in files[doc["id"]]) == ["docx", "xlsx"]
+    batch_docx = next((tmp_path / "batch").glob("*.docx")).read_bytes()
+    parts = _attachments(handler.messages()[0][1])
+    assert parts[0].get_content() == batch_docx  # the very file batch issued
+
+
+def test_ledger_invalid_run_takes_no_number(tmp_path: Path, runner: Any,
+                                            ledger_env: str,
+                                            smtp_server: tuple[Recorder, int]) -> None:
+    _, port = smtp_server
+    toml = _ledger_toml(tmp_path, port, ledger_env)
+    data = _data(tmp_path, [_record("한빛전자", "kim@elec.example", "ko"),
+                            _record("누리식품", "not-an-address", "ko", 1)])
+    result = runner.invoke(main, _send_args(data, toml, tmp_path / "out", AFTER_DUE,
+                                            "--smtp"), env=EN)
+    assert result.exit_code == 1, result.output
+    docs, rows, _ = _ledger_rows(ledger_env, tmp_path)
+    assert not docs and not rows
+
+
+def test_ledger_pdf_attached_is_the_archived_issued_pdf(tmp_path: Path, runner: Any,
+                                                        soffice: str, pdftotext: str,
+                                                        smtp_server: tuple[Recorder, int]
+                                                        ) -> None:
+    handler, port = smtp_server
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    toml = _ledger_toml(tmp_path, port, url)
+    data = _data(tmp_path, [_record("한빛전자", "kim@elec.example", "ko"),
+                            _record("上海星辰", "xc@sh.example", "zh-CN", 1)])
+    out = tmp_path / "out"
+    for now in (AFTER_DUE, "2026-11-23T13:00"):
+        result = runner.invoke(main, _send_args(data, toml, out, now, "--smtp", "--attach",
+                                                "pdf,docx"), env=EN)
+        assert result.exit_code == 0, result.output
+    assert len(handler.envelopes) == 2
+    docs, rows, files = _ledger_rows(url, tmp_path)
+    assert len(docs) == 2 and [r["state"] for r in rows] == ["sent", "sent"]
+    from docgen.ledger.archive import Archive
+    archive = Archive(tmp_path / "archive")
+    for (_, msg), doc in zip(handler.messages(), docs):
+        pdf, _word = _attachments(msg)
+        archived = {f["format"]: f for f in files[doc["id"]]}
+        assert sorted(archived) == ["docx", "pdf"]
+        assert archive.get(archived["pdf"]["sha256"]) == pdf.get_content()
+        target = tmp_path / f"{doc['number']}.pdf"
+        target.write_bytes(pdf.get_content())
+        text = subprocess.run([pdftotext, str(target), "-"], capture_output=True,
+                              check=True).stdout.decode("utf-8")
+        # (the weekly template prints the number in the header of pages after the first)
+        assert doc["client"] in "".join(text.split())
+        assert not any(mark in text for mark in ("초안", "草稿", "DRAFT"))
+        word = docx.Document(io.BytesIO(_word.get_content()))
+        assert archive.get(archived["docx"]["sha256"]) == _word.get_content()
+        assert doc["number"] in "\n".join(p.text for p in word.sections[0].header.paragraphs)

@@ -171,5 +171,8 @@ mail_sent = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("sent_by", String(200), nullable=True),
+    # the issued document the message carries (with a ledger: migration 0003)
+    Column("document_id", Integer, nullable=True),
+    Column("document_number", String(200), nullable=True),  # as shown (…-R1)
     UniqueConstraint("key", name="uq_mail_sent_key"),
 )

@@ -38,7 +38,7 @@ from ..i18n.locale import DocLocale
 from ..messages import N_
 from ..output import output_name, refuse_any_existing, sanitize, write_atomic
 from .message import Attachment, build_message, has_break, header_text, message_bytes
-from .sentlog import FAILED, SENDING, SENT, SentEntry, SentLog, SentStore
+from .sentlog import DRAFTED, FAILED, SENDING, SENT, SentEntry, SentLog, SentStore
 from .settings import BadAddress, MailSettings, parse_address, split_addresses
 from .smtp import MailError, NotSent, SmtpSender, Unconfirmed
 from .texts import Texts, mail_context
@@ -89,6 +89,8 @@ class Planned:
     stem: str
     sha256: str
     key: str
+    number: Optional[str] = None  # with a ledger: the issued document attached
+    document_id: Optional[int] = None
 
     @property
     def label(self) -> str:
@@ -116,7 +118,8 @@ class Outgoing:
         p = self.planned
         return SentEntry(key=p.key, state=SENDING, kind=p.key.split(":", 1)[0], client=p.client,
                          period=p.period, record_sha256=p.sha256, recipients=p.recipients,
-                         message_id=self.message_id)
+                         message_id=self.message_id, document_number=p.number,
+                         document_id=p.document_id)
 
 
 @dataclass
@@ -130,6 +133,10 @@ class SendReport:
     unconfirmed: list[Planned] = field(default_factory=list)  # 'sending' left by a run
     failed: list[tuple[Planned, MailError]] = field(default_factory=list)
     not_attempted: list[Planned] = field(default_factory=list)  # after a stop
+    # with a ledger: reports issued by this run (a number or a revision taken), and
+    # reports that changed after they were sent or drafted (not sent again)
+    issued: list[Planned] = field(default_factory=list)
+    changed: list[Planned] = field(default_factory=list)
     log: Optional[str] = None  # the sent-log file or the ledger URL
 
 
@@ -266,19 +273,23 @@ _FORKED: dict[str, Any] = {}
 def build(kind: "Kind", planned: Sequence[Planned], profile: "Profile", *,
           attach: Sequence[str], templates: Mapping[str, "Template"],
           now: Optional[dt.datetime] = None, draft: bool = True,
-          jobs: Optional[int] = None) -> list[Outgoing]:
+          jobs: Optional[int] = None,
+          rendered: Optional[Mapping[str, Mapping[str, bytes]]] = None) -> list[Outgoing]:
     """Render each report (its own context only), attach the files and build the
-    messages (the draft, or the bytes to send)."""
+    messages (the draft, or the bytes to send); ``rendered``: the files to attach by
+    report key, already made (the ledger's issued documents)."""
     date = now if now is not None and now.tzinfo else (now or dt.datetime.now()).astimezone()
     composer = _Composer(profile, attach, templates, date, draft)
+    if rendered is not None:
+        return [composer.compose(p, rendered[p.key]) for p in planned]
     workers = min(jobs or os.cpu_count() or 1, 8)
     if "pdf" in attach or workers < 2 or len(planned) < PARALLEL_FROM or \
             "fork" not in multiprocessing.get_all_start_methods():
         files = [composer.render(p) for p in planned]
         if "pdf" in attach:
-            for rendered, pdf in zip(files, _pdfs([r["docx"] for r in files])):
-                rendered["pdf"] = pdf
-        return [composer.compose(p, rendered) for p, rendered in zip(planned, files)]
+            for made, pdf in zip(files, _pdfs([r["docx"] for r in files])):
+                made["pdf"] = pdf
+        return [composer.compose(p, made) for p, made in zip(planned, files)]
     first = composer.compose(planned[0], composer.render(planned[0]))  # errors said here
     size = -(-(len(planned) - 1) // workers)
     ranges = [(i, min(i + size, len(planned))) for i in range(1, len(planned), size)]
@@ -344,7 +355,7 @@ class _Composer:
         sender = _sender(settings, self.profile, p.locale)
         attachments = [Attachment(f"{p.stem}.{fmt}", rendered[fmt]) for fmt in self.attach]
         names = [a.name for a in attachments]
-        values = mail_context(p.context, p.locale, names)
+        values = mail_context(p.context, p.locale, names, number=p.number)
         subject = header_text(self.texts.template("subject", p.locale.primary).render(values))
         body = self.texts.template("body", p.locale.primary).render(values)
         domain = sender.domain if sender is not None else "docgen.invalid"
@@ -459,10 +470,12 @@ def send_reports(*, kind: "Kind", data: Union[str, Path], profile: "Profile",
                  encoding: Optional[str] = None, name: Optional[str] = None,
                  smtp: bool = False, due: bool = False, now: Optional[dt.datetime] = None,
                  force: bool = False, retry_unconfirmed: bool = False,
+                 resend_changed: bool = False,
                  template: Optional[Union[str, Path]] = None,
                  sender_factory: Optional[Callable[..., SmtpSender]] = None) -> SendReport:
     """The whole run (see the module docstring); ``sender_factory`` lets tests tune
-    retries (it gets the settings and the password)."""
+    retries (it gets the settings and the password). With ``[ledger]`` every report
+    attached is issued (:func:`_send_issued`)."""
     from ..api import load_templates
     from ..batch import check_data
     from ..output import output_paths
@@ -504,6 +517,12 @@ def send_reports(*, kind: "Kind", data: Union[str, Path], profile: "Profile",
         moment = _local_now(now, settings)
         chosen = [p for p in planned if p.send_at is not None and p.send_at <= moment]
         report.not_due = [p for p in planned if p not in chosen]
+    if profile.ledger is not None:
+        return _send_issued(kind, chosen, profile, report, out=out, attach=attach,
+                            templates=templates, now=now, smtp=smtp, force=force,
+                            retry_unconfirmed=retry_unconfirmed,
+                            resend_changed=resend_changed, envelope_from=envelope_from,
+                            sender_factory=sender_factory)
     if not smtp:
         if due:  # an hourly draft run: drafts already written are done
             done = [p for p in chosen if (out / f"{p.stem}.eml").exists()]
@@ -543,6 +562,84 @@ def send_reports(*, kind: "Kind", data: Union[str, Path], profile: "Profile",
     return report
 
 
+def _send_issued(kind: "Kind", chosen: Sequence[Planned], profile: "Profile",
+                 report: SendReport, *, out: Path, attach: Sequence[str],
+                 templates: Mapping[str, "Template"], now: Optional[dt.datetime], smtp: bool,
+                 force: bool, retry_unconfirmed: bool, resend_changed: bool,
+                 envelope_from: str,
+                 sender_factory: Optional[Callable[..., SmtpSender]]) -> SendReport:
+    """``send`` with a ledger: each report attached is the issued document
+    (:mod:`.issue`), and ``mail_sent`` says which one each message carries.
+
+    A report handed over (sent, drafted, or left ``sending``) with the same record is
+    not sent again (``--force`` / ``--retry-unconfirmed`` as without a ledger, the same
+    issued document again); one whose record changed since is reported in
+    ``changed`` and neither issued nor sent, unless ``resend_changed``: then it is
+    issued as the next revision and sent. Reports not handed over yet (no row,
+    ``issued``, ``failed``) are issued — or their issued document found again, same
+    record, same number — and sent or drafted. Drafts are issued too: the AE sends
+    them by hand, so they are the client's documents (``drafted`` rows: a later
+    ``--smtp`` run does not send them again)."""
+    from ..ledger.issuing import ledger_for
+    from .issue import Issuer
+    from .sentlog import LedgerSent
+
+    assert profile.ledger is not None
+    ledger = ledger_for(profile)
+    assert ledger is not None
+    store = LedgerSent(ledger)
+    report.log = profile.ledger.url
+    try:
+        states = store.states()
+        todo: list[Planned] = []
+        reset: dict[str, bool] = {}
+        for p in chosen:
+            state = states.get(p.key)
+            handed_over = state is not None and state.state in (SENT, DRAFTED, SENDING)
+            if state is not None:
+                p.number, p.document_id = state.document_number, state.document_id
+            if state is not None and handed_over and state.record_sha256 != p.sha256:
+                if not resend_changed:
+                    report.changed.append(p)
+                    continue
+                todo.append(p)
+                reset[p.key] = True
+                continue
+            if state is not None and state.state in (SENT, DRAFTED) and not force:
+                report.already_sent.append(p)
+            elif state is not None and state.state == SENDING and not retry_unconfirmed:
+                report.unconfirmed.append(p)
+            else:
+                todo.append(p)
+                reset[p.key] = not handed_over
+        if not todo:
+            return report
+        if not smtp:  # before any number is taken
+            refuse_any_existing([out / f"{p.stem}.eml" for p in todo], force)
+        handed = Issuer(ledger, kind, profile, templates, attach).hand_over(todo, store, reset)
+        report.issued = [p for p in todo if handed[p.key].new]
+        outgoing = build(kind, todo, profile, attach=attach, templates=templates, now=now,
+                         draft=not smtp, rendered={k: h.files for k, h in handed.items()})
+        if not smtp:
+            report.drafts = write_drafts(outgoing, out, force)
+            for o in outgoing:
+                store.finish(o.entry(), DRAFTED)
+            return report
+        settings = profile.mail or MailSettings()
+        assert settings.smtp is not None
+        from .smtp import smtp_password
+        make = sender_factory or (lambda s, password: SmtpSender(s, password=password))
+        sender = make(settings.smtp, smtp_password(settings.smtp))
+        try:
+            send_all(outgoing, sender, _Forced(store) if force else store, envelope_from,
+                     report, retry_unconfirmed=retry_unconfirmed)
+        finally:
+            sender.close()
+    finally:
+        store.close()
+    return report
+
+
 class _Forced:
     """``--force``: a message recorded as sent may be sent again (re-recorded)."""
 
@@ -556,7 +653,7 @@ class _Forced:
         if self.store.begin(entry, retry_unconfirmed=retry_unconfirmed):
             return True
         found = self.store.states().get(entry.key)
-        if found is not None and found.state == SENT:
+        if found is not None and found.state in (SENT, DRAFTED):
             self.store.finish(entry, FAILED, detail="resent (--force)")
             return self.store.begin(entry, retry_unconfirmed=retry_unconfirmed)
         return False

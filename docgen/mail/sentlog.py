@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 SENT_LOG = "sent-log.jsonl"
 SENDING, SENT, FAILED = "sending", "sent", "failed"
+# With a ledger: the report issued, its message not sent yet (a later run sends it);
+# drafted: its .eml written for the AE to send by hand (handed over, as if sent).
+ISSUED, DRAFTED = "issued", "drafted"
 
 
 @dataclass
@@ -48,6 +51,8 @@ class SentEntry:
     message_id: Optional[str] = None
     at: str = ""  # ISO time (UTC) of this state
     detail: Optional[str] = None
+    document_number: Optional[str] = None  # with a ledger: the issued report it carries
+    document_id: Optional[int] = None
 
 
 class SentStore(Protocol):
@@ -67,7 +72,7 @@ def _now() -> str:
 
 
 def _may_start(found: Optional[SentEntry], retry_unconfirmed: bool) -> bool:
-    if found is None or found.state == FAILED:
+    if found is None or found.state in (FAILED, ISSUED):
         return True
     return found.state == SENDING and retry_unconfirmed
 
@@ -203,19 +208,26 @@ class LedgerSent:
 
         from ..ledger.schema import mail_sent
         from ..ledger.store import client_key
-        values = dict(key=entry.key, kind=entry.kind, client=entry.client,
-                      client_key=client_key(entry.client), period=entry.period,
-                      record_sha256=entry.record_sha256, message_id=entry.message_id,
-                      recipients=json.dumps(entry.recipients, ensure_ascii=False),
-                      state=SENDING, detail=None, started_at=self.ledger.now(),
-                      finished_at=None, sent_by=self.ledger.user())
+        values: dict[str, Any] = dict(key=entry.key, kind=entry.kind, client=entry.client,
+                                      client_key=client_key(entry.client),
+                                      period=entry.period,
+                                      record_sha256=entry.record_sha256,
+                                      message_id=entry.message_id,
+                                      recipients=json.dumps(entry.recipients,
+                                                            ensure_ascii=False),
+                                      state=SENDING, detail=None,
+                                      started_at=self.ledger.now(), finished_at=None,
+                                      sent_by=self.ledger.user())
+        if entry.document_number is not None:
+            values.update(document_number=entry.document_number,
+                          document_id=entry.document_id)
         try:
             with self.ledger.connection() as conn:
                 conn.execute(sa.insert(mail_sent).values(**values))
             return True
         except IntegrityError:
             pass
-        allowed = [FAILED] + ([SENDING] if retry_unconfirmed else [])
+        allowed = [FAILED, ISSUED] + ([SENDING] if retry_unconfirmed else [])
         update = {k: v for k, v in values.items() if k != "key"}
         with self.ledger.connection() as conn:
             done = conn.execute(sa.update(mail_sent).where(
@@ -226,10 +238,46 @@ class LedgerSent:
         import sqlalchemy as sa
 
         from ..ledger.schema import mail_sent
+        values: dict[str, Any] = dict(state=state, detail=detail, message_id=entry.message_id,
+                                      finished_at=self.ledger.now())
+        if entry.document_number is not None:
+            values.update(document_number=entry.document_number,
+                          document_id=entry.document_id)
         with self.ledger.connection() as conn:
-            conn.execute(sa.update(mail_sent).where(mail_sent.c.key == entry.key).values(
-                state=state, detail=detail, message_id=entry.message_id,
-                finished_at=self.ledger.now()))
+            conn.execute(sa.update(mail_sent).where(mail_sent.c.key == entry.key)
+                         .values(**values))
+
+    def hand(self, conn: Any, entry: SentEntry, *, reset: bool) -> None:
+        """Record in ``conn`` (the issue's transaction) that ``entry``'s report is the
+        issued document it names: a new row ``issued``; an existing one gets the
+        document, and with ``reset`` the state ``issued`` and the record's hash (a
+        report not handed over yet, or a changed one resent with --resend-changed)."""
+        import sqlalchemy as sa
+        from sqlalchemy.exc import IntegrityError
+
+        from ..ledger.schema import mail_sent
+        from ..ledger.store import client_key
+        doc = dict(document_id=entry.document_id, document_number=entry.document_number)
+        found = conn.execute(sa.select(mail_sent.c.id).where(
+            mail_sent.c.key == entry.key)).first()
+        if found is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(mail_sent).values(
+                        key=entry.key, kind=entry.kind, client=entry.client,
+                        client_key=client_key(entry.client), period=entry.period,
+                        record_sha256=entry.record_sha256, message_id=entry.message_id,
+                        recipients=json.dumps(entry.recipients, ensure_ascii=False),
+                        state=ISSUED, detail=None, started_at=self.ledger.now(),
+                        finished_at=None, sent_by=self.ledger.user(), **doc))
+                return
+            except IntegrityError:  # another run recorded it meanwhile
+                pass
+        values: dict[str, Any] = dict(doc)
+        if reset:
+            values.update(state=ISSUED, record_sha256=entry.record_sha256, detail=None,
+                          finished_at=None)
+        conn.execute(sa.update(mail_sent).where(mail_sent.c.key == entry.key).values(**values))
 
     def close(self) -> None:
         self.ledger.close()
@@ -242,7 +290,8 @@ def _entry(row: Any) -> SentEntry:
                      record_sha256=row["record_sha256"],
                      recipients=list(json.loads(row["recipients"] or "[]")),
                      message_id=row["message_id"], at=at.isoformat() if at else "",
-                     detail=row["detail"])
+                     detail=row["detail"], document_number=row.get("document_number"),
+                     document_id=row.get("document_id"))
 
 
 def iter_unconfirmed(states: dict[str, SentEntry]) -> Iterator[SentEntry]:

@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from ..i18n.locale import DocLocale
     from .settings import MailSettings
 
+# with a ledger the subject names the issued report's number
+_NUMBER = "{% if number %} [{{ number }}]{% endif %}"
 SUBJECTS = {
-    "ko": "{{ client }} 주간 업무 보고 - {{ week_label }} ({{ week_range }})",
-    "zh-CN": "{{ client }} 工作周报 - {{ week_label }}（{{ week_range }}）",
-    "zh-TW": "{{ client }} 工作週報 - {{ week_label }}（{{ week_range }}）",
-    "en": "{{ client }} weekly report - {{ week_label }} ({{ week_range }})",
+    "ko": "{{ client }} 주간 업무 보고 - {{ week_label }} ({{ week_range }})" + _NUMBER,
+    "zh-CN": "{{ client }} 工作周报 - {{ week_label }}（{{ week_range }}）" + _NUMBER,
+    "zh-TW": "{{ client }} 工作週報 - {{ week_label }}（{{ week_range }}）" + _NUMBER,
+    "en": "{{ client }} weekly report - {{ week_label }} ({{ week_range }})" + _NUMBER,
 }
 BODIES = {
     "ko": """{{ contact or client }}님께,
@@ -186,11 +188,13 @@ def _name(value: Any) -> Optional[str]:
 
 
 def mail_context(context: Mapping[str, Any], locale: "DocLocale",
-                 attachments: list[str]) -> dict[str, Any]:
+                 attachments: list[str], *, number: Optional[str] = None) -> dict[str, Any]:
     """The names an e-mail template sees, from a weekly report's render context:
     ``client`` (name), ``contact``, ``project``, ``author``, ``team``, ``week_label``,
     ``week_start``, ``week_end``, ``week_range`` (formatted), ``send_at``, ``summary``
-    (text), ``company`` (the profile's), ``attachments`` (file names), ``locale``."""
+    (text), ``company`` (the profile's), ``attachments`` (file names), ``locale``,
+    ``number`` (with a ledger: the issued report's number, e.g. ``WKR-2026-0007``; else
+    ``None``)."""
     formatter = get_formatter(locale.primary)
     client = context.get("client")
     start, end = context.get("week_start"), context.get("week_end")
@@ -211,6 +215,7 @@ def mail_context(context: Mapping[str, Any], locale: "DocLocale",
         "summary": context.get("summary"),
         "company": context.get("company") or {},
         "attachments": list(attachments),
+        "number": number,
         "locale": locale.primary,
         "_docgen": formatter,
     }
