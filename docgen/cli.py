@@ -542,6 +542,13 @@ _cli_pdf.register(main)
 from . import cli_mail as _cli_mail  # noqa: E402
 
 _cli_mail.register(main)
+# The web page: serve.
+from . import cli_web as _cli_web  # noqa: E402
+
+_cli_web.register(main)
+from . import cli_users as _cli_users  # noqa: E402  (docgen users: team mode's accounts)
+
+_cli_users.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

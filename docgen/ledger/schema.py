@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import (Column, Date, DateTime, Dialect, ForeignKey, Integer, MetaData,
+from sqlalchemy import (Boolean, Column, Date, DateTime, Dialect, ForeignKey, Integer, MetaData,
                         Numeric, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -175,4 +175,36 @@ mail_sent = Table(
     Column("document_id", Integer, nullable=True),
     Column("document_number", String(200), nullable=True),  # as shown (…-R1)
     UniqueConstraint("key", name="uq_mail_sent_key"),
+)
+
+# Team mode of docgen serve (docgen/web/users.py): who may log in, with which role, and
+# which clients an AE sees (by client key, as documents.client_key). Web sessions are
+# kept here too, so logging out (or disabling a user) ends a session for good.
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(200), nullable=False),  # NFKC, case-folded
+    Column("name", Text, nullable=False, default=""),
+    Column("role", String(16), nullable=False),  # ae | finance | admin
+    Column("password_hash", Text, nullable=False),  # argon2id (argon2-cffi)
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("login", name="uq_users_login"),
+)
+
+user_clients = Table(
+    "user_clients", metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("client_key", String(400), nullable=False),
+    Column("client", Text, nullable=False),  # the name as typed
+    PrimaryKeyConstraint("user_id", "client_key"),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie's token
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
 )
