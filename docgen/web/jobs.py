@@ -180,14 +180,18 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def new(self, owner: int, task: str, label: str, **meta: Any) -> Job:
+    def new(self, owner: int, task: str, label: str, *, exclusive: bool = True,
+            **meta: Any) -> Job:
         """A job folder for ``owner`` (not started: the handler puts the upload in
-        ``job.folder / "input"`` first); :class:`Busy` when one of theirs runs."""
+        ``job.folder / "input"`` first); :class:`Busy` when one of theirs runs and the
+        new one is ``exclusive`` (a batch or mail run; issuing one document is not)."""
         self.sweep()
         with self._lock:
             for job in self._jobs.values():
-                if job.owner == owner and (job.running or job.process is None):
+                if exclusive and job.meta.get("exclusive", True) and job.owner == owner \
+                        and (job.running or job.process is None):
                     raise Busy(job)
+            meta["exclusive"] = exclusive
             job_id = secrets.token_urlsafe(18)
             folder = self.root / "jobs" / job_id
             (folder / "input").mkdir(parents=True)
