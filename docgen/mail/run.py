@@ -16,6 +16,10 @@ is written or sent:
 4. drafts: every ``.eml`` file written atomically, none when one exists (exit 4,
    unless ``force``); SMTP: one message at a time, each recorded ``sending`` before
    and ``sent`` after (:mod:`.smtp` says what can happen in between).
+
+With ``[ledger]`` step 3 issues instead of rendering (:mod:`.issue`, after every
+check of steps 1–2 and before anything is written or sent): each report attached is
+the ledger's issued document, drafts included (:func:`_send_issued`).
 """
 from __future__ import annotations
 

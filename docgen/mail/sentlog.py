@@ -8,6 +8,12 @@ is a run that stopped between the server's reply and the record (or lost the
 connection mid-message): it is reported, and resent only when asked
 (``--retry-unconfirmed``).
 
+With a ledger two more states exist, and each row names the issued document its
+message carries (``document_id``, ``document_number``): ``issued`` (numbered and
+archived, its message not sent yet — a send that failed after the issue, or a run
+that stopped between them; the next run sends that document) and ``drafted`` (its
+``.eml`` written for the AE to send by hand: handed over, like ``sent``).
+
 The sent-log (``sent-log.jsonl`` in the output folder) is JSON lines, one event per
 line, appended with a single ``write`` and ``fsync``; a run holds an exclusive lock
 (``sent-log.jsonl.lock``) from reading it to its last event, so two runs started by
