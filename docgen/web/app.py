@@ -34,6 +34,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "docgen.web.auth_views",
     "docgen.web.views_batch",
     "docgen.web.views_ledger",
+    "docgen.web.views_mail",
 )
 # Room for the form fields around an upload (the limit is the file's).
 FORM_MARGIN = 256 * 1024

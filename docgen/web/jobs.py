@@ -137,6 +137,11 @@ class Job:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def active(self) -> bool:
+        """Not started yet, or running and not finished (its outcome not written)."""
+        return self.process is None or (self.running and not (self.folder / OUTCOME).is_file())
+
     def progress(self) -> dict[str, Any]:
         """``{phase, done, total}``; a child that died without an outcome has failed."""
         try:
@@ -189,7 +194,7 @@ class JobRunner:
         with self._lock:
             for job in self._jobs.values():
                 if exclusive and job.meta.get("exclusive", True) and job.owner == owner \
-                        and (job.running or job.process is None):
+                        and job.active:
                     raise Busy(job)
             meta["exclusive"] = exclusive
             job_id = secrets.token_urlsafe(18)

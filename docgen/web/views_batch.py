@@ -101,7 +101,9 @@ def failure_lines(outcome: Outcome, loc: DocLocale) -> tuple[list[dict[str, Any]
 
 
 async def save_upload(request: Request, form: Any, job: Job, field: str = "file",
-                      types: Sequence[str] = SHEET_TYPES) -> tuple[str, Optional[str]]:
+                      types: Sequence[str] = SHEET_TYPES,
+                      wrong_type: str = N_("Upload a .xlsx or .csv sheet.")
+                      ) -> tuple[str, Optional[str]]:
     """The uploaded file of ``field`` into ``job.folder/input`` under its own (safe)
     name: ``(name, None)``, or ``("", msgid)`` saying what is wrong. 413 above the
     limit."""
@@ -110,7 +112,7 @@ async def save_upload(request: Request, form: Any, job: Job, field: str = "file"
         return "", N_("Choose a file to upload.")
     name = sanitize(Path(str(upload.filename).replace("\\", "/")).name)
     if Path(name).suffix.lower() not in types:
-        return "", N_("Upload a .xlsx or .csv sheet.")
+        return "", wrong_type
     limit = settings_of(request).upload_limit
     size = 0
     with (job.folder / "input" / name).open("wb") as out:
@@ -227,6 +229,8 @@ async def batch_start(request: Request) -> Response:
                      "sheet": values["sheet"].strip() or None,
                      "name": values["name"].strip() or None, "formats": values["formats"],
                      "locale": locale})
+    job.meta.update(group_by=values["group_by"].strip() or None,
+                    sheet=values["sheet"].strip() or None, kind=values["kind"])
     return RedirectResponse(request.url_for("batch_job", job=job.id).path, status_code=303)
 
 

@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from docgen.cli import main
 from docgen.web import create_app, security
+from docgen.web.jobs import PHASES
 from docgen.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def wait(client: TestClient, job_url: str, timeout: float = 60) -> dict[str, Any
         r = client.get(job_url + "/progress")
         assert r.status_code == 200
         state = r.json()
-        assert state["phase"] in ("queued", "checking", "rendering", "packing", "done", "failed")
+        assert state["phase"] in PHASES
         assert 0 <= state["done"] <= max(state["total"], 0) or state["total"] == 0
         seen.append(state["phase"])
         if state["finished"]:
