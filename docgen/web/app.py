@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import DocgenError, OutputError, ValidationFailed
+from ..errors import DocgenError, OutputError, Problem, ValidationFailed
+from ..i18n.locale import DocLocale
 from ..messages import N_
 from . import security
 from .pages import UiCookieMiddleware, render_page, translator, ui_locale
@@ -120,6 +121,16 @@ def error_page(request: Request, status: int, message: str, *,
                             status_code=status)
 
 
+def problem_line(p: Problem, loc: DocLocale) -> str:
+    """A problem as the page lists it: a template's with its place (part and
+    paragraph, sheet and cell) and text, as ``docgen template check`` prints it; a
+    form's with its field (the field is its place)."""
+    text = p.text(loc)
+    if p.location.part or p.location.sheet:
+        text = f"{p.location}: {text}"
+    return f"{text}\n    {p.excerpt}" if p.excerpt else text
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     t = translator(ui_locale(request))
@@ -147,7 +158,7 @@ async def docgen_error(request: Request, exc: Exception) -> Response:
     loc = ui_locale(request)
     t = translator(loc)
     if isinstance(exc, ValidationFailed):
-        problems = [p.text(loc) for p in exc.problems]
+        problems = [problem_line(p, loc) for p in exc.problems]
         return error_page(request, 400, exc.text(t), problems=problems)
     status = 500 if isinstance(exc, OutputError) else 400
     return error_page(request, status, exc.localized(t))

@@ -6,6 +6,7 @@ has it (an AE renders only their own clients' documents).
 """
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import shutil
 from pathlib import Path
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import kinds as kinds_mod
-from ..api import check_template, get_kind
+from ..api import check_template, get_kind, validate_record
 from ..errors import Problem, SourceLocation, TemplateError, UsageError, ValidationFailed
 from ..i18n.locale import DocLocale
 from ..inputs import read_record
@@ -160,7 +161,7 @@ async def validate(request: Request) -> Response:
     kind = _kind(request)
     record, _ = await _record(request, kind)
     loc = ui_locale(request)
-    problems = await run_in_threadpool(_validate, kind, record, profile_of(request))
+    problems = await run_in_threadpool(_validate, kind, record, profile_of(request), loc)
     items = problem_items(problems, loc)
     if request.headers.get(FRAGMENT_HEADER):
         return Response(render_text(request, "_problems.html", problems=items),
@@ -169,9 +170,11 @@ async def validate(request: Request) -> Response:
     return _form_page(request, kind, record, problems=items)
 
 
-def _validate(kind: Kind, record: dict[str, Any], profile: Optional[Profile]) -> list[Problem]:
-    from ..api import validate_record
-    return validate_record(kind, record, profile=profile)
+def _validate(kind: Kind, record: dict[str, Any], profile: Optional[Profile],
+              loc: DocLocale) -> list[Problem]:
+    """The record's problems as ``docgen validate -l UI`` finds them (the UI language
+    is the messages' language: enum choices in a message are named in it too)."""
+    return validate_record(kind, record, locale=loc, profile=profile)
 
 
 # --- render: preview and download ---------------------------------------------------------
@@ -202,11 +205,19 @@ async def _custom_template(request: Request, form: FormData, kind: Kind,
     profile = profile_of(request)
 
     def check() -> Template:
-        problems = [p for p in check_template(path, kind, profile=profile) if p.is_error]
+        problems = [_named(p, upload.filename or path.name)
+                    for p in check_template(path, kind, profile=profile) if p.is_error]
         if problems:
             raise ValidationFailed(problems)
         return Template(path, name=upload.filename)
     return await run_in_threadpool(check)
+
+
+def _named(p: Problem, filename: str) -> Problem:
+    """``p`` located in the file as the user named it (not the server's copy)."""
+    return Problem(p.path, p.code, p.template, p.severity,
+                   dataclasses.replace(p.location, file=filename), p.record, params=p.params,
+                   excerpt=p.excerpt, subject=p.subject)
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:
@@ -222,6 +233,10 @@ async def _render(request: Request, fmt: str) -> tuple[Document, Optional[bytes]
     kind = _kind(request)
     record, form = await _record(request, kind)
     _check_client(request, record)
+    problems = await run_in_threadpool(_validate, kind, record, profile_of(request),
+                                       ui_locale(request))
+    if any(p.is_error for p in problems):  # said in the UI language, nothing rendered
+        raise ValidationFailed(problems)
     settings = settings_of(request)
     folder = settings.work_dir / "renders" / secrets.token_hex(8)
     folder.mkdir(parents=True)
