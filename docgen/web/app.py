@@ -7,10 +7,11 @@ happened, a :class:`~docgen.errors.DocgenError` is shown with its located messag
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -171,13 +172,27 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, t(MESSAGES[500]))
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """At shutdown: close what the pages keep in ``app.state`` (W-OPS's job runner
+    and ledger), so no job process or file outlives the server."""
+    yield
+    for name in ("ops_jobs", "ops_ledger"):
+        thing = getattr(app.state, name, None)
+        if thing is not None:
+            try:
+                thing.close()
+            except Exception:  # closing one must not keep the other open
+                log.exception("closing app.state.%s failed", name)
+
+
 def create_app(settings: WebSettings, *, modules: tuple[str, ...] = VIEW_MODULES) -> Starlette:
     """The Starlette application of one server."""
     routes: list[BaseRoute] = collect_routes(modules)
     routes.append(Mount("/static", StaticFiles(directory=str(STATIC)), name="static"))
     handlers: dict[Any, Any] = {HTTPException: http_error, DocgenError: docgen_error,
                                 Exception: internal_error}
-    app = Starlette(routes=routes, exception_handlers=handlers)
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=_lifespan)
     app.state.settings = settings
     app.state.route_names = {r.name for r in routes if isinstance(r, (Route, Mount)) and r.name}
     # Inner to outer: the body limit runs inside the sessions security adds, so its

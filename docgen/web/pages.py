@@ -56,7 +56,7 @@ UI_STRINGS = (
     N_("The upload is too large (the limit is {limit})."),
     N_("Something went wrong on the server; nothing was written. Please try again."),
     N_("Back to the start page"), N_("Error"), N_("This request could not be handled."),
-    N_("Please log in."), N_("Preview"), N_("Working…"),
+    N_("Please log in."), N_("Preview"), N_("Working…"), N_("Issue"),
 )
 
 

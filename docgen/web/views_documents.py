@@ -111,6 +111,19 @@ async def index(request: Request) -> Response:
                        profile=profile_summary(request, loc))
 
 
+def _issue_url(request: Request, kind: Kind) -> Optional[str]:
+    """Where the form's "Issue" button posts (W-OPS's ledger page), when this server
+    has a ledger and the user may issue; None hides the button."""
+    profile = profile_of(request)
+    if profile is None or profile.ledger is None or \
+            "issue" not in getattr(request.app.state, "route_names", set()):
+        return None
+    may_use = getattr(security, "may_use", None)
+    if may_use is not None and not may_use(security.current_user(request), "ledger"):
+        return None
+    return request.url_for("issue", kind=kind.name).path
+
+
 def _form_page(request: Request, kind: Kind, values: dict[str, Any], *,
                problems: Optional[list[dict[str, str]]] = None,
                extra_rows: Optional[dict[str, int]] = None, status_code: int = 200) -> Response:
@@ -120,6 +133,7 @@ def _form_page(request: Request, kind: Kind, values: dict[str, Any], *,
     base = f"/kind/{quote(kind.name)}"
     return render_page(request, "form.html", status_code=status_code, form=form,
                        kind=kind.name, base=base, formats=_formats(kind),
+                       issue_url=_issue_url(request, kind),
                        png=png_available(), problems=problems,
                        profile=profile_summary(request, loc))
 

@@ -373,3 +373,37 @@ def test_a_hostile_record_comes_back_escaped_everywhere(client: Any) -> None:
     for r in answers:
         assert "<script>alert" not in r.text and "<img src=x" not in r.text, r.request.url
     assert "&lt;script&gt;" in answers[0].text and "&lt;script&gt;" in answers[4].text
+
+
+def test_the_issue_button_shows_only_with_a_ledger(tmp_path: Path) -> None:
+    from docgen.profile import LedgerSettings, Profile
+    plain = make_client(tmp_path).get("/kind/minutes?ui=ko").text
+    assert 'id="issue"' not in plain
+    profile = Profile(ledger=LedgerSettings(url=f"sqlite:///{tmp_path / 'ledger.db'}",
+                                            archive=tmp_path / "archive"))
+    page = make_client(tmp_path, profile=profile).get("/kind/minutes?ui=ko").text
+    (button,) = lxml.html.fromstring(page).xpath('//button[@id="issue"]')
+    assert button.get("formaction") == "/kind/minutes/issue" and button.text == "발행(번호 부여)"
+
+
+def test_shutdown_closes_what_the_pages_keep(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from docgen.web.app import create_app
+    from tests.web.support import make_settings
+    closed: list[str] = []
+
+    class Thing:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def close(self) -> None:
+            closed.append(self.name)
+            if self.name == "ops_jobs":
+                raise RuntimeError("one failing close does not stop the next")
+
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as c:
+        assert c.get("/").status_code == 200
+        app.state.ops_jobs, app.state.ops_ledger = Thing("ops_jobs"), Thing("ops_ledger")
+    assert closed == ["ops_jobs", "ops_ledger"]
