@@ -47,10 +47,21 @@ def users_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def team_config(users_db: str, tmp_path: Path) -> Path:
+def config_url(users_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``users_db`` as docgen.toml may say it: a password moves to the environment."""
+    parsed = sa.make_url(users_db)
+    if parsed.password is None:
+        return users_db
+    monkeypatch.setenv("DOCGEN_LEDGER_PASSWORD", str(parsed.password))
+    return parsed._replace(password=None).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def team_config(config_url: str, tmp_path: Path) -> Path:
     """A docgen.toml whose [ledger] is ``users_db``."""
     path = tmp_path / "docgen.toml"
-    path.write_text(f'[ledger]\nurl = "{users_db}"\narchive = "{(tmp_path / "archive").as_posix()}"\n',
+    archive = (tmp_path / "archive").as_posix()
+    path.write_text(f'[ledger]\nurl = "{config_url}"\narchive = "{archive}"\n',
                     encoding="utf-8")
     return path
 
