@@ -234,9 +234,16 @@ def wait_for_download(folder: Path, suffix: str, timeout: float = 60) -> Path:
                          f"{sorted(p.name for p in folder.iterdir()) if folder.exists() else []}")
 
 
+def _screenshots(factory: pytest.TempPathFactory) -> Path:
+    folder = factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
+    """Where the tests' screenshots go: <pytest's base temp>/screenshots."""
+    return _screenshots(tmp_path_factory)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -252,13 +259,13 @@ _CALL_FAILED = pytest.StashKey[bool]()
 
 @pytest.fixture(autouse=True)
 def _screenshot_on_failure(request: pytest.FixtureRequest,
-                           screenshot_dir: Path) -> Iterator[None]:
+                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """When a test that uses the browser fails, save what the page looked like."""
     yield
     drv: Optional[WebDriver] = getattr(request.node, "funcargs", {}).get("browser")
     if drv is None or not request.node.stash.get(_CALL_FAILED, False):
         return
-    folder = screenshot_dir
+    folder = _screenshots(tmp_path_factory)
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
     path = folder / f"FAILED-{name}.png"
     with contextlib.suppress(Exception):
