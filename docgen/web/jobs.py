@@ -296,6 +296,9 @@ def batch_task(spec: dict[str, Any], folder: Path, progress: Progress) -> Outcom
     os.chdir(folder / "input")
     out = folder / "out"
     progress("checking")
+    refused = _unseen_clients(spec, profile, _NOT_YOURS_BATCH)
+    if refused:
+        raise ValidationFailed(refused)
 
     def rendered(done: int, total: int) -> None:
         progress("rendering", done, total)
@@ -313,9 +316,15 @@ def batch_task(spec: dict[str, Any], folder: Path, progress: Progress) -> Outcom
                    detail={"files": [p.name for p in result.written]})
 
 
-def _unseen_clients(spec: dict[str, Any], profile: "Profile") -> list[Problem]:
-    """A problem for each record of a client the user may not see (an AE mails only
-    their own clients), at the record's place."""
+_NOT_YOURS_BATCH = N_("{client} is not one of your clients: you can make documents only "
+                      "for your own clients")
+_NOT_YOURS_MAIL = N_("{client} is not one of your clients: you can mail only your own clients")
+
+
+def _unseen_clients(spec: dict[str, Any], profile: "Profile",
+                    message: str = _NOT_YOURS_MAIL) -> list[Problem]:
+    """A problem for each record of a client the user may not see (an AE makes and
+    mails documents only for their own clients), at the record's place."""
     from ..api import get_kind
     from ..batch import check_data
     from ..pack import client_display_name
@@ -331,10 +340,9 @@ def _unseen_clients(spec: dict[str, Any], profile: "Profile") -> list[Problem]:
     for src, _ in checked.valid:
         client = client_display_name(src.record.data.get("client")) or ""
         if not security.may_see_client(user, client):
-            problems.append(Problem(
-                "client", "client_not_yours", N_("{client} is not one of your clients: "
-                                                  "you can mail only your own clients"),
-                location=src.origin, record=src.record.index, params={"client": client}))
+            problems.append(Problem("client", "client_not_yours", message,
+                                    location=src.origin, record=src.record.index,
+                                    params={"client": client}))
     return problems
 
 

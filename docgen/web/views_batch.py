@@ -228,7 +228,7 @@ async def batch_start(request: Request) -> Response:
                      "group_by": values["group_by"].strip() or None,
                      "sheet": values["sheet"].strip() or None,
                      "name": values["name"].strip() or None, "formats": values["formats"],
-                     "locale": locale})
+                     "locale": locale, "user": user})
     job.meta.update(group_by=values["group_by"].strip() or None,
                     sheet=values["sheet"].strip() or None, kind=values["kind"])
     return RedirectResponse(request.url_for("batch_job", job=job.id).path, status_code=303)
