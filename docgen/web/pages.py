@@ -211,8 +211,13 @@ def page_context(request: Request) -> dict[str, Any]:
     t = translator(loc)
     user = security.current_user(request)
     names = _route_names(request)
+    settings = settings_of(request)
+    is_team = getattr(security, "is_team", None)
+    team = bool(is_team(request)) if is_team is not None else settings.team
     nav = []
     for name, label, area in NAV:
+        if name == "users" and not team:
+            continue  # users exist in team mode only (local mode: one local user)
         if name in names and _may_use(user, area):
             path = request.url_for(name).path
             here = request.url.path
@@ -220,11 +225,9 @@ def page_context(request: Request) -> dict[str, Any]:
                         "current": here == path or (path != "/" and here.startswith(path))})
     languages = [{"code": code, "name": NATIVE_NAMES[code], "url": url_with_ui(request, code),
                   "current": code == loc.primary} for code in UI_LOCALES]
-    settings = settings_of(request)
-    is_team = getattr(security, "is_team", None)
     return {"request": request, "ui": loc.primary, "lang": loc.primary, "t": t, "user": user,
             "csrf_token": security.csrf_token(request), "languages": languages, "nav": nav,
-            "team": bool(is_team(request)) if is_team is not None else settings.team,
+            "team": team,
             "logout": "logout" in names, "url_for": request.url_for}
 
 
