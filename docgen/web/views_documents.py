@@ -155,11 +155,25 @@ async def kind_form(request: Request) -> Response:
 
 # --- validate ------------------------------------------------------------------------------
 
+# The file-oriented hint of a missing field ("add a line 'title: …'") means nothing in a
+# form: there the field is on the page, empty.
+_FILE_HINTS = {"required but missing: add a line '{name}: …'": N_("a value is required")}
+
+
+def _for_form(p: Problem) -> Problem:
+    message = _FILE_HINTS.get(p.template)
+    if message is None:
+        return p
+    return Problem(p.path, p.code, message, p.severity, p.location, p.record,
+                   excerpt=p.excerpt, subject=p.subject, locale=p.locale)
+
+
 def problem_items(problems: list[Problem], loc: DocLocale) -> list[dict[str, str]]:
     """Problems as the fragment lists them: the CLI's text (``p.text``) in the UI
-    language and the input it is about."""
-    return [{"text": p.text(loc), "field": input_name(p.path), "severity": p.severity}
-            for p in problems]
+    language — except file-oriented hints, said as a form would — and the input it is
+    about."""
+    return [{"text": _for_form(p).text(loc), "field": input_name(p.path),
+             "severity": p.severity} for p in problems]
 
 
 async def _record(request: Request, kind: Kind) -> tuple[dict[str, Any], FormData]:
