@@ -122,7 +122,7 @@ def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey,
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(loader, key_node, file)
             if not isinstance(key, str):
                 key = str(key)
             sub = path + (key,)
@@ -137,7 +137,25 @@ def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey,
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, path + (i,), lines, file) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node, file)
+
+
+_TOO_MANY_DIGITS = N_("this number has {count} digits, more than docgen reads ({limit}): "
+                      "if it is meant as text (a code, an account number), put it in quotes")
+# Python's int/str conversion limit (sys.get_int_max_str_digits, 4300 by default).
+_MAX_DIGITS = 4300
+
+
+def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
+    """The value of a scalar ``node``; a number too long to read is a located error."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        if not isinstance(node, yaml.ScalarNode):
+            raise
+        digits = sum(c.isdigit() for c in str(node.value))
+        raise InputError(_TOO_MANY_DIGITS, _at(file, node.start_mark), code="syntax",
+                         params={"count": digits, "limit": _MAX_DIGITS}) from None
 
 
 # --- Reading bytes as text -------------------------------------------------------------
@@ -496,6 +514,46 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+_LONE_SURROGATE = N_("'\\u{code}' is half of a character (a lone UTF-16 surrogate), which no "
+                     "document can hold: remove it or write the whole character")
+_LONG_NUMBER = re.compile(r"-?\d{%d,}" % (_MAX_DIGITS + 1))
+
+
+def _position(text: str, i: int, file: str) -> SourceLocation:
+    return SourceLocation(file=file, line=text.count("\n", 0, i) + 1,
+                          column=i - (text.rfind("\n", 0, i) + 1) + 1)
+
+
+def _no_lone_surrogates(text: str, file: str) -> None:
+    """Raise a located :class:`InputError` at the first ``\\uD800``…``\\uDFFF`` escape
+    that is not half of a pair (JSON reads it into a string no file can be written with)."""
+    pending: Optional["re.Match[str]"] = None  # a high surrogate waiting for its low half
+    for m in _ESCAPE.finditer(text):
+        unit = int(m.group(1), 16) if m.group(1) else -1
+        if pending is not None:
+            if 0xDC00 <= unit <= 0xDFFF and m.start() == pending.end():
+                pending = None
+                continue
+            break
+        if 0xD800 <= unit <= 0xDBFF:
+            pending = m
+        elif 0xDC00 <= unit <= 0xDFFF:
+            pending = m
+            break
+    if pending is not None:
+        raise InputError(_LONE_SURROGATE, _position(text, pending.start(), file), code="syntax",
+                         params={"code": pending.group(1)})
+
+
+def _long_number(text: str, file: str) -> InputError:
+    m = _LONG_NUMBER.search(text)
+    where = _position(text, m.start(), file) if m else SourceLocation(file=file)
+    count = len(m.group(0).lstrip("-")) if m else _MAX_DIGITS + 1
+    return InputError(_TOO_MANY_DIGITS, where, code="syntax",
+                      params={"count": count, "limit": _MAX_DIGITS})
+
+
 def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tuple[int, int]]]]:
     """Parse JSON strictly; line numbers come, when asked for, from a YAML reading of
     the same text (JSON is YAML); a duplicate key is reported at its line."""
@@ -507,10 +565,14 @@ def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tu
                 raise
             return {}
 
+    if "\\u" in text:
+        _no_lone_surrogates(text, file)
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, text, file) from None
+    except ValueError:  # an integer beyond Python's int/str conversion limit
+        raise _long_number(text, file) from None
     except _DuplicateKey:
         lines()  # raises the located duplicate-key error
         data = json.loads(text)  # pragma: no cover - the YAML reading always finds it
