@@ -27,6 +27,7 @@ from .messages import N_, tr
 if TYPE_CHECKING:
     from .i18n.locale import DocLocale
     from .pdfpool import PdfPool
+    from .profile import Profile
 
 SECRET_ENV = "DOCGEN_SECRET_KEY"
 SECRET_FILE = ".docgen-secret-key"  # next to docgen.toml (team mode), mode 0600
@@ -80,16 +81,41 @@ def start_pool(workers: Optional[int], loc: "DocLocale") -> Optional["PdfPool"]:
     return pool
 
 
+def load_profiles(configs: tuple[str, ...]) -> list["Profile"]:
+    """Every ``--config`` loaded and checked now (the first problem stops the start,
+    said as the CLI says it, exit 1), the same file once; none given: ./docgen.toml
+    if present (else docgen's defaults)."""
+    from .cli import _speak
+    from .profile import find_config, load_profile
+
+    _speak(None)
+    if not configs:
+        return [load_profile(find_config(None))]
+    profiles: list["Profile"] = []
+    seen: set[Path] = set()
+    for config in configs:
+        path = find_config(config)
+        key = path.resolve() if path is not None else Path()
+        if key in seen:
+            continue
+        seen.add(key)
+        profiles.append(load_profile(path))
+    return profiles
+
+
 def register(main: click.Group) -> None:
     """Add ``docgen serve`` to ``main``."""
-    from .cli import _profile, _speak, config_option
+    from .cli import _speak
 
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on; anything but loopback means --team.")
     @click.option("--port", default=8750, show_default=True, type=click.IntRange(0, 65535))
     @click.option("--no-browser", is_flag=True, help="Do not open the browser.")
-    @config_option
+    @click.option("--config", "configs", multiple=True, metavar="FILE",
+                  help="Company profile (default: ./docgen.toml if present). Repeat it for "
+                       "several companies (the page lets the user choose); the first is "
+                       "the primary: its ledger, e-mail and team settings are the server's.")
     @click.option("--team", is_flag=True, help="Team mode: log-in, users and roles.")
     @click.option("--workers-pdf", type=click.IntRange(0, 16), default=None, metavar="N",
                   help="Warm LibreOffice workers for PDFs (default 1; 0: none).")
@@ -99,16 +125,17 @@ def register(main: click.Group) -> None:
                   help="Trust X-Forwarded-* from --forwarded-allow-ips (a reverse proxy).")
     @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
                   metavar="IPS", help="The reverse proxy's address(es), comma separated.")
-    def serve_cmd(host: str, port: int, no_browser: bool, config: Optional[str], team: bool,
+    def serve_cmd(host: str, port: int, no_browser: bool, configs: tuple[str, ...], team: bool,
                   workers_pdf: Optional[int], https_only: bool, proxy_headers: bool,
                   forwarded_allow_ips: str) -> None:
         """Serve docgen's web page (http://127.0.0.1:8750 by default)."""
         import uvicorn
 
         from .web import create_app
-        from .web.settings import WebSettings
+        from .web.settings import WebSettings, profile_choices
 
-        profile = _profile(config, None)
+        profiles = load_profiles(configs)
+        profile = profiles[0]
         loc = _speak(None, profile=profile)
         team = team or not is_loopback(host)
         config_dir = profile.path.parent if profile.path is not None else Path.cwd()
@@ -117,7 +144,9 @@ def register(main: click.Group) -> None:
         try:
             settings = WebSettings(work_dir=work_dir, secret_key=secret_key(team, config_dir),
                                    profile_path=profile.path, profile=profile, team=team,
-                                   https_only=https_only)
+                                   https_only=https_only,
+                                   profiles=profile_choices(profiles) if len(profiles) > 1
+                                   else [])
             app = create_app(settings)  # its UsageError (team mode without a ledger) is ours
             pool = start_pool(workers_pdf, loc)
             settings.pdf_pool = pool

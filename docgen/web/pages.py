@@ -57,6 +57,9 @@ UI_STRINGS = (
     N_("Something went wrong on the server; nothing was written. Please try again."),
     N_("Back to the start page"), N_("Error"), N_("This request could not be handled."),
     N_("Please log in."), N_("Preview"), N_("Working…"), N_("Issue"),
+    N_("Use this profile"),
+    N_("Issuing (the ledger), e-mail and team settings always use the first profile: "
+       "{primary}."),
 )
 
 

@@ -31,9 +31,10 @@ from ..profile import Profile
 from ..template import Template
 from . import security
 from .forms import build_form, extra_rows_from, input_name, record_from_form
-from .pages import render_page, render_text, settings_of, translator, ui_locale
+from .pages import COOKIE_AGE, render_page, render_text, settings_of, translator, ui_locale
 from .rendering import (Document, pdf_from_docx, png_available, png_of_first_page,
                         quick_blocks, render_document)
+from .settings import ProfileChoice
 
 FRAGMENT_HEADER = "x-docgen-fragment"  # docgen.js asks for a fragment, not a page
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -42,20 +43,81 @@ MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml
 TEMPLATE_FIELD = "template"
 MSG_TEMPLATE_TYPE = N_("the custom template must be a .docx or .xlsx file")
 MSG_FORMAT = N_("unknown format '{format}' (use docx, xlsx, pdf)")
+PROFILE_FIELD = "profile"  # the form's choice of company profile (a key, never a path)
+PROFILE_COOKIE = "docgen_profile"
+_UNSET = object()
+MSG_UNKNOWN_PROFILE = N_("unknown company profile '{name}': choose one of the list")
+
+
+def choose_profile(request: Request, sent: Optional[str]) -> Optional[ProfileChoice]:
+    """The company profile of this request: ``sent`` (the form's or the query's
+    ``profile`` field) when given — one of the server's, else a 400 in the user's
+    language, and remembered in the cookie — else the cookie's (a stale one is simply
+    forgotten), else the primary. None: the server runs without a profile."""
+    settings = settings_of(request)
+    choices = settings.choices()
+    choice: Optional[ProfileChoice] = None
+    if sent:
+        choice = settings.choice(sent)
+        if choice is None:
+            raise UsageError(MSG_UNKNOWN_PROFILE, code="profile", params={"name": sent[:60]})
+        request.state.profile_remember = choice.key
+    elif choices:
+        choice = settings.choice(request.cookies.get(PROFILE_COOKIE)) or choices[0]
+    request.state.profile_choice = choice
+    return choice
+
+
+def _choice(request: Request) -> Optional[ProfileChoice]:
+    """The request's profile choice (a GET's from ``?profile=``, the cookie or the
+    primary; a POST's is resolved first by :func:`_posted_profile`)."""
+    found = getattr(request.state, "profile_choice", _UNSET)
+    if found is _UNSET:
+        return choose_profile(request, request.query_params.get(PROFILE_FIELD))
+    assert found is None or isinstance(found, ProfileChoice)
+    return found
+
+
+async def _posted_profile(request: Request) -> None:
+    """A POST's profile: its ``profile`` form field (after the CSRF check)."""
+    await security.check_csrf(request)
+    form = await request.form()
+    sent = form.get(PROFILE_FIELD)
+    choose_profile(request, sent if isinstance(sent, str) else
+                   request.query_params.get(PROFILE_FIELD))
+
+
+def remember_profile(request: Request, response: Response) -> Response:
+    """The profile chosen in this request, kept in the ``docgen_profile`` cookie."""
+    key = getattr(request.state, "profile_remember", None)
+    if key:
+        response.set_cookie(PROFILE_COOKIE, key, max_age=COOKIE_AGE, path="/",
+                            samesite="lax", httponly=True)
+    return response
 
 
 def profile_of(request: Request) -> Optional[Profile]:
-    """The company profile this server uses (None: docgen's defaults)."""
-    return settings_of(request).profile
+    """The company profile the documents of this request use (None: docgen's
+    defaults)."""
+    choice = _choice(request)
+    return choice.profile if choice is not None else None
 
 
-def profile_summary(request: Request, loc: DocLocale) -> dict[str, Any]:
-    """What the pages say about the profile in use: its file and company name."""
+def profile_summary(request: Request, loc: DocLocale, *, in_form: bool = False) -> dict[str, Any]:
+    """What the pages say about the profile in use: its file and company name, and
+    the choice when the server has several (``in_form``: the select belongs to the
+    document form, so it travels with every check, preview, download)."""
     settings = settings_of(request)
-    profile = settings.profile
-    path = settings.profile_path or (profile.path if profile is not None else None)
-    company = profile.context(loc).get("name") if profile is not None else None
-    return {"path": str(path) if path else None, "company": company or ""}
+    choice = _choice(request)
+    choices = settings.choices()
+    path = choice.path if choice is not None else settings.profile_path
+    company = choice.profile.context(loc).get("name") if choice is not None else None
+    return {"path": str(path) if path else None, "company": company or "",
+            "several": len(choices) > 1, "in_form": in_form,
+            "primary": choices[0].label(loc) if choices else "",
+            "choices": [{"key": c.key, "label": c.label(loc),
+                         "selected": choice is not None and c.key == choice.key}
+                        for c in choices]}
 
 
 def _area(request: Request) -> security.User:
@@ -107,14 +169,18 @@ async def index(request: Request) -> Response:
         kind = get_kind(name, profile)
         kinds.append({"name": name, "label": kind.label(loc.primary), "user": kind.user,
                       "url": request.url_for("kind_form", kind=name).path})
-    return render_page(request, "index.html", kinds=kinds,
-                       profile=profile_summary(request, loc))
+    return remember_profile(request, render_page(request, "index.html", kinds=kinds,
+                                                 profile=profile_summary(request, loc)))
 
 
 def _issue_url(request: Request, kind: Kind) -> Optional[str]:
     """Where the form's "Issue" button posts (W-OPS's ledger page), when this server
     has a ledger and the user may issue; None hides the button."""
     profile = profile_of(request)
+    choices = settings_of(request).choices()
+    choice = _choice(request)
+    if choices and choice is not None and choice.key != choices[0].key:
+        return None  # the ledger is the primary profile's: issue with that one chosen
     if profile is None or profile.ledger is None or \
             "issue" not in getattr(request.app.state, "route_names", set()):
         return None
@@ -131,20 +197,20 @@ def _form_page(request: Request, kind: Kind, values: dict[str, Any], *,
     form = build_form(kind.name, kind.schema, loc, translator(loc), values,
                       extra_rows=extra_rows, hidden=_hidden(kind))
     base = f"/kind/{quote(kind.name)}"
-    return render_page(request, "form.html", status_code=status_code, form=form,
-                       kind=kind.name, base=base, formats=_formats(kind),
-                       issue_url=_issue_url(request, kind),
-                       png=png_available(), problems=problems,
-                       profile=profile_summary(request, loc))
+    return remember_profile(request, render_page(
+        request, "form.html", status_code=status_code, form=form, kind=kind.name, base=base,
+        formats=_formats(kind), issue_url=_issue_url(request, kind), png=png_available(),
+        problems=problems, profile=profile_summary(request, loc, in_form=True)))
 
 
 async def kind_form(request: Request) -> Response:
     """``GET /kind/{kind}``: the empty form, or the bundled sample (``?sample=1``) in
     the UI language; ``POST``: the no-JS "add row" (the form again, one row more)."""
     _area(request)
+    if request.method == "POST":
+        await _posted_profile(request)
     kind = _kind(request)
     if request.method == "POST":
-        await security.check_csrf(request)
         form = await request.form()
         items = list(form.multi_items())
         return _form_page(request, kind, record_from_form(kind.schema, items),
@@ -186,15 +252,16 @@ async def validate(request: Request) -> Response:
     """``POST /kind/{kind}/validate``: the problems of the posted form (a fragment
     for docgen.js; the whole form page for a browser without JS)."""
     _area(request)
+    await _posted_profile(request)
     kind = _kind(request)
     record, _ = await _record(request, kind)
     loc = ui_locale(request)
     problems = await run_in_threadpool(_validate, kind, record, profile_of(request), loc)
     items = problem_items(problems, loc)
     if request.headers.get(FRAGMENT_HEADER):
-        return Response(render_text(request, "_problems.html", problems=items),
-                        media_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-store"})
+        return remember_profile(request, Response(
+            render_text(request, "_problems.html", problems=items),
+            media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}))
     return _form_page(request, kind, record, problems=items)
 
 
@@ -258,6 +325,7 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
 async def _render(request: Request, fmt: str) -> tuple[Document, Optional[bytes]]:
     """The posted record as a Word or Excel document (and its PDF for ``pdf``/``png``)."""
     _area(request)
+    await _posted_profile(request)
     kind = _kind(request)
     record, form = await _record(request, kind)
     _check_client(request, record)
@@ -294,9 +362,9 @@ async def download(request: Request) -> Response:
     fmt = _format(request, ("docx", "xlsx", "pdf"), "docx")
     doc, pdf = await _render(request, fmt)
     data = pdf if fmt == "pdf" and pdf is not None else doc.data
-    return Response(data, media_type=MEDIA[fmt], headers={
+    return remember_profile(request, Response(data, media_type=MEDIA[fmt], headers={
         "Content-Disposition": content_disposition(f"{doc.stem}.{fmt}"),
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}))
 
 
 async def preview(request: Request) -> Response:
@@ -308,15 +376,17 @@ async def preview(request: Request) -> Response:
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if fmt == "html":
         blocks = await run_in_threadpool(quick_blocks, doc.data)
-        return Response(render_text(request, "_quick.html", blocks=blocks),
-                        media_type="text/html; charset=utf-8", headers=headers)
+        return remember_profile(request, Response(
+            render_text(request, "_quick.html", blocks=blocks),
+            media_type="text/html; charset=utf-8", headers=headers))
     assert pdf is not None
     if fmt == "png":
         settings = settings_of(request)
         image = await run_in_threadpool(png_of_first_page, pdf, settings.work_dir)
-        return Response(image, media_type=MEDIA["png"], headers=headers)
+        return remember_profile(request, Response(image, media_type=MEDIA["png"],
+                                                  headers=headers))
     headers["Content-Disposition"] = content_disposition(f"{doc.stem}.pdf", "inline")
-    return Response(pdf, media_type=MEDIA["pdf"], headers=headers)
+    return remember_profile(request, Response(pdf, media_type=MEDIA["pdf"], headers=headers))
 
 
 routes: list[BaseRoute] = [
