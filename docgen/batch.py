@@ -13,8 +13,15 @@ The run is staged so that a problem stops it before anything is written:
    the run and checked against the folder (an existing file stops the run, exit 4,
    unless ``--force``);
 4. render and write in worker processes, each compiling the templates once; PDFs go
-   through one LibreOffice process per worker; every file is written atomically;
+   through one LibreOffice process per worker; the documents are written to a staging
+   folder inside the output folder (``.docgen-stage-*``), and moved into place only
+   when every one is done, so an interrupted run (Ctrl-C: exit 130) leaves nothing;
 5. write ``manifest.json``: which record made which file, its sha256 and locale.
+
+From step 3 to the end the run holds the output folder's lock (``.docgen-batch.lock``,
+:func:`~docgen.output.folder_lock`): a second batch into the same folder meanwhile is
+refused at once (exit 4, naming the folder and the other run's pid), so a manifest
+always describes the files there.
 
 Isolation: a document is rendered from its own context only — a deep copy of its
 record — and workers hold no state between documents but the compiled templates.
@@ -27,7 +34,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import signal
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +57,8 @@ from .inputs import PathKey, Record, SourceMap, format_path, read_data
 from .kinds import Kind
 from .messages import N_
 from .output import (
+    folder_lock,
+    move_into_place,
     output_name,
     output_paths,
     refuse_any_existing,
@@ -403,26 +415,62 @@ def run_batch(
         raise ValidationFailed(problems) if errors else InputError(
             "no records to render", SourceLocation(file=str(data)), code="empty")
     out = Path(out_dir)
-    if issue:
-        # group commit, chunk by chunk, in the input's order (imported here: the
-        # ledger and its database libraries load only for --issue)
-        from .ledger.batch_issue import issue_batch
-        with _pdf_service(formats, jobs, pdfa):
-            return issue_batch(kind, valid, templates, out, list(formats), name, force,
-                               profile, missing, problems, data, keep_going, progress,
-                               jobs or os.cpu_count() or 1)
-    job_list = _plan(kind, valid, out, formats, name, force, profile)
-    manifest_path = out / MANIFEST
-    fonts = fonts_for(profile)
-    template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
-    with _pdf_service(formats, jobs, pdfa):
-        results = _execute(job_list, template_paths, fonts, out, list(formats), force,
-                           jobs or os.cpu_count() or 1, progress, kind, profile, missing)
+    with folder_lock(out):  # one run at a time in a folder: its manifest is what is there
+        if issue:
+            # group commit, chunk by chunk, in the input's order (imported here: the
+            # ledger and its database libraries load only for --issue)
+            from .ledger.batch_issue import issue_batch
+            with _pdf_service(formats, jobs, pdfa):
+                return issue_batch(kind, valid, templates, out, list(formats), name, force,
+                                   profile, missing, problems, data, keep_going, progress,
+                                   jobs or os.cpu_count() or 1)
+        job_list = _plan(kind, valid, out, formats, name, force, profile)
+        manifest_path = out / MANIFEST
+        fonts = fonts_for(profile)
+        template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
+        stage = Path(tempfile.mkdtemp(prefix=".docgen-stage-", dir=out))
+        try:
+            with _pdf_service(formats, jobs, pdfa):
+                results = _execute(job_list, template_paths, fonts, stage, list(formats),
+                                   True, jobs or os.cpu_count() or 1, progress, kind, profile,
+                                   missing)
+            manifest = _manifest(kind, data, valid, job_list, results, problems)
+            with _uninterrupted():
+                results = _commit(results, stage, out, force)
+                write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False,
+                                                       indent=2).encode(), force)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
     written = [Path(p) for i in sorted(results) for p, _ in results[i]]
-    manifest = _manifest(kind, data, valid, job_list, results, problems)
-    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
-                 force)
     return BatchResult(written, problems, manifest_path)
+
+
+def _commit(results: dict[int, list[tuple[str, str]]], stage: Path, out: Path,
+            force: bool) -> dict[int, list[tuple[str, str]]]:
+    """Move the finished documents from the run's staging folder into ``out`` (renames
+    in one filesystem: an interrupted render leaves nothing in ``out``)."""
+    moved: dict[int, list[tuple[str, str]]] = {}
+    for index, files in results.items():
+        moved[index] = []
+        for path, digest in files:
+            target = out / Path(path).name
+            move_into_place(stage / Path(path).name, target, force)
+            moved[index].append((str(target), digest))
+    return moved
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C is ignored while the finished documents and the manifest are put in
+    place (a few renames), so the folder never holds half a run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -455,7 +503,8 @@ def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats:
             unique = sanitize(f"{stem}_{n}")
         used.add(unique.casefold())
         targets.extend(output_paths(out, unique, formats))
-        base = str(Path(rec.source.file).parent) if rec.source.file else "."
+        # images are looked for next to the data, wherever docgen runs from
+        base = str((Path(rec.source.file).parent if rec.source.file else Path()).resolve())
         jobs.append(Job(position, rec.data, rec.source.file, loc.code, unique, base))
     refuse_any_existing([*targets, out / MANIFEST], force)
     return jobs
@@ -468,12 +517,19 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str,
                  formats: list[str], force: bool, kind_name: str, profile: Profile,
-                 missing: str = "error") -> None:
-    """Each worker compiles the templates once and keeps only them between documents."""
+                 missing: str = "error", tmp_root: Optional[str] = None) -> None:
+    """Each worker compiles the templates once and keeps only them between documents.
+
+    A pool worker ignores Ctrl-C: the parent handles it (terminates the pool, removes
+    the run's temporary folders), so no worker prints a KeyboardInterrupt traceback.
+    Its temporary folders are made in the parent's ``tmp_root``."""
+    if multiprocessing.parent_process() is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
                    fonts=fonts, out=Path(out), formats=formats, force=force,
-                   kind=kinds_mod.get(kind_name, profile), profile=profile, missing=missing)
+                   kind=kinds_mod.get(kind_name, profile), profile=profile, missing=missing,
+                   tmp_root=tmp_root)
 
 
 _Share = tuple[list[tuple[int, list[tuple[str, str]]]], list[DocgenWarning]]
@@ -502,7 +558,8 @@ def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
     force: bool = _WORKER["force"]
     done: list[tuple[int, list[tuple[str, str]]]] = []
     pdf_sources: list[tuple[int, Path]] = []
-    with tempfile.TemporaryDirectory(prefix="docgen-batch-") as tmp:
+    tmp_root = _WORKER.get("tmp_root")
+    with tempfile.TemporaryDirectory(prefix="docgen-batch-", dir=tmp_root) as tmp:
         kind: Kind = _WORKER["kind"]
         for job in jobs:
             locale = DocLocale.parse(job.locale)
@@ -543,7 +600,11 @@ def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, s
     # PDF: one share per worker, so each runs one LibreOffice process for all its files.
     size = -(-total // workers) if pdf else max(1, min(25, -(-total // (workers * 4))))
     chunks = [jobs[i:i + size] for i in range(0, total, size)]
-    args = (template_paths, fonts, str(out), formats, force, kind.name, profile, missing)
+    # The run's temporary folders live in one the parent owns and removes, even when
+    # the workers are terminated (Ctrl-C) before they could remove their own.
+    tmp_root = tempfile.mkdtemp(prefix="docgen-batch-")
+    args = (template_paths, fonts, str(out), formats, force, kind.name, profile, missing,
+            tmp_root)
     results: dict[int, list[tuple[str, str]]] = {}
     finished = 0
     pool = None
@@ -575,6 +636,8 @@ def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, s
             pool.join()
         _sweep(out)
         raise
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
     _sync()
     return results
 

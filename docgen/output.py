@@ -6,16 +6,18 @@ place only when complete, and an existing file is never replaced silently.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
+import sys
 import re
 import secrets
 import stat
 import string
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Collection, Mapping, Optional, Sequence
+from typing import Any, Callable, Collection, Iterator, Mapping, Optional, Sequence
 
 from .errors import InputError, OutputError, SourceLocation, UsageError
 from .i18n.catalog import strip_language_marks
@@ -230,3 +232,103 @@ def plan_outputs(out_dir: Path, stem: str, formats: list[str], force: bool) -> l
     paths = output_paths(out_dir, stem, formats)
     refuse_any_existing(paths, force)
     return paths
+
+
+LOCK_NAME = ".docgen-batch.lock"
+
+
+def _try_lock(fd: int) -> bool:
+    """An exclusive, non-blocking lock on the open file ``fd``; False when another
+    process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):
+        return False
+    return True
+
+
+def _holder(path: Path) -> str:
+    """The pid the holder of the lock file wrote in it ('?' when unreadable)."""
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").split()
+    except OSError:
+        return "?"
+    return text[0] if text and text[0].isdigit() else "?"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s batch lock (``.docgen-batch.lock``, with this process's pid)
+    for the block, so one run at a time writes there and its manifest describes what
+    is there. Another run holding it: :class:`OutputError` (exit 4) at once, naming
+    the folder and that run's pid. The lock ends with the process, even a killed one."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError("cannot write the file: {detail}", SourceLocation(file=str(folder)),
+                          code="write", params={"detail": exc.strerror or str(exc)}) from None
+    path = folder / LOCK_NAME
+    for _ in range(20):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError as exc:
+            raise OutputError("cannot write the file: {detail}", SourceLocation(file=str(path)),
+                              code="write", params={"detail": exc.strerror or str(exc)}) from None
+        if not _try_lock(fd):
+            os.close(fd)
+            raise OutputError(
+                "the output folder is in use by another docgen batch (process {pid}); wait "
+                "for it to finish or choose another folder", SourceLocation(file=str(folder)),
+                code="locked", params={"pid": _holder(path)})
+        try:  # the file we locked may have been removed by a run that just ended
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    else:  # pragma: no cover - twenty runs ending in a row while this one starts
+        raise OutputError("the output folder is in use by another docgen batch (process "
+                          "{pid}); wait for it to finish or choose another folder",
+                          SourceLocation(file=str(folder)), code="locked",
+                          params={"pid": "?"})
+    try:
+        if sys.platform != "win32":  # Windows: the locked byte cannot be read by others
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        if sys.platform != "win32":
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # while still locked: a waiting run re-checks the file
+        os.close(fd)
+
+
+def move_into_place(src: Path, dst: Path, force: bool) -> None:
+    """Move the finished file ``src`` to ``dst`` (same filesystem, atomic); an existing
+    ``dst`` is replaced only with ``force``."""
+    try:
+        if force:
+            os.replace(src, dst)
+            return
+        try:
+            os.link(src, dst)  # refuses to clobber a file made meanwhile
+        except FileExistsError:
+            raise _exists(dst) from None
+        except OSError:
+            if dst.exists():
+                raise _exists(dst) from None
+            os.replace(src, dst)  # filesystems without hard links
+        else:
+            os.unlink(src)
+    except OSError as exc:
+        raise OutputError("cannot write the file: {detail}", SourceLocation(file=str(dst)),
+                          code="write", params={"detail": exc.strerror or str(exc)}) from None

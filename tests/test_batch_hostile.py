@@ -1,0 +1,130 @@
+"""docgen batch against bad luck and other runs (issue 15): two runs into one folder,
+Ctrl-C in the middle. Real processes, as a user's terminal would run them."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+import yaml
+
+from tests.support import REPO
+
+PY = sys.executable
+
+
+def env(**extra: str) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")}
+    e.update(DOCGEN_LOCALE="en", PYTHONPATH=str(REPO), **extra)
+    return e
+
+
+def records(n: int, prefix: str, author: str = "Sora Lee") -> list[dict[str, Any]]:
+    sample = subprocess.run([PY, "-m", "docgen", "sample", "weekly", "-l", "en"], env=env(),
+                            capture_output=True, text=True, check=True).stdout
+    rec = yaml.safe_load(sample)
+    return [dict(rec, author=author, client=dict(rec["client"], name=f"{prefix}{i:03d}"))
+            for i in range(n)]
+
+
+def write_list(path: Path, n: int, prefix: str, author: str = "Sora Lee") -> Path:
+    path.write_text(json.dumps(records(n, prefix, author), default=str), encoding="utf-8")
+    return path
+
+
+def batch(data: Path, out: Path, *extra: str, **kw: Any) -> "subprocess.Popen[str]":
+    return subprocess.Popen([PY, "-m", "docgen", "batch", "weekly", str(data), "-o", str(out),
+                             *extra], env=kw.pop("environ", env()), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=kw.pop("cwd", None), **kw)
+
+
+def assert_manifest_is_the_folder(out: Path, only: bool = True) -> dict[str, Any]:
+    """Every document in the manifest is in the folder with its sha256; ``only``: and
+    the folder holds no other document."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {o["path"]: o["sha256"] for d in manifest["documents"] for o in d["outputs"]}
+    present = {p.name for p in out.iterdir() if p.name != "manifest.json"}
+    assert present == set(listed) if only else present >= set(listed)
+    for name, digest in listed.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+    return manifest
+
+
+# --- 7: one run at a time in a folder ---------------------------------------------------
+
+HOLD = """
+import sys
+from pathlib import Path
+from docgen.output import folder_lock
+with folder_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_folder_in_use_is_refused_at_once_naming_it_and_the_other_run(tmp_path: Path) -> None:
+    data = write_list(tmp_path / "list.json", 5, "Lock")
+    out = tmp_path / "out"
+    holder = subprocess.Popen([PY, "-c", HOLD, str(out)], env=env(), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert (out / ".docgen-batch.lock").read_text().split() == [str(holder.pid)]
+        started = time.monotonic()
+        run = batch(data, out, "--force")
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 4, err
+        assert time.monotonic() - started < 60  # refused, not waiting for the other run
+        assert str(out) in err and f"process {holder.pid}" in err
+        assert "in use by another docgen batch" in err and "Traceback" not in err
+        assert [p.name for p in out.iterdir()] == [".docgen-batch.lock"]  # nothing written
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert not (out / ".docgen-batch.lock").exists()  # released and removed
+    again = batch(data, out)
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert len(assert_manifest_is_the_folder(out)["documents"]) == 5
+
+
+def test_two_forced_runs_at_once_leave_a_manifest_that_matches_the_files(tmp_path: Path) -> None:
+    """The attack: two ``--force`` batches into one folder at once, the same file names
+    with different contents (another author). One wins the folder; the other is
+    refused (exit 4) or runs after it; either way the manifest describes exactly the
+    files there, each of one run."""
+    a = write_list(tmp_path / "a.json", 120, "Client", "Author Alpha")
+    b = write_list(tmp_path / "b.json", 120, "Client", "Author Bravo")
+    out = tmp_path / "out"
+    runs = [batch(a, out, "--force", "-j", "2"), batch(b, out, "--force", "-j", "2")]
+    results = [(r.wait(timeout=300), r.communicate()[1]) for r in runs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 4]), results
+    for code, err in results:
+        assert "Traceback" not in err
+        if code == 4:
+            assert "in use by another docgen batch" in err
+    manifest = assert_manifest_is_the_folder(out)
+    assert len(manifest["documents"]) == 120
+    authors = {docx_author(out / o["path"]) for d in manifest["documents"] for o in d["outputs"]}
+    assert len(authors) == 1, authors  # not a mix of the two runs
+    assert not list(out.glob(".docgen-*"))
+
+
+def docx_author(path: Path) -> str:
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    text += "\n".join(c.text for t in docx.Document(str(path)).tables for r in t.rows
+                      for c in r.cells)
+    found = [a for a in ("Author Alpha", "Author Bravo") if a in text]
+    assert len(found) == 1, found
+    return found[0]
