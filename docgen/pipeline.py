@@ -248,7 +248,8 @@ def fill(
     tpl = Template(template)
     target = Path(outfile) if outfile else Path(Path(data_file).stem + Path(template).suffix)
     refuse_existing(target, force)  # before rendering: fail fast, render nothing
-    data = tpl.render(record.data, loc, missing=missing)
+    data = tpl.render(record.data, loc, missing=missing,  # images next to the data
+                      base_dir=Path(data_file).resolve().parent)
     write_atomic(target, data, force)
     return target
 

@@ -8,11 +8,17 @@ a cell anchor in Excel.
 Templates are untrusted, so a template cannot embed any file it likes: paths
 docgen resolved itself (:class:`~docgen.profile.ImagePath` — the profile's logo,
 ``format: image`` fields) are accepted as they are; any other path must lie inside
-the render's base folder (the data file's folder).
+the render's base folder (the data file's folder, always made absolute: the working
+directory plays no part), after following symbolic links. Only regular files are read
+(a FIFO or device named ``x.png`` is refused, never opened for long), and at most
+:data:`MAX_IMAGE_BYTES` (20 MB) of them.
 """
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +28,8 @@ from typing import Any, Optional, Union
 from jinja2 import TemplateRuntimeError, Undefined
 from lxml import etree
 
+from ..errors import Msg
+from ..messages import N_
 from ..profile import ImagePath
 from ..ooxml.xml import PARSER
 from .package import Member, make_member
@@ -30,6 +38,54 @@ EMU_PER_MM = 36000
 _CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif",
                   "bmp": "image/bmp"}
 _MAX_MM = 2000
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a picture in a business document; far above a logo
+
+
+class ImageError(TemplateRuntimeError):
+    """A picture ``image()`` may not or cannot use; its message is a :class:`Msg`, said
+    in the user's language inside the template error that reports it (exit 3)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__()
+        self.args = (Msg(message, params),)
+
+
+class _Refused(Exception):
+    """Raised by :func:`load_image` for a file that is not a picture docgen reads."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.msg = message
+        self.params = params
+
+
+def _read_regular(path: str, size: int) -> bytes:
+    """The bytes of the regular file ``path``; opened without blocking (a FIFO put
+    there since the check must not hang the render) and checked again once open."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused(N_("{path} is not a regular file (a folder, device or pipe?); "
+                              "image() reads picture files only"), path=path)
+        chunks, total = [], 0
+        while total <= MAX_IMAGE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_IMAGE_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > MAX_IMAGE_BYTES:
+        raise _too_large(path, max(size, total))
+    return b"".join(chunks)
+
+
+def _too_large(path: str, size: int) -> _Refused:
+    return _Refused(N_("{path} is too large for a picture ({size} MB; at most {limit} MB)"),
+                    path=path, size=f"{math.ceil(size / 104857.6) / 10:.1f}",
+                    limit=MAX_IMAGE_BYTES // 1048576)
 
 
 @dataclass(frozen=True)
@@ -53,7 +109,7 @@ def _load(path: str, mtime_ns: int, size: int) -> ImageData:
     from docx.image.exceptions import UnrecognizedImageError
     from docx.image.image import Image
 
-    blob = Path(path).read_bytes()
+    blob = _read_regular(path, size)
     try:
         info = Image.from_blob(blob)
     except (UnrecognizedImageError, Exception) as exc:  # any parser failure: not an image
@@ -65,7 +121,13 @@ def _load(path: str, mtime_ns: int, size: int) -> ImageData:
 
 
 def load_image(path: Path) -> ImageData:
-    st = path.stat()
+    """The picture at ``path`` (a regular file of at most :data:`MAX_IMAGE_BYTES`)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(N_("{path} is not a regular file (a folder, device or pipe?); "
+                          "image() reads picture files only"), path=str(path))
+    if st.st_size > MAX_IMAGE_BYTES:
+        raise _too_large(str(path), st.st_size)
     return _load(str(path), st.st_mtime_ns, st.st_size)
 
 
@@ -91,7 +153,7 @@ class ImageSink:
     """Collects the images one render places; engines read it after rendering."""
 
     def __init__(self, base_dir: Optional[Path] = None) -> None:
-        self.base_dir = (base_dir or Path.cwd()).resolve()
+        self.base_dir = Path(os.path.abspath(base_dir or Path.cwd())).resolve()
         self.images: list[ImageData] = []
         self._index: dict[str, int] = {}
         self.current_part: str = ""
@@ -123,11 +185,13 @@ class ImageSink:
             return Path(path)
         if not isinstance(path, (str, Path)) or not str(path):
             raise TemplateRuntimeError(f"image() needs a file path, not {path!r}")
+        # an absolute path replaces base_dir in the join; resolve() follows symlinks,
+        # so one pointing out of the folder is refused like the path it points to
         candidate = (self.base_dir / str(path)).resolve()
         if not candidate.is_relative_to(self.base_dir):
-            raise TemplateRuntimeError(
-                f"image path '{path}' is outside the data folder; templates may only "
-                "use images next to the data or named in the profile")
+            raise ImageError(N_("image path '{path}' is outside the data folder ({folder}); "
+                                "templates may only use images next to the data or named "
+                                "in the profile"), path=str(path), folder=str(self.base_dir))
         return candidate
 
     def image(self, path: Union[str, Path], width_mm: Any = None,
@@ -139,9 +203,12 @@ class ImageSink:
             try:
                 data = load_image(resolved)
             except FileNotFoundError:
-                raise TemplateRuntimeError(f"image file not found: {path}") from None
+                raise ImageError(N_("image file not found: {path}"), path=str(path)) from None
+            except _Refused as exc:
+                raise ImageError(exc.msg, **exc.params) from None
             except OSError as exc:
-                raise TemplateRuntimeError(f"cannot read image {path}: {exc.strerror}") from None
+                raise ImageError(N_("cannot read image {path}: {detail}"), path=str(path),
+                                 detail=exc.strerror or str(exc)) from None
             except ValueError as exc:
                 raise TemplateRuntimeError(f"{path}: {exc}") from None
             index = self._index[key] = len(self.images)
