@@ -7,7 +7,13 @@ same paragraph is fine (the part between them closes a run and opens another), b
 ``{% if %}`` inside a hyperlink or a tracked insertion with ``{% endif %}`` after it
 would drop the hyperlink's end tag when the condition is false, and Word would get a
 broken file. Such a pair is reported (exit 3) instead, at the paragraph of its
-opening tag. The check reads the compiled Jinja source once; rendering pays nothing.
+opening tag; a pair with one tag in a table cell and the other outside it (or in
+another table) gets a message of its own. The check reads the compiled Jinja source
+once; rendering pays nothing.
+
+docxtpl's ``{%-`` / ``-%}`` join a tag's paragraph with the one before/after it by
+cutting the XML between them; :func:`joins_paragraphs_only` says whether such a cut
+is sound (it only ends and starts paragraphs, never a table, row or cell).
 """
 from __future__ import annotations
 
@@ -23,6 +29,13 @@ MISPLACED_BLOCK = N_(
     "other outside it), which would give a broken file; move them so both are inside "
     "it or both outside")
 
+MISPLACED_BLOCK_TABLE = N_(
+    "'{tag}' and its '{other}' are not in the same table cell (one is in a table, the "
+    "other outside it or in another cell), which would give a broken file; put both in "
+    "one cell or both outside the table (to repeat or hide rows, give each tag a row of "
+    "its own with {{%tr …%}})")
+
+_TABLE = frozenset({"w:tbl", "w:tr", "w:tc"})
 _OPENERS = frozenset("if for with macro call filter autoescape trans block".split())
 _MIDDLES = frozenset({"elif", "else", "pluralize"})
 
@@ -48,6 +61,39 @@ class MisplacedBlock:
     paragraph: Optional[int]
     tag: str
     other: str
+    in_table: bool = False  # the paths differ by a table, row or cell
+
+    @property
+    def message(self) -> str:
+        return MISPLACED_BLOCK_TABLE if self.in_table else MISPLACED_BLOCK
+
+
+def _table_path(path: tuple[str, ...]) -> list[str]:
+    return [name for name in path if name in _TABLE]
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][\w.:-]*)(?:\"[^\"]*\"|'[^']*'|[^>\"'])*?(/?)>")
+
+
+def joins_paragraphs_only(span: str) -> bool:
+    """Whether removing ``span`` (XML from inside one ``w:t`` to inside another) keeps
+    the XML well-formed and the tables whole: the elements it ends are the ones it
+    starts again, in mirror order, and none is a table, row or cell."""
+    opened: list[str] = []
+    closed: list[str] = []
+    for m in _TAG.finditer(span):
+        if m.group(3):
+            continue
+        name = m.group(2)
+        if not m.group(1):
+            opened.append(name)
+        elif opened:
+            if opened[-1] != name:
+                return False
+            opened.pop()
+        else:
+            closed.append(name)
+    return closed == opened[::-1] and not _TABLE & set(closed)
 
 
 def misplaced_blocks(source: str) -> list[MisplacedBlock]:
@@ -75,7 +121,9 @@ def misplaced_blocks(source: str) -> list[MisplacedBlock]:
             elif blocks and (head in _MIDDLES or head == "end" + blocks[-1][0].head):
                 opened, where = blocks[-1]
                 if tuple(xml) != opened.path:
-                    found.append(MisplacedBlock(where, opened.tag, m.group("stmt")))
+                    found.append(MisplacedBlock(
+                        where, opened.tag, m.group("stmt"),
+                        _table_path(tuple(xml)) != _table_path(opened.path)))
                     blocks.pop()  # reported once
                 elif head.startswith("end"):
                     blocks.pop()

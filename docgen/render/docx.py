@@ -11,6 +11,7 @@ from jinja2 import meta
 from lxml import etree
 
 from ..errors import SourceLocation, TemplateError
+from ..messages import N_
 from ..i18n.locale import DocLocale
 from .environment import (
     FORMATTED_PRINTED,
@@ -130,14 +131,23 @@ class CompiledPart:
             raise self._runtime_error(exc) from exc
         finally:
             FORMATTED_PRINTED.reset(token)
-        if printed:
-            assert rich is not None
-            xml = render_formatted(xml, printed, rich)
-        if NEW_PARAGRAPH_PRINTED.get():  # a value held \a
-            xml = split_paragraphs(xml)
-        if self.lowered.has_row_tags or self.lowered.has_cell_loops:
-            xml = fix_tables(xml, rows=self.lowered.has_row_tags,
-                             cells=self.lowered.has_cell_loops)
+        # Each post-pass parses the part with the hardened parser and writes it out
+        # again with lxml: once one has run, the part is known to be well-formed.
+        # Otherwise it is parsed here, the last line of defence (check_rendered).
+        parsed = False
+        try:
+            if printed:
+                assert rich is not None
+                xml, parsed = render_formatted(xml, printed, rich), True
+            if NEW_PARAGRAPH_PRINTED.get():  # a value held \a
+                xml, parsed = split_paragraphs(xml), True
+            if self.lowered.has_row_tags or self.lowered.has_cell_loops:
+                xml, parsed = fix_tables(xml, rows=self.lowered.has_row_tags,
+                                         cells=self.lowered.has_cell_loops), True
+        except etree.XMLSyntaxError as exc:
+            raise rendered_broken(self.name, self.file, exc) from None
+        if not parsed:
+            check_rendered(xml.encode("utf-8"), self.name, self.file)
         return xml
 
     def _runtime_error(self, exc: Exception) -> TemplateError:
@@ -164,6 +174,30 @@ def template_line(tb: Optional[TracebackType], filename: str) -> Optional[int]:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+RENDERED_BROKEN = N_(
+    "the document made from this template would be broken: its part {part} is not "
+    "well-formed XML after rendering ({detail}); a tag of the template cuts through the "
+    "document's structure (a block opened in one table cell, content control or text box "
+    "and closed in another?): run 'docgen template check' on it, and put each block's "
+    "tags at the same level")
+
+
+def check_rendered(data: bytes, part: str, file: str) -> None:
+    """The last line of defence: a rendered part that does not parse with docgen's
+    hardened parser (whatever the compile-time checks missed) is a located
+    :class:`TemplateError` naming the part, raised before anything is written
+    (:meth:`CompiledPart.render` calls it unless a post-pass parsed the part already)."""
+    try:
+        etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise rendered_broken(part, file, exc) from None
+
+
+def rendered_broken(part: str, file: str, exc: etree.XMLSyntaxError) -> TemplateError:
+    return TemplateError(RENDERED_BROKEN, SourceLocation(file=file, part=part),
+                         code="rendered_xml", params={"part": part, "detail": str(exc)})
 
 
 Entry = Union[Member, CompiledPart, str]  # str: a part localised per render (styles/settings)

@@ -27,7 +27,7 @@ from typing import Callable, Optional
 from lxml import etree
 
 from ..messages import N_
-from .blocks import MISPLACED_BLOCK, misplaced_blocks
+from .blocks import joins_paragraphs_only, misplaced_blocks
 from .heal import (
     CLOSERS,
     OPENER_RE,
@@ -248,7 +248,7 @@ def lower_word_part(root: etree._Element,
         "loop.length" in c for c in chunks.items)
     result = result_with_source(root, chunks, result)
     for bad in misplaced_blocks(result.source) if result.has_tags else ():
-        problem = LoweringError(MISPLACED_BLOCK, bad.paragraph or 0, tag=bad.tag,
+        problem = LoweringError(bad.message, bad.paragraph or 0, tag=bad.tag,
                                 other=bad.other)
         problem.excerpt = result.paragraphs.get(bad.paragraph or 0)
         if errors is None:
@@ -559,18 +559,32 @@ def result_with_source(root: etree._Element, chunks: _Chunks, result: Lowered) -
     return result
 
 
+class _Joiner:
+    """A ``re.sub`` replacement: the cut span removed when :func:`joins_paragraphs_only`
+    allows it, else kept; ``joined`` says which."""
+
+    joined = False
+
+    def __call__(self, m: "re.Match[str]") -> str:
+        self.joined = joins_paragraphs_only(m.group(0))
+        return "" if self.joined else m.group(0)
+
+
 def _apply_merges(xml: str, chunks: _Chunks) -> str:
     """docxtpl's ``{%-`` / ``-%}``: join the tag's paragraph with the text before/after it.
 
     As in docxtpl, every ``{%-`` is merged before any ``-%}``; unlike docxtpl, a merge
-    never swallows another tag, so ``{%-`` right after a tag is left to Jinja.
+    never swallows another tag, so ``{%-`` right after a tag is left to Jinja, nor
+    ends a table, row or cell (the XML would break): such a tag only trims whitespace.
     """
+    _join = _Joiner()
     for i, item in enumerate(chunks.items):
         if item.startswith("{%-"):
             ref = re.escape(f"{_PH_OPEN}{i}{_PH_CLOSE}")
             xml, n = re.subn(
-                r"</w:t>(?:(?!</w:t>|<\?docgen |" + _PH_OPEN + ").)*?(?=" + ref + ")", "",
+                r"</w:t>(?:(?!</w:t>|<\?docgen |" + _PH_OPEN + ").)*?(?=" + ref + ")", _join,
                 xml, count=1, flags=re.DOTALL)
+            n = n and _join.joined
             if n:
                 chunks.items[i] = "{%" + item[3:]
     for i, item in enumerate(chunks.items):
@@ -578,7 +592,8 @@ def _apply_merges(xml: str, chunks: _Chunks) -> str:
             ref = re.escape(f"{_PH_OPEN}{i}{_PH_CLOSE}")
             xml, n = re.subn(
                 "(?<=" + ref + r")(?:(?!<w:t[ >]|" + _PH_OPEN + r"|<\?docgen ).)*?<w:t[^>]*>",
-                "", xml, count=1, flags=re.DOTALL)
+                _join, xml, count=1, flags=re.DOTALL)
+            n = n and _join.joined
             if n:
                 chunks.items[i] = item[:-3] + "%}"
     return xml
