@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 import yaml
 
 from .errors import InputError, SourceLocation
+from .jsonlines import json_lines
 from .messages import N_
 
 PathKey = tuple[Union[str, int], ...]
@@ -555,15 +556,18 @@ def _long_number(text: str, file: str) -> InputError:
 
 
 def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tuple[int, int]]]]:
-    """Parse JSON strictly; line numbers come, when asked for, from a YAML reading of
-    the same text (JSON is YAML); a duplicate key is reported at its line."""
+    """Parse JSON strictly; line numbers come, when asked for, from one scan of the
+    tokens (:func:`json_lines`: the positions a YAML reading gives); a duplicate key is
+    reported at its line (found by the YAML reading, only then)."""
     def lines() -> dict[PathKey, tuple[int, int]]:
+        return json_lines(text)  # the YAML reading's positions, in one linear pass
+
+    def duplicate() -> None:
         try:  # JSON allows tabs between tokens, YAML does not: same columns with spaces
-            return parse_yaml(text.replace("\t", " "), file)[1]
+            parse_yaml(text.replace("\t", " "), file)
         except InputError as exc:
             if exc.code == "duplicate_key":
                 raise
-            return {}
 
     if "\\u" in text:
         _no_lone_surrogates(text, file)
@@ -574,14 +578,15 @@ def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tu
     except ValueError:  # an integer beyond Python's int/str conversion limit
         raise _long_number(text, file) from None
     except _DuplicateKey:
-        lines()  # raises the located duplicate-key error
+        duplicate()  # raises the located duplicate-key error
         data = json.loads(text)  # pragma: no cover - the YAML reading always finds it
     return data, lines
 
 
 def json_item_positions(text: str) -> dict[PathKey, tuple[int, int]]:
     """Line and column of the document and of each element of a top-level JSON list,
-    found with the C decoder (fast enough for thousands of records)."""
+    found with the C decoder (fast enough for thousands of records; the column is taken
+    from the line's start, tracked as the scan goes, so a one-line list stays linear)."""
     decoder = json.JSONDecoder()
     out: dict[PathKey, tuple[int, int]] = {}
 
@@ -592,16 +597,20 @@ def json_item_positions(text: str) -> dict[PathKey, tuple[int, int]]:
     out[()] = at(i)
     if not text[i:i + 1] == "[":
         return out
+    line_start = text.rfind("\n", 0, i) + 1
     i += 1
-    line, last = 1, 0
+    line, last = out[()][0], i
     for index in range(10 ** 9):
         while i < len(text) and text[i] in " \t\r\n":
             i += 1
         if i >= len(text) or text[i] == "]":
             break
-        line += text.count("\n", last, i)
+        n = text.count("\n", last, i)
+        if n:
+            line += n
+            line_start = text.rfind("\n", last, i) + 1
         last = i
-        out[(index,)] = (line, i - text.rfind("\n", 0, i))
+        out[(index,)] = (line, i - line_start + 1)
         try:
             _, i = decoder.raw_decode(text, i)
         except json.JSONDecodeError:
