@@ -38,6 +38,7 @@ from .output import (
 from .profile import Profile
 from .sheets import SHEET_SUFFIXES, find_field, header_index
 from .template import Template
+from .validation import Validator
 
 __all__ = ["FORMATS", "check_name", "document_locale", "fill", "get_kind", "load_templates",
            "message_locale", "parse_formats", "parse_locale", "record_locale", "render_file",
@@ -74,9 +75,13 @@ def validate_records(kind: Kind, records: Sequence[Record], locale: Optional[Doc
                      profile: Optional[Profile] = None) -> list[Problem]:
     """Every problem of every record, each located in its file."""
     problems: list[Problem] = []
+    validators: dict[DocLocale, Validator] = {}  # one per message locale, not per record
     for rec in records:
         loc = message_locale(rec, locale, profile)
-        problems.extend(validator(kind, loc, profile).validate(rec.data, rec.source, rec.index))
+        check = validators.get(loc)
+        if check is None:
+            check = validators[loc] = validator(kind, loc, profile)
+        problems.extend(check.validate(rec.data, rec.source, rec.index))
     return problems
 
 

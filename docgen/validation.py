@@ -191,7 +191,8 @@ class Validator:
         self.locale = locale
         self.rules = rules  # the kind's cross-field rules (docgen/kinds/<kind>/rules.py)
         self.options = options
-        self._dates: list[dt.date] = []
+        self._record: Any = None  # the record being validated
+        self._dates: Optional[list[dt.date]] = None  # its dates, found when first needed
 
     def validate(self, data: Any, source: SourceMap, record: Optional[int] = None) -> list[Problem]:
         """Every problem of one record: schema first, then the rules, sorted by place.
@@ -200,7 +201,7 @@ class Validator:
         ``data`` by their code first: a label is accepted, and the record carries the code."""
         problems: list[Problem] = []
         data = canonicalize(data, self.schema)
-        self._dates = list(_dates_in(data))  # the year of a date typed without one
+        self._record, self._dates = data, None
         self._check(data, self.schema, (), source, record, problems)
         if isinstance(data, dict):
             self._run_rules(data, source, record, problems)
@@ -305,6 +306,8 @@ class Validator:
     def _check_format(self, value: Any, fmt: str, schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
         if fmt == "date" and parse_date(value) is None:
+            if self._dates is None:  # the year of a date typed without one
+                self._dates = list(_dates_in(self._record))
             fix = date_fix(value, self._dates, self._today())
             if fix is None:
                 self._problem(problems, path, schema, "date",
