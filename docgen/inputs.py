@@ -97,6 +97,8 @@ class _Loader(yaml.SafeLoader):
     without implicit timestamps (dates stay text, so ``2026-13-01`` is reported by
     validation with its line instead of crashing the parser; JSON behaves the same)."""
 
+    escapes = False  # the text has backslash-u escapes: a string may hold half a character
+
 
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers
@@ -148,15 +150,23 @@ _MAX_DIGITS = 4300
 
 
 def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
-    """The value of a scalar ``node``; a number too long to read is a located error."""
+    """The value of a scalar ``node``; a number too long to read, or a string holding
+    half a UTF-16 surrogate pair, is a located error."""
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:
         if not isinstance(node, yaml.ScalarNode):
             raise
         digits = sum(c.isdigit() for c in str(node.value))
         raise InputError(_TOO_MANY_DIGITS, _at(file, node.start_mark), code="syntax",
                          params={"count": digits, "limit": _MAX_DIGITS}) from None
+    if loader.escapes and isinstance(value, str) and _SURROGATE.search(value):
+        try:  # "\ud83d\ude00" (JSON's way) is one character; "\ud800" alone is half of one
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError as exc:
+            raise InputError(_LONE_SURROGATE, _at(file, node.start_mark), code="syntax",
+                             params={"code": "%04x" % ord(value[exc.start // 2])}) from None
+    return value
 
 
 # --- Reading bytes as text -------------------------------------------------------------
@@ -423,6 +433,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]
     lines: dict[PathKey, tuple[int, int]] = {}
     try:
         loader = _Loader(text)  # checks for unprintable characters first
+        loader.escapes = "\\u" in text or "\\U" in text
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, file) from None
     try:
@@ -515,6 +526,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 _LONE_SURROGATE = N_("'\\u{code}' is half of a character (a lone UTF-16 surrogate), which no "
                      "document can hold: remove it or write the whole character")
