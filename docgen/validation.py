@@ -192,7 +192,6 @@ class Validator:
         self.rules = rules  # the kind's cross-field rules (docgen/kinds/<kind>/rules.py)
         self.options = options
         self._record: Any = None  # the record being validated
-        self._dates: Optional[list[dt.date]] = None  # its dates, found when first needed
 
     def validate(self, data: Any, source: SourceMap, record: Optional[int] = None) -> list[Problem]:
         """Every problem of one record: schema first, then the rules, sorted by place.
@@ -201,7 +200,7 @@ class Validator:
         ``data`` by their code first: a label is accepted, and the record carries the code."""
         problems: list[Problem] = []
         data = canonicalize(data, self.schema)
-        self._record, self._dates = data, None
+        self._record = data
         self._check(data, self.schema, (), source, record, problems)
         if isinstance(data, dict):
             self._run_rules(data, source, record, problems)
@@ -306,9 +305,9 @@ class Validator:
     def _check_format(self, value: Any, fmt: str, schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
         if fmt == "date" and parse_date(value) is None:
-            if self._dates is None:  # the year of a date typed without one
-                self._dates = list(_dates_in(self._record))
-            fix = date_fix(value, self._dates, self._today())
+            # The record's dates give the year of a date typed without one (only then
+            # are they looked for: date_fix reads the generator in that case alone).
+            fix = date_fix(value, _dates_in(self._record), self._today())
             if fix is None:
                 self._problem(problems, path, schema, "date",
                               N_("'{value}' is not a valid date (use YYYY-MM-DD, e.g. 2026-11-27)"),
