@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from lxml import etree
 
 from ..api import fonts_for, pdf_of, prepare, render_templates
 from ..errors import DocgenError, OutputError
 from ..inputs import Record, SourceMap
 from ..kinds import Kind
+from ..ooxml.xml import parse as parse_xml
 from ..output import output_name
 from ..template import Template
 
@@ -149,8 +149,7 @@ def quick_blocks(docx: bytes) -> list[dict[str, Any]]:
     """The body of a Word document as blocks for the quick preview: paragraphs
     (``{"kind": "p"|"h", "text"}``) and tables (``{"kind": "table", "rows"}``)."""
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
-        root = etree.fromstring(z.read("word/document.xml"),
-                                etree.XMLParser(resolve_entities=False, no_network=True))
+        root = parse_xml(z.read("word/document.xml"), "word/document.xml")
     body = root.find(f"{W}body")
     blocks: list[dict[str, Any]] = []
     for child in (body if body is not None else []):
