@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-
 from ..api import fonts_for, pdf_of, prepare, render_templates
 from ..errors import DocgenError, OutputError
 from ..inputs import Record, SourceMap
