@@ -39,6 +39,10 @@ def _record_locale(data_file: Optional[str]) -> Optional[str]:
     if not data_file:
         return None
     try:
+        if data_file.lower().endswith(".json"):  # a JSON list has no one locale: not read twice
+            with open(data_file, "rb") as fh:
+                if fh.read(65536).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+                    return None
         value = read_record(data_file).data.get("locale")
     except Exception:
         return None
