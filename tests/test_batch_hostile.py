@@ -128,3 +128,33 @@ def docx_author(path: Path) -> str:
     found = [a for a in ("Author Alpha", "Author Bravo") if a in text]
     assert len(found) == 1, found
     return found[0]
+
+
+# --- 6: Ctrl-C ------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_mid_batch_leaves_nothing_and_prints_no_traceback(tmp_path: Path,
+                                                                 jobs: str) -> None:
+    """Ctrl-C in a terminal sends SIGINT to the whole process group: the parent and its
+    workers. Exit 130, the interrupt said once, no worker traceback, no temporary
+    folder left in $TMPDIR, and nothing in the output folder (all or nothing)."""
+    data = write_list(tmp_path / "list.json", 600, "Stop")
+    out = tmp_path / "out"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = batch(data, out, "-j", jobs, environ=env(TMPDIR=str(tmp)), start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:  # wait for documents
+        if sum(1 for stage in out.glob(".docgen-stage-*") for _ in stage.iterdir()) >= 10:
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, "the batch ended before it could be interrupted"
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "PoolWorker" not in err, err  # multiprocessing's "Process ForkPoolWorker-2:"
+    assert err.count("Interrupted") == 1, err
+    assert not list(tmp.glob("docgen-batch-*")), list(tmp.iterdir())
+    assert not out.exists() or not list(out.iterdir()), list(out.iterdir())
