@@ -158,3 +158,41 @@ def test_ctrl_c_mid_batch_leaves_nothing_and_prints_no_traceback(tmp_path: Path,
     assert err.count("Interrupted") == 1, err
     assert not list(tmp.glob("docgen-batch-*")), list(tmp.iterdir())
     assert not out.exists() or not list(out.iterdir()), list(out.iterdir())
+
+
+# --- 5: a converter that says it worked -------------------------------------------------
+
+LYING_SOFFICE = """#!/bin/sh
+# Stands in for LibreOffice: exits 0 but writes an empty PDF, or one that is no PDF.
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --outdir) out="$2"; shift 2 ;;
+    -*) shift ;;
+    *) mkdir -p "$out"; f=$(basename "$1"); case "$f" in
+         *Empty*) : > "$out/${f%.*}.pdf" ;;
+         *) printf 'this is not a PDF' > "$out/${f%.*}.pdf" ;;
+       esac; shift ;;
+  esac
+done
+exit 0
+"""
+
+
+@pytest.mark.parametrize("client", ["Empty", "Junk"])
+def test_a_converter_writing_no_real_pdf_fails_the_batch_naming_the_file(
+        tmp_path: Path, client: str) -> None:
+    script = tmp_path / "soffice"
+    script.write_text(LYING_SOFFICE, encoding="utf-8")
+    script.chmod(0o755)
+    data = write_list(tmp_path / "list.json", 2, client)
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    run = batch(data, out, "-f", "docx,pdf", "-j", "1",
+                environ=env(DOCGEN_SOFFICE=str(script), DOCGEN_PDF_POOL="off", TMPDIR=str(tmp)))
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 4, err
+    assert f"weekly_{client}000_" in err and "Traceback" not in err, err
+    assert "empty file" in err if client == "Empty" else "no %PDF- header" in err, err
+    assert not out.exists() or not list(out.iterdir())  # no PDF, no .docx, no manifest
+    assert not list(tmp.iterdir())
