@@ -49,7 +49,7 @@ def batch(data: Path, out: Path, *extra: str, **kw: Any) -> "subprocess.Popen[st
 def assert_manifest_is_the_folder(out: Path, only: bool = True) -> dict[str, Any]:
     """Every document in the manifest is in the folder with its sha256; ``only``: and
     the folder holds no other document."""
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {o["path"]: o["sha256"] for d in manifest["documents"] for o in d["outputs"]}
     present = {p.name for p in out.iterdir() if p.name != "manifest.json"}
     assert present == set(listed) if only else present >= set(listed)
