@@ -428,6 +428,13 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputEr
                       code="syntax", params={"detail": str(exc)})
 
 
+def _too_deep(file: str) -> InputError:
+    """Lists or mappings nested deeper than the parser can follow (found by fuzzing)."""
+    return InputError(N_("the data is nested too deeply (lists or mappings inside each other "
+                         "hundreds of levels deep); flatten it"), SourceLocation(file=file),
+                      code="too_deep")
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     """Parse YAML text into data and a line map; raises :class:`InputError`."""
     lines: dict[PathKey, tuple[int, int]] = {}
@@ -450,6 +457,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]
     except yaml.YAMLError as exc:
         raise InputError(N_("the YAML syntax is broken here ({detail})"), SourceLocation(file=file),
                          code="syntax", params={"detail": str(exc)}) from None
+    except RecursionError:
+        raise _too_deep(file) from None
     finally:
         loader.dispose()
     return data, lines
@@ -589,6 +598,8 @@ def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tu
         raise _json_error(exc, text, file) from None
     except ValueError:  # an integer beyond Python's int/str conversion limit
         raise _long_number(text, file) from None
+    except RecursionError:
+        raise _too_deep(file) from None
     except _DuplicateKey:
         duplicate()  # raises the located duplicate-key error
         data = json.loads(text)  # pragma: no cover - the YAML reading always finds it

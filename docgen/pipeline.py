@@ -46,7 +46,7 @@ __all__ = ["FORMATS", "check_name", "document_locale", "fill", "get_kind", "load
 
 
 def parse_locale(text: Optional[str], where: Optional[SourceLocation] = None) -> Optional[DocLocale]:
-    if not text:
+    if not text or not text.strip():
         return None
     try:
         return DocLocale.parse(text)

@@ -197,6 +197,8 @@ class Template:
         the template's ``locale`` is that value resolved (``zh_Hant`` → ``zh-TW``), and
         a value that is no locale is an error rather than something to replace."""
         parsed_data = None
+        if isinstance(data, str) and not data.strip():
+            data = None  # blank: no locale, as validation and the pipeline read it
         if data is not None:
             try:
                 parsed_data = DocLocale.parse(data) if isinstance(data, str) else None
