@@ -38,14 +38,16 @@ Compiling takes a few seconds; validating a document part takes milliseconds.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
 import posixpath
 import zipfile
 from pathlib import Path
-from typing import Union
+from typing import Any, Iterator, Union
 
+import pytest
 from lxml import etree
 
 from tests.support import REPO
@@ -366,3 +368,26 @@ def assert_valid(path_or_bytes: Union[str, os.PathLike[str], bytes]) -> None:
     """Raise AssertionError listing every schema problem of the package."""
     problems = validate_package(path_or_bytes)
     assert not problems, "OOXML schema problems:\n" + "\n".join(problems)
+
+
+@contextlib.contextmanager
+def validating_writes() -> Iterator[None]:
+    """While active, every package docgen.Template writes is validated against
+    ECMA-376 (the body of a module-scoped autouse fixture); nothing when the schemas
+    are not available locally."""
+    if not available():
+        yield
+        return
+    import docgen.template
+    from docgen.render import package
+
+    write = package.write_package
+
+    def checked(members: Any) -> bytes:
+        data = write(members)
+        assert_valid(data)
+        return data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docgen.template, "write_package", checked)
+        yield

@@ -21,11 +21,10 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-import docgen.template
+import docgen
 from docgen.errors import DocgenWarning as RenderWarning
 from docgen.errors import TemplateError
 from docgen.render import formula as fx
-from docgen.render import package
 from docgen.template import Template
 from tests import ooxml_schema
 
@@ -33,18 +32,7 @@ from tests import ooxml_schema
 @pytest.fixture(scope="module", autouse=True)
 def _every_output_validates() -> Iterator[None]:
     """Every workbook these tests render validates against ECMA-376."""
-    if not ooxml_schema.available():
-        yield
-        return
-    write = package.write_package
-
-    def checked(members: Any) -> bytes:
-        data = write(members)
-        ooxml_schema.assert_valid(data)
-        return data
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(docgen.template, "write_package", checked)
+    with ooxml_schema.validating_writes():
         yield
 
 

@@ -16,8 +16,7 @@ from lxml import etree
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.styles import Alignment, Border, Font, Side
 
-import docgen.template
-from docgen.render import package
+import docgen
 from docgen.render.textmodel import Block, Span, Style
 from docgen.template import Template
 from tests import ooxml_schema
@@ -28,18 +27,7 @@ S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 @pytest.fixture(scope="module", autouse=True)
 def _every_output_validates() -> Iterator[None]:
     """Every workbook these tests render validates against ECMA-376."""
-    if not ooxml_schema.available():
-        yield
-        return
-    write = package.write_package
-
-    def checked(members: Any) -> bytes:
-        data = write(members)
-        ooxml_schema.assert_valid(data)
-        return data
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(docgen.template, "write_package", checked)
+    with ooxml_schema.validating_writes():
         yield
 
 
