@@ -7,6 +7,7 @@ locally and fails in CI. ``ledger`` is that database opened, with an archive fol
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -32,11 +33,12 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def ledger_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty ledger database on ``backend``."""
+@contextlib.contextmanager
+def empty_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database on ``backend``: a SQLite file in ``folder``, or a new
+    PostgreSQL database, dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        yield f"sqlite:///{folder / 'ledger.db'}"
         return
     import sqlalchemy as sa
 
@@ -52,6 +54,13 @@ def ledger_url(backend: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def ledger_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty ledger database on ``backend``."""
+    with empty_database(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ imported by tests/web/test_team.py too.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from docgen.errors import InputError, UsageError
-from tests.ledger.conftest import postgres_base_url
+from tests.ledger.conftest import empty_database
 
 pytest.importorskip("argon2")
 
@@ -29,21 +28,8 @@ PASSWORD = "correct horse 1"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def users_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty ledger database (SQLite file, or a new PostgreSQL database)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    base = sa.make_url(postgres_base_url()).set(drivername="postgresql+psycopg")
-    name = f"docgen_test_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield base.set(database=name).set(drivername="postgresql").render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with empty_database(str(request.param), tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
