@@ -8,6 +8,7 @@ list): it is asked twice without echo, or read as one line from stdin with
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Optional
 
 import click
@@ -34,15 +35,24 @@ def _read_password(loc: DocLocale, from_stdin: bool) -> str:
     return str(first)
 
 
+def store() -> ModuleType:
+    """docgen.web.users, imported when a command runs (argon2 is the web extra's: a
+    plain install says how to add it)."""
+    from .web import require_web_extra
+    require_web_extra()
+    from .web import users
+    return users
+
+
 def register(main: click.Group) -> None:
     """Add the ``users`` group to ``main``."""
     from .cli import _profile, _speak, config_option, locale_option
-    from .web import users as store
+    from .web import ROLES
 
     def start(config: Optional[str], locale: Optional[DocLocale]) -> tuple["Ledger", DocLocale]:
         profile = _profile(config, locale)
         loc = _speak(locale, profile=profile)
-        return store.users_ledger(profile), loc
+        return store().users_ledger(profile), loc
 
     password_stdin = click.option("--password-stdin", is_flag=True,
                                   help="Read the password from the first line of stdin "
@@ -54,7 +64,7 @@ def register(main: click.Group) -> None:
 
     @users_group.command("add")
     @click.argument("login", metavar="LOGIN")
-    @click.option("--role", required=True, type=click.Choice(list(store.ROLES)),
+    @click.option("--role", required=True, type=click.Choice(list(ROLES)),
                   help="ae: only the assigned clients; finance: every client's ledger and "
                        "receivables; admin: everything, users too.")
     @click.option("--name", default="", metavar="NAME", help="The name shown in the pages.")
@@ -69,16 +79,16 @@ def register(main: click.Group) -> None:
         """Add a user (the password is asked twice)."""
         ledger, loc = start(config, locale)
         try:
-            store.check_login(login)
-            if store.get_user(ledger, login) is not None:
+            store().check_login(login)
+            if store().get_user(ledger, login) is not None:
                 raise InputError("the user '{login}' already exists", code="user_exists",
-                                 params={"login": store.normalise_login(login)})
-            account = store.add_user(ledger, login, role=role, name=name, clients=clients,
+                                 params={"login": store().normalise_login(login)})
+            account = store().add_user(ledger, login, role=role, name=name, clients=clients,
                                      password=_read_password(loc, password_stdin))
         finally:
             ledger.close()
         click.echo(tr(loc, N_("User {login} added ({role})."), login=account.login,
-                      role=tr(loc, store.ROLE_LABELS[account.role])))
+                      role=tr(loc, store().ROLE_LABELS[account.role])))
         if account.role == "ae" and not account.clients:
             click.echo(tr(loc, N_("Note: {login} sees no client yet: docgen users assign "
                                   "{login} CLIENT…"), login=account.login), err=True)
@@ -90,7 +100,7 @@ def register(main: click.Group) -> None:
         """List the users, their roles and clients."""
         ledger, loc = start(config, locale)
         try:
-            accounts = store.list_users(ledger)
+            accounts = store().list_users(ledger)
         finally:
             ledger.close()
         if not accounts:
@@ -101,7 +111,7 @@ def register(main: click.Group) -> None:
         for a in accounts:
             state = "" if a.active else " [" + tr(loc, N_("disabled")) + "]"
             shown = ", ".join(a.clients) if a.role == "ae" else every
-            label = tr(loc, store.ROLE_LABELS[a.role])
+            label = tr(loc, store().ROLE_LABELS[a.role])
             click.echo(f"{a.login}\t{label}\t{a.name}\t{shown}{state}")
 
     @users_group.command("assign")
@@ -114,7 +124,7 @@ def register(main: click.Group) -> None:
         """Let LOGIN see these clients too."""
         ledger, loc = start(config, locale)
         try:
-            account = store.assign(ledger, login, clients)
+            account = store().assign(ledger, login, clients)
         finally:
             ledger.close()
         click.echo(tr(loc, N_("{login} sees: {clients}"), login=account.login,
@@ -130,7 +140,7 @@ def register(main: click.Group) -> None:
         """Take these clients from LOGIN."""
         ledger, loc = start(config, locale)
         try:
-            account = store.unassign(ledger, login, clients)
+            account = store().unassign(ledger, login, clients)
         finally:
             ledger.close()
         click.echo(tr(loc, N_("{login} sees: {clients}"), login=account.login,
@@ -144,7 +154,7 @@ def register(main: click.Group) -> None:
         """Disable LOGIN: no more log-ins, open sessions end now."""
         ledger, loc = start(config, locale)
         try:
-            account = store.set_active(ledger, login, False)
+            account = store().set_active(ledger, login, False)
         finally:
             ledger.close()
         click.echo(tr(loc, N_("User {login} disabled."), login=account.login))
@@ -157,7 +167,7 @@ def register(main: click.Group) -> None:
         """Enable LOGIN again."""
         ledger, loc = start(config, locale)
         try:
-            account = store.set_active(ledger, login, True)
+            account = store().set_active(ledger, login, True)
         finally:
             ledger.close()
         click.echo(tr(loc, N_("User {login} enabled."), login=account.login))
@@ -172,11 +182,11 @@ def register(main: click.Group) -> None:
         """Set LOGIN's password (asked twice); the user's sessions end."""
         ledger, loc = start(config, locale)
         try:
-            if store.get_user(ledger, login) is None:
+            if store().get_user(ledger, login) is None:
                 raise InputError("there is no user '{login}'", code="user_unknown",
                                  params={"login": login})
-            store.set_password(ledger, login, _read_password(loc, password_stdin))
+            store().set_password(ledger, login, _read_password(loc, password_stdin))
         finally:
             ledger.close()
         click.echo(tr(loc, N_("Password of {login} changed."),
-                      login=store.normalise_login(login)))
+                      login=store().normalise_login(login)))

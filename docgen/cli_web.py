@@ -129,6 +129,9 @@ def register(main: click.Group) -> None:
                   workers_pdf: Optional[int], https_only: bool, proxy_headers: bool,
                   forwarded_allow_ips: str) -> None:
         """Serve docgen's web page (http://127.0.0.1:8750 by default)."""
+        from .web import require_web_extra
+
+        require_web_extra()
         import uvicorn
 
         from .web import create_app

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .settings import WebSettings
     from .users import Account
 
-ROLES = ("ae", "finance", "admin")
+from . import ROLES as ROLES
 # What each role may open; views call require_area(user, area), the nav may_use().
 AREAS: Mapping[str, tuple[str, ...]] = {
     "documents": ("ae", "finance", "admin"),

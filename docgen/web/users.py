@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..ledger.store import Ledger
     from ..profile import Profile
 
-ROLES = ("ae", "finance", "admin")
+from . import ROLES as ROLES
 ROLE_LABELS = {"ae": N_("AE"), "finance": N_("finance"), "admin": N_("admin")}
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024  # argon2 takes any length; a bound keeps a log-in cheap to refuse
