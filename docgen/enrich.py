@@ -17,6 +17,8 @@ letterhead lines (``company.details``…) and the page-number footer (``page_of`
 from __future__ import annotations
 
 import copy
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -53,7 +55,7 @@ def fill_defaults(value: Any, schema: dict[str, Any], data_file: Optional[str] =
     fmt = schema.get("format")
     if fmt == "date" and isinstance(value, str):
         return parse_date(value) or value
-    if fmt == "time" and not isinstance(value, str):
+    if fmt == "time":  # HH:MM, full-width digits (１４：３０) as ASCII
         parsed = parse_time(value)
         return parsed.strftime("%H:%M") if parsed else value
     if fmt == "image" and isinstance(value, str) and value:
@@ -61,6 +63,22 @@ def fill_defaults(value: Any, schema: dict[str, Any], data_file: Optional[str] =
         return ImagePath(found) if found else value
     if fmt == "markdown" and isinstance(value, str):
         return MarkdownText(value)  # still a str; engines print its blocks()
+    return value
+
+
+def decimals(value: Any) -> Any:
+    """``value`` with every finite float replaced by the Decimal it reads as
+    (``Decimal(str(1.5))``), in place for mappings and lists: YAML and JSON give floats,
+    sheets and the Python API Decimals, and a template that adds or divides them
+    (``1.5 + Decimal('2.25')``) must not meet both kinds (a TypeError)."""
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = decimals(item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            value[i] = decimals(item)
     return value
 
 
@@ -87,7 +105,7 @@ def build_context(
     it runs on the fresh copy, after defaults are filled, in the document's locale.
     """
     loc = locale or DocLocale("ko")
-    data = expand_client(copy.deepcopy(data))
+    data = expand_client(decimals(copy.deepcopy(data)))
     context: dict[str, Any] = fill_defaults(data, schema, data_file)
     add_enum_labels(context, schema, loc)
     context["company"] = letterhead((profile or Profile()).context(loc), loc)

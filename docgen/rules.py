@@ -9,15 +9,18 @@ already reported (a date that does not parse is not compared with another).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Optional, Pattern
 
 from .i18n.locale import DocLocale, UnknownLocale
 from .inputs import PathKey
 from .messages import N_
 from .taxid import check_tax_id
-from .values import parse_date, parse_time
+from .i18n.money import minor_digits
+from .values import MAX_NUMBER, money_limit, parse_date, parse_time
 
 # Job numbers as agencies write them: CLIENT-YYYY-NNNN (HL-2026-0417), the client
 # code 2–10 letters or digits. docgen.toml [defaults] job_number_pattern replaces it.
@@ -83,6 +86,41 @@ def items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     if not isinstance(value, list):
         return []
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def number_at(data: Any, key: str) -> Optional[Decimal]:
+    """``data[key]`` as a Decimal when it is a number validation accepts (finite, under
+    :data:`~docgen.values.MAX_NUMBER`); None otherwise (already reported, or absent)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and abs(value) >= MAX_NUMBER:
+        return None  # (not turned into a Decimal: it may have thousands of digits)
+    number = Decimal(str(value))
+    return number if number.is_finite() and abs(number) < MAX_NUMBER else None
+
+
+def currency_digits(currency: Any) -> int:
+    """The decimals of ``currency`` on documents; 2 for one docgen does not know (the
+    schema reports it)."""
+    try:
+        return minor_digits(str(currency or "").strip().upper() or "USD")
+    except (ValueError, LookupError):
+        return 2
+
+
+def check_amount(findings: Findings, path: PathKey, amount: Decimal, currency: Any,
+                 message: str) -> bool:
+    """An error at ``path`` when ``amount`` is too large to write exactly in
+    ``currency`` (see :func:`~docgen.values.money_limit`); False then."""
+    limit = money_limit(currency_digits(currency))
+    if abs(amount) < limit:
+        return True
+    findings.error(path, "amount_too_large", message, amount=f"{int(amount):,}",
+                   currency=str(currency or ""), limit=f"{int(limit):,}")
+    return False
 
 
 def check_common(data: dict[str, Any], findings: Findings) -> None:

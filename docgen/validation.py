@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import unicodedata
 from decimal import Decimal
@@ -23,6 +24,7 @@ from .i18n.locale import DocLocale
 from .i18n.money import GROUPED_NUMBER
 from .inputs import PathKey, SourceMap, format_path
 from .messages import N_, tr
+from .values import MAX_NUMBER, bad_character
 from .values import parse_date as parse_date  # also imported from here
 from .values import parse_time as parse_time
 
@@ -45,10 +47,13 @@ _TYPE_NAMES = {
 
 
 def resolve_image(value: str, data_file: Optional[str]) -> Optional[Path]:
-    """An image path from a record, relative to the record's file; None if absent."""
-    base = Path(data_file).parent if data_file and not data_file.startswith("<") else Path.cwd()
-    path = (base / value).resolve()
-    return path if path.is_file() else None
+    """An image path from a record, relative to the record's file's folder (data from no
+    file: :func:`~docgen.render.images.data_image_base`, else the working directory);
+    None if it cannot be used: absent, outside that folder (``..``, an absolute path,
+    a symbolic link leaving it), not a regular file, not a whole picture."""
+    from .render.images import data_image_folder, data_image_path
+    found, problem = data_image_path(value, data_image_folder(data_file))
+    return found if problem is None else None
 
 
 def image_kind(path: Path) -> Optional[str]:
@@ -202,10 +207,54 @@ class Validator:
         data = canonicalize(data, self.schema)
         self._record = data
         self._check(data, self.schema, (), source, record, problems)
+        self._check_text(data, (), source, record, problems)
         if isinstance(data, dict):
             self._run_rules(data, source, record, problems)
         problems.sort(key=lambda p: (p.location.sort_key(), p.path))
         return problems
+
+    def _check_text(self, value: Any, path: PathKey, source: SourceMap, record: Optional[int],
+                    problems: list[Problem]) -> None:
+        """Every text of the record (in fields the schema knows or not) that holds a
+        character no document can hold: a control character or half of a character
+        pair. Reported, never stripped: it is invisible, and the AE must know."""
+        if isinstance(value, str):
+            found = bad_character(value)
+            if found is None:
+                return
+            char, position, control = found
+            message = (N_("contains an invisible control character ({char}) at character "
+                          "{position}: delete it and type the text again") if control else
+                       N_("contains a broken character ({char}) at character {position}: "
+                          "delete it and type the text again"))
+            self._problem(problems, path, subschema(self.schema, path), "character", message,
+                          source, record, char=char, position=position)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._check_text(item, path + (key,), source, record, problems)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self._check_text(item, path + (i,), source, record, problems)
+
+    def _check_number(self, value: Any, schema: dict[str, Any], path: PathKey,
+                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> bool:
+        """False (and the problem reported) for a number no document can show: NaN, an
+        infinity (JSON ``NaN``, YAML ``.nan``/``.inf``), or one of more than 15 digits."""
+        finite = value.is_finite() if isinstance(value, Decimal) else \
+            not isinstance(value, float) or math.isfinite(value)
+        if not finite:
+            self._problem(problems, path, schema, "number",
+                          N_("'{value}' is not a number: write a number such as 12.5"),
+                          source, record, value=str(value))
+            return False
+        if abs(value) >= MAX_NUMBER:
+            digits = len(str(int(abs(value)))) if abs(value) < 10 ** 4000 else 4000
+            self._problem(problems, path, schema, "maximum",
+                          N_("is too large ({digits} digits): a number must be less than "
+                             "{limit} (Excel keeps 15 digits)"), source, record,
+                          digits=digits, limit=f"{MAX_NUMBER:,}")
+            return False
+        return True
 
     def _run_rules(self, data: dict[str, Any], source: SourceMap, record: Optional[int],
                    problems: list[Problem]) -> None:
@@ -268,7 +317,8 @@ class Validator:
             self._problem(problems, path, schema, "pattern",
                           N_("'{value}' does not have the expected form"), source, record,
                           value=value)
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) \
+                and self._check_number(value, schema, path, source, record, problems):
             if "minimum" in schema and value < schema["minimum"]:
                 self._problem(problems, path, schema, "minimum", N_("must be at least {limit}"),
                               source, record, limit=schema["minimum"])
@@ -384,14 +434,11 @@ class Validator:
 
     def _check_image(self, value: str, schema: dict[str, Any], path: PathKey,
                      source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:
-        found = resolve_image(value, source.file)
-        if found is None:
-            self._problem(problems, path, schema, "image",
-                          N_("image file not found: {value}"), source, record, value=value)
-        elif image_kind(found) is None:
-            self._problem(problems, path, schema, "image",
-                          N_("not a PNG, JPEG, GIF or BMP image: {value}"), source, record,
-                          value=value)
+        from .render.images import data_image_folder, data_image_path
+        _, problem = data_image_path(value, data_image_folder(source.file))
+        if problem is not None:  # missing, outside the data's folder, not a whole picture
+            self._problem(problems, path, schema, "image", problem.message, source, record,
+                          **problem.params)
 
     def _check_object(self, value: dict[str, Any], schema: dict[str, Any], path: PathKey,
                       source: SourceMap, record: Optional[int], problems: list[Problem]) -> None:

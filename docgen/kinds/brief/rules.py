@@ -4,10 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...messages import N_
-from ...rules import Findings, date_at, items
+from ...rules import Findings, check_amount, date_at, items, number_at
 
 
 def check(data: dict[str, Any], findings: Findings) -> None:
+    budget = data.get("budget")
+    amount = number_at(budget, "amount")
+    if isinstance(budget, dict) and amount is not None:
+        check_amount(findings, ("budget", "amount"), amount, budget.get("currency"), N_(
+            "the budget ({amount}) is too large: it must be less than {limit} (Excel keeps "
+            "15 digits)"))
     issued, due = date_at(data, "issued_date"), date_at(data, "due_date")
     if issued is not None and due is not None and due < issued:
         findings.error(("due_date",), "due_before_issue",

@@ -10,8 +10,8 @@ Added to the context (names are a contract with the templates):
                        ``Week 48, 2026`` (en)
 ``send_at``            naive datetime, the Monday after the reported week at 12:00
 ``tasks[i].status_label``  the status in the document's language(s)
-``kpis[i].attainment``  value ÷ target (for ``|percent``) when both are numbers and
-                       the target is not 0, else None
+``kpis[i].attainment``  Decimal, value ÷ target (for ``|percent``) when both are numbers,
+                       the target is not 0 and the ratio is under 10^15, else None
 ``tasks_by_status``    ``{"done": [...], "in_progress": [...], "planned": [...],
                        "blocked": [...]}``: always these four keys in this order, each
                        list in input order (the same dicts as in ``tasks``)
@@ -32,6 +32,7 @@ from typing import Any
 from ...i18n.format import get_formatter
 from ...i18n.locale import DocLocale
 from ...i18n.weeks import week_bounds
+from ...values import MAX_NUMBER
 from .._labels import enum_label
 
 STATUSES = ("done", "in_progress", "planned", "blocked")
@@ -84,4 +85,7 @@ def compute(context: dict[str, Any], locale: DocLocale) -> None:
         # as a template's ``value / target`` would (any number, Decimal included)
         numbers = (int, float, Decimal)
         both = isinstance(value, numbers) and isinstance(target, numbers)
-        kpi["attainment"] = value / target if both and target else None
+        ratio = Decimal(str(value)) / Decimal(str(target)) if both and target else None
+        # value ÷ target of two valid numbers can still be beyond any number a document
+        # shows (1e14 ÷ 1e-14): then there is no meaningful attainment to print
+        kpi["attainment"] = ratio if ratio is not None and abs(ratio) < MAX_NUMBER else None
