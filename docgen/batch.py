@@ -62,7 +62,7 @@ from .output import (
     output_name,
     output_paths,
     refuse_any_existing,
-    sanitize,
+    unique_stem,
     write_atomic,
 )
 from .api import fonts_for, load_templates, record_context, render_templates, validator
@@ -497,11 +497,7 @@ def _plan(kind: Kind, valid: list[tuple[Source, DocLocale]], out: Path, formats:
     for position, (src, loc) in enumerate(valid):
         rec = src.record
         stem = output_name(name or kind.default_name, record_context(kind, rec, loc, profile))
-        unique, n = stem, 1
-        while unique.casefold() in used:  # two clients with one name: never overwrite
-            n += 1
-            unique = sanitize(f"{stem}_{n}")
-        used.add(unique.casefold())
+        unique = unique_stem(stem, used)  # two clients with one name: never overwrite
         targets.extend(output_paths(out, unique, formats))
         # images are looked for next to the data, wherever docgen runs from
         base = str((Path(rec.source.file).parent if rec.source.file else Path()).resolve())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import difflib
 import os
 import sys
@@ -23,25 +24,97 @@ from .errors import InputError, OutputError, SourceLocation, UsageError
 from .i18n.catalog import strip_language_marks
 
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
+# Windows device names, reserved in every folder whatever the case or extension
+# ("nul.docx", "Con .txt"), including COM0/LPT0, the superscript digits Windows reads as
+# 1-3 (COM¹) and the console devices.
+_SUPERSCRIPTS = ("\u00b9", "\u00b2", "\u00b3")
+_WINDOWS_RESERVED = frozenset({
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{port}{n}" for port in ("COM", "LPT")
+      for n in (*(str(i) for i in range(10)), *_SUPERSCRIPTS))})
 _MAX_NAME_BYTES = 200  # leaves room for the extension and a temp suffix under 255
+# The longest extension docgen writes (".docx", ".xlsx"; ".pdf" is shorter): a stem of
+# _MAX_NAME_BYTES plus it stays under the 255-byte limit of every common file system.
+MAX_EXTENSION_BYTES = 5
+assert _MAX_NAME_BYTES + MAX_EXTENSION_BYTES <= 255
+
+
+def _name_char(ch: str) -> str:
+    """What a character becomes in a file name: format characters (bidi overrides and
+    isolates, zero-width ones, the Arabic letter mark, soft hyphen: Unicode category
+    Cf) are dropped, so a name cannot show an extension it does not have; control
+    characters and lone surrogates become ``_``."""
+    cat = unicodedata.category(ch)
+    if cat == "Cf":
+        return ""
+    if cat in ("Cc", "Cs"):
+        return "_"
+    return ch
+
+
+def _is_device_name(name: str) -> bool:
+    """Windows opens a device for ``name`` (``CON``, ``nul.docx``, ``COM¹ .txt``)."""
+    return name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` shortened to at most ``max_bytes`` in UTF-8, on a character boundary."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes].decode("utf-8", errors="ignore")
 
 
 def sanitize(name: str) -> str:
-    """A file name that is safe on Windows, macOS and Linux; CJK text is kept."""
+    """A file name that is safe on Windows, macOS and Linux; CJK text is kept.
+
+    At most _MAX_NAME_BYTES in UTF-8 (an extension still fits); no characters a file
+    system refuses, no invisible or direction-changing ones, never a Windows device."""
+    name = "".join(map(_name_char, name)) if not name.isprintable() else name
     name = unicodedata.normalize("NFC", name)
     name = _WINDOWS_FORBIDDEN.sub("_", name)
     name = re.sub(r"\s+", " ", name).strip().strip(".")
     name = re.sub(r"\.{2,}", ".", name)
-    if not name or name.split(".")[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
-        name = name[:-1]
-    return name.rstrip(" .") or "_"
+    name = _cut(name, _MAX_NAME_BYTES).rstrip(" .")
+    if not name or _is_device_name(name):
+        name = _cut("_" + name, _MAX_NAME_BYTES).rstrip(" .")
+    return name
 
 
-_FIELD_PATH = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")  # client, client.tax_id, 고객사
+def unique_stem(stem: str, taken: set[str]) -> str:
+    """``stem`` (a :func:`sanitize`-d name) or ``stem_N`` — the first whose
+    case-folded form is not in ``taken``, which it is added to. A long stem is
+    shortened (on a character boundary) to leave room for the number, so the name
+    stays within _MAX_NAME_BYTES and two records never share a file.
+
+    N is found by doubling then halving (a thousand records of one name cost a few
+    probes each, not a thousand): the first free number after a run of taken ones,
+    which is the lowest free one unless another record's own name took a later one."""
+    def numbered(n: int) -> str:
+        suffix = f"_{n}"
+        return sanitize(_cut(stem, _MAX_NAME_BYTES - len(suffix)) + suffix)
+
+    def free(name: str) -> bool:
+        return name.casefold() not in taken
+
+    unique = stem
+    if not free(unique):
+        low, high = 1, 2  # low: taken (1 is the stem itself); high: to be tried
+        while not free(numbered(high)):
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if free(numbered(middle)):
+                high = middle
+            else:
+                low = middle
+        unique = numbered(high)
+    taken.add(unique.casefold())
+    return unique
+
+
+# client, client.tax_id, 고객사; no part may start with "_" (no __class__, no _docgen)
+_FIELD_PATH = re.compile(r"^[^\W\d_]\w*(?:\.[^\W\d_]\w*)*$")
 _NAME_OPTION = "--name"
 
 
@@ -106,7 +179,7 @@ def output_name(pattern: str, record: Mapping[str, Any]) -> str:
     for literal, field, _, _ in string.Formatter().parse(pattern):
         parts.append(literal)
         if field is not None:
-            text = _name_text(flat[field])
+            text = _name_text(field, flat[field])
             filled = filled or bool(text.strip())
             parts.append(text)
     if fields and not filled:
@@ -117,9 +190,18 @@ def output_name(pattern: str, record: Mapping[str, Any]) -> str:
     return sanitize("".join(parts))
 
 
-def _name_text(value: Any) -> str:
-    if isinstance(value, dict):  # {client} names the client, not its dict
+# What a name field may hold: a list, a helper function or any other object has no
+# text fit for a file name (str() of it would be Python's repr).
+_NAME_VALUES = (str, int, float, decimal.Decimal, dt.date)
+
+
+def _name_text(field: str, value: Any) -> str:
+    if isinstance(value, Mapping):  # {client} names the client, not its dict
         value = value.get("name", "")
+    if value is not None and not isinstance(value, _NAME_VALUES):
+        raise UsageError("{option}: '{name}' is a list or a group of fields, not one value; "
+                         "a name can only use single values",
+                         code="name", params={"option": _NAME_OPTION, "name": field})
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
     # an enum's *_label marks its second language for Word; a file name has no use for it

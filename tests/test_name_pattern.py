@@ -43,8 +43,11 @@ def test_render_unknown_field_is_a_usage_error_naming_it(runner: CliRunner, tmp_
 
 
 @pytest.mark.parametrize("pattern, shown", [
-    ("{title.__class__}", "'title.__class__' is not a field"),
-    ("{client.__dict__}", "'client.__dict__' is not a field"),
+    ("{title.__class__}", "'{title.__class__}' is not a field name; only field paths"),
+    ("{client.__dict__}", "'{client.__dict__}' is not a field name"),
+    ("{_docgen}", "'{_docgen}' is not a field name"),
+    ("{_}", "'{_}' is not a field name"),
+    ("{client._name}", "'{client._name}' is not a field name"),
     ("{tasks[0]}", "'{tasks[0]}' is not a field name; only field paths may stand in braces"),
     ("{client!r}", "'{client!r}' is not a field name"),
     ("{week_start:%Y}", "'{week_start:%Y}' is not a field name"),

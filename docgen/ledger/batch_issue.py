@@ -34,7 +34,8 @@ from ..errors import DocgenWarning, OutputError, Problem, ValidationFailed
 from ..i18n.locale import DocLocale
 from ..inputs import Record, SourceMap
 from ..kinds import Kind
-from ..output import output_name, output_paths, refuse_any_existing, sanitize, write_atomic
+from ..output import (output_name, output_paths, refuse_any_existing, sanitize, unique_stem,
+                      write_atomic)
 from ..profile import Profile
 from ..template import Template
 from .archive import Archive, group_sync, sync_folders
@@ -290,12 +291,7 @@ class _IssueRun:
     def _stem(self, context: dict[str, Any], shown: str) -> str:
         stem = output_name(self.name, context) if self.name else \
             sanitize(f"{self.kind.name}_{shown}")
-        unique, n = stem, 1
-        while unique.casefold() in self.used:  # one --name for two records: never overwrite
-            n += 1
-            unique = sanitize(f"{stem}_{n}")
-        self.used.add(unique.casefold())
-        return unique
+        return unique_stem(stem, self.used)  # one --name for two records: never overwrite
 
     def _render(self, jobs: list[IssueJob], contexts: list[dict[str, Any]],
                 written: list[Path]) -> dict[int, _IssuedFiles]:

@@ -40,7 +40,7 @@ from ..errors import DocgenError, Problem, Subject, UsageError, ValidationFailed
 from ..i18n.catalog import pick_label, strip_language_marks
 from ..i18n.locale import DocLocale
 from ..messages import N_
-from ..output import output_name, refuse_any_existing, sanitize, write_atomic
+from ..output import output_name, refuse_any_existing, sanitize, unique_stem, write_atomic
 from .message import Attachment, build_message, has_break, header_text, message_bytes
 from .sentlog import DRAFTED, FAILED, SENDING, SENT, SentEntry, SentLog, SentStore
 from .settings import BadAddress, MailSettings, parse_address, split_addresses
@@ -238,11 +238,7 @@ def plan(kind: "Kind", valid: Sequence[tuple["Source", DocLocale]], profile: "Pr
             or kind.name
         stem = output_name(name, context) if name else sanitize(
             f"{strip_language_marks(label)}_{client}_{period}")
-        unique, n = stem, 1
-        while unique.casefold() in used:  # two records of one client and week
-            n += 1
-            unique = sanitize(f"{stem}_{n}")
-        used.add(unique.casefold())
+        unique = unique_stem(stem, used)  # two records of one client and week
         sha = record_sha256(src.record.data)
         key = f"{kind.name}:{client_key(client)}:{period}"
         out.append(Planned(src, loc, context, client, period,
