@@ -186,6 +186,17 @@ def _norm_label(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
 
 
+def character_problems(data: Any, source: SourceMap,
+                       locale: Optional[DocLocale] = None) -> list[Problem]:
+    """The characters no document can hold in any text of ``data`` (what
+    :meth:`Validator.validate` reports with the schema's checks), for data that has
+    no schema: ``docgen fill``."""
+    problems: list[Problem] = []
+    Validator({}, locale)._check_text(data, (), source, None, problems)
+    problems.sort(key=lambda p: (p.location.sort_key(), p.path))
+    return problems
+
+
 class Validator:
     """Validates records of one kind's schema; messages in one locale."""
 

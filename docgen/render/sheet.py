@@ -25,7 +25,7 @@ from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
 from .rowfit import FitCell, SheetGeometry, plan_row, text_lines, wrap_fonts
 from .rowmap import IterKey, RowMap
-from .sml import PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
+from .sml import FORBIDDEN, PARSER, S, S_NS, attr_esc, esc, qualified_attrs, root_tag, serialize
 from .textmodel import Formatted
 from .wordml import normalize_delimiters
 from .xlsx_rich import plain_text, rich_string
@@ -1025,7 +1025,8 @@ class SheetTemplate:
         out = {}
         for ident, tpl in self.header_templates.items():
             try:
-                out[ident] = tpl.render(context)
+                # as in cells: no character XML forbids (lxml refuses to write one)
+                out[ident] = FORBIDDEN.sub("", tpl.render(context))
             except Exception as exc:
                 where, text = self.header_names[ident]
                 raise self.book.runtime_error(exc, self.name, where, text) from exc
