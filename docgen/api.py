@@ -28,7 +28,8 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from . import kinds as kinds_mod
 from .diagnostics import inspect_template
 from .enrich import build_context
-from .errors import InputError, Problem, SourceLocation, UsageError, ValidationFailed
+from .errors import (InputError, Problem, SourceLocation, TemplateError, UsageError,
+                     ValidationFailed)
 from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
 from .inputs import Record, SourceMap
 from .kinds import Kind
@@ -154,10 +155,18 @@ def render_templates(templates: Mapping[str, Template], context: Mapping[str, An
                      missing: str = "error", draft: bool = False,
                      number: Optional[str] = None) -> dict[str, bytes]:
     """Each template rendered with ``context`` (docx/xlsx bytes by format); ``draft``
-    and ``number`` are the ledger's (``docgen.draft``, ``docgen.number``)."""
-    return {fmt: tpl.render(context, locale, fonts=fonts, base_dir=base_dir, missing=missing,
-                            draft=draft, number=number)
-            for fmt, tpl in templates.items()}
+    and ``number`` are the ledger's (``docgen.draft``, ``docgen.number``). A picture the
+    data named that cannot be used (broken, too large) is the data's error (exit 1)."""
+    try:
+        return {fmt: tpl.render(context, locale, fonts=fonts, base_dir=base_dir,
+                                missing=missing, draft=draft, number=number)
+                for fmt, tpl in templates.items()}
+    except TemplateError as exc:
+        from .render.images import image_input_error
+        bad = image_input_error(exc)
+        if bad is None:
+            raise
+        raise bad from None
 
 
 def pdf_of(docx: bytes, stem: str = "document") -> bytes:
@@ -206,17 +215,22 @@ def _record(data: Mapping[str, Any], source: Optional[SourceMap]) -> Record:
 
 def validate_record(kind: KindLike, data: Mapping[str, Any], *, locale: LocaleLike = None,
                     profile: Optional[Profile] = None,
-                    source: Optional[SourceMap] = None) -> list[Problem]:
+                    source: Optional[SourceMap] = None,
+                    base_dir: Optional[PathLike] = None) -> list[Problem]:
     """Every problem of one record of ``kind`` (schema, the kind's rules, the profile's
     settings), sorted by place; an empty list when it is valid. ``locale`` is the
     language ``Problem.message`` speaks (by default the record's, by the policy);
     ``p.text(other)`` says a problem in another. ``source`` locates problems in the
     file the data came from. Enum labels in ``data`` (``완료``) are accepted as their
-    codes; ``data`` itself is not modified."""
+    codes; ``data`` itself is not modified. Image paths in the data are read from
+    the folder of ``source``'s file, else ``base_dir`` (default: the working
+    directory), and must lie inside it."""
+    from .render.images import data_image_base
     k = get_kind(kind, profile)
     record = _record(data, source)
-    return validator(k, message_locale(record, locale, profile), profile).validate(
-        record.data, record.source)
+    with data_image_base(base_dir):
+        return validator(k, message_locale(record, locale, profile), profile).validate(
+            record.data, record.source)
 
 
 def render_record(kind: KindLike, data: Mapping[str, Any],
@@ -235,10 +249,13 @@ def render_record(kind: KindLike, data: Mapping[str, Any],
     :class:`~docgen.errors.TemplateError` for a broken template or, with
     ``missing="error"``, values the template reads that the data lacks
     (``missing="blank"`` leaves them empty and warns). ``base_dir`` is where image
-    paths in the data are read from (default: the working directory)."""
+    paths in the data are read from (default: the working directory; ``source``'s
+    file's folder when it names one); a path leaving it is refused."""
+    from .render.images import data_image_base
     k = get_kind(kind, profile)
     wanted = check_formats(formats)
-    ready = prepare(k, _record(data, source), locale=locale, profile=profile)
+    with data_image_base(base_dir):
+        ready = prepare(k, _record(data, source), locale=locale, profile=profile)
     templates = load_templates(k, wanted, template, ready.locale)
     rendered = render_templates(templates, ready.context, ready.locale,
                                 fonts=fonts_for(profile), base_dir=base_dir, missing=missing)

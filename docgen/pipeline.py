@@ -23,7 +23,7 @@ from .api import (
     render_templates,
     validator,
 )
-from .errors import InputError, Problem, SourceLocation, UsageError
+from .errors import InputError, Problem, SourceLocation, TemplateError, UsageError, ValidationFailed
 from .i18n.locale import DocLocale, UnknownLocale
 from .inputs import Record, read_data, read_record
 from .kinds import Kind
@@ -36,9 +36,10 @@ from .output import (
     write_atomic,
 )
 from .profile import Profile
+from .render.images import image_input_error
 from .sheets import SHEET_SUFFIXES, find_field, header_index
 from .template import Template
-from .validation import Validator
+from .validation import Validator, character_problems
 
 __all__ = ["FORMATS", "check_name", "document_locale", "fill", "get_kind", "load_templates",
            "message_locale", "parse_formats", "parse_locale", "record_locale", "render_file",
@@ -250,11 +251,20 @@ def fill(
     ``missing="blank"`` leaves values the data lacks empty (with a warning each)."""
     record = read_record(data_file)
     loc = record_locale(record, locale) if (locale or record.data.get("locale")) else None
+    problems = character_problems(record.data, record.source, loc)  # control characters
+    if problems:
+        raise ValidationFailed(problems)
     tpl = Template(template)
     target = Path(outfile) if outfile else Path(Path(data_file).stem + Path(template).suffix)
     refuse_existing(target, force)  # before rendering: fail fast, render nothing
-    data = tpl.render(record.data, loc, missing=missing,  # images next to the data
-                      base_dir=Path(data_file).resolve().parent)
+    try:
+        data = tpl.render(record.data, loc, missing=missing,  # images next to the data
+                          base_dir=Path(data_file).resolve().parent)
+    except TemplateError as exc:  # a picture the data names is broken or elsewhere: its field
+        bad = image_input_error(exc, record.data, record.source)
+        if bad is None:
+            raise
+        raise bad from None
     write_atomic(target, data, force)
     return target
 

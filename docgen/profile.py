@@ -323,6 +323,12 @@ class _Checker:
             logo = self.place(("company", "logo"), logo_text, path.parent, folder=False,
                               invalid=N_("company.logo must be a file path"),
                               missing=N_("logo image not found: {path}"))
+        if logo is not None:  # a broken or oversized picture: said here, not at each render
+            from .render.images import image_problem
+            bad = image_problem(logo, str(logo))
+            if bad is not None:
+                self.problem(("company", "logo"), bad.message, **bad.params)
+                logo = None
         defaults = self.table(data, "defaults", ("defaults",))
         for key in defaults:
             if key not in _DEFAULTS_KEYS:

@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
-from .render.images import ImageData, ImageSink, PlacedImage, load_image
+from .errors import Msg
+from .render.images import (ImageData, ImageSink, PlacedImage, _Refused, inspect_image,
+                            load_image)
 from .render.markdown import is_link_target
 from .render.textmodel import PLAIN, Block, Span, Style
 
@@ -406,18 +408,21 @@ _MAX_EMU = 2000 * 36000  # 2 m, as image()
 ImageDescriptor = Union[str, "os.PathLike[str]", bytes, IO[bytes]]
 
 
-def _image_data(blob: bytes) -> tuple[ImageData, Any]:
-    """``blob`` as docgen's :class:`ImageData` and python-docx's ``Image`` (for its size)."""
+def _image_data(blob: bytes, name: Optional[str] = None) -> tuple[ImageData, Any]:
+    """``blob`` (the file ``name``, when it is one) as docgen's :class:`ImageData`, checked
+    whole (:func:`~docgen.render.images.inspect_image`), and python-docx's ``Image``
+    (for its size at its DPI)."""
     from docx.image.image import Image
 
+    try:  # whole, within the limits, before python-docx reads it for its DPI
+        data = inspect_image(blob, name)
+    except _Refused as exc:
+        raise ValueError(Msg(exc.msg, {"image": name or "image", **exc.params}).text()) from None
     try:
         info = Image.from_blob(blob)
     except Exception as exc:  # any parser failure: not an image
         raise ValueError(f"not a PNG, JPEG, GIF or BMP image ({type(exc).__name__})") from None
-    ext = {"jpg": "jpeg"}.get(info.ext, info.ext)
-    if ext not in ("png", "jpeg", "gif", "bmp"):
-        raise ValueError(f"unsupported image type '{info.ext}' (use PNG, JPEG, GIF or BMP)")
-    return ImageData(blob, ext, max(1, info.px_width), max(1, info.px_height)), info
+    return data, info
 
 
 def _length(value: Any, what: str) -> Optional[int]:

@@ -1,7 +1,13 @@
 """``image()`` in hostile hands (issue 15, point 4): the containment in the data's
 folder does not depend on the working directory (docgen run from ``/``), symbolic
 links cannot leave the folder, only regular files are read (a FIFO does not hang the
-render) and a picture is size-limited. Real processes, from cwd ``/``."""
+render) and a picture is size-limited. Real processes, from cwd ``/``.
+
+Issue 16, point 7: a path the data gives (``fill``'s ``pic``, signoff's
+``signature_image``) that cannot be used is the data's error: exit 1 at the field
+(file and line), nothing written; a path a template writes itself stays a template
+error (exit 3). ``signature_image`` is held to the same folder through validate,
+render and batch, and through the API (``base_dir``)."""
 from __future__ import annotations
 
 import json
@@ -81,11 +87,12 @@ def test_an_absolute_path_outside_the_data_folder_is_refused_from_cwd_root(
     outside.mkdir()
     (outside / "x.png").write_bytes(png())
     done, out = fill(tmp_path, str(outside / "x.png"))
-    assert done.returncode == 3, (done.returncode, done.stderr)
+    assert done.returncode == 1, (done.returncode, done.stderr)  # the data's path: its error
     assert "outside the data folder" in done.stderr and str(tmp_path / "data") in done.stderr
+    assert f"{tmp_path / 'data' / 'record.yaml'}:1:" in done.stderr  # at the field
     assert "Traceback" not in done.stderr and not out.exists()
     done, out = fill(tmp_path, "../secret/x.png")  # the same by climbing out
-    assert done.returncode == 3 and "outside the data folder" in done.stderr
+    assert done.returncode == 1 and "outside the data folder" in done.stderr
     assert not out.exists()
 
 
@@ -118,8 +125,9 @@ def test_a_symlink_leaving_the_data_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "logo.png").symlink_to(tmp_path / "secret" / "x.png")
     done, out = fill(tmp_path, "logo.png")
-    assert done.returncode == 3, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "outside the data folder" in done.stderr and not out.exists()
+    assert "record.yaml:1:" in done.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
@@ -129,14 +137,16 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     started = time.monotonic()
     done, out = fill(tmp_path, "x.png")  # hung for ever before (nobody writes the pipe)
     assert time.monotonic() - started < 60
-    assert done.returncode == 3, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "not a regular file" in done.stderr and not out.exists()
+    assert "record.yaml:1:" in done.stderr
 
 
 def test_a_folder_named_like_a_picture_is_refused(tmp_path: Path) -> None:
     (tmp_path / "data" / "x.png").mkdir(parents=True)
     done, out = fill(tmp_path, "x.png")
-    assert done.returncode == 3 and "not a regular file" in done.stderr, done.stderr
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+    assert not out.exists()
 
 
 def test_a_picture_over_the_limit_is_refused_in_the_users_language(tmp_path: Path) -> None:
@@ -146,9 +156,9 @@ def test_a_picture_over_the_limit_is_refused_in_the_users_language(tmp_path: Pat
         fh.write(png())
         fh.truncate(MAX_IMAGE_BYTES + 1)
     done, out = fill(tmp_path, "big.png")
-    assert done.returncode == 3, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "too large for a picture" in done.stderr and "at most 20 MB" in done.stderr
     assert not out.exists()
     done, out = fill(tmp_path, "big.png", locale="ko")
-    assert done.returncode == 3 and "20MB" in done.stderr.replace(" ", ""), done.stderr
+    assert done.returncode == 1 and "20MB" in done.stderr.replace(" ", ""), done.stderr
     assert "too large" not in done.stderr  # said in Korean
