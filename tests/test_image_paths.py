@@ -162,3 +162,175 @@ def test_a_picture_over_the_limit_is_refused_in_the_users_language(tmp_path: Pat
     done, out = fill(tmp_path, "big.png", locale="ko")
     assert done.returncode == 1 and "20MB" in done.stderr.replace(" ", ""), done.stderr
     assert "too large" not in done.stderr  # said in Korean
+
+
+# --- issue 16, point 7: signature_image (a path the data gives) ----------------------------
+
+def signoff_record(signature: str) -> dict[str, object]:
+    sample = subprocess.run([PY, "-m", "docgen", "sample", "signoff", "-l", "en"], env=env(),
+                            capture_output=True, text=True, check=True).stdout
+    rec: dict[str, object] = yaml.safe_load(sample)
+    stages = rec["stages"]
+    assert isinstance(stages, list)
+    stages[0]["signature_image"] = signature
+    return rec
+
+
+def signoff_file(tmp: Path, signature: str) -> Path:
+    """``tmp/data/record.yaml``, its first stage signed with ``signature``; a real
+    picture ``tmp/secret/x.png`` outside the data folder."""
+    (tmp / "data").mkdir(exist_ok=True)
+    (tmp / "secret").mkdir(exist_ok=True)
+    (tmp / "secret" / "x.png").write_bytes(png())
+    data = tmp / "data" / "record.yaml"
+    data.write_text(yaml.safe_dump(signoff_record(signature), allow_unicode=True,
+                                   sort_keys=False), encoding="utf-8")
+    return data
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "-m", "docgen", *args], cwd="/", env=env(), capture_output=True,
+                          text=True, timeout=TIMEOUT)
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if needle in text)
+
+
+ESCAPES = {
+    "absolute outside": lambda tmp: str(tmp / "secret" / "x.png"),
+    "climbing out": lambda tmp: "../secret/x.png",
+    "climbing far": lambda tmp: "../../../../../../../../.." + str(tmp / "secret" / "x.png"),
+    "an absolute system file": lambda tmp: "/etc/hostname",
+    "a device": lambda tmp: "/dev/zero",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ESCAPES))
+def test_a_signature_outside_the_data_folder_is_refused_by_validate_and_render(
+        tmp_path: Path, case: str) -> None:
+    data = signoff_file(tmp_path, ESCAPES[case](tmp_path))
+    where = f"{data}:{line_of(data, 'signature_image')}:"
+    done = cli("validate", "signoff", str(data))
+    assert done.returncode == 1, done.stderr
+    assert where in done.stderr and "outside the data folder" in done.stderr, done.stderr
+    assert str(tmp_path / "data") in done.stderr and "Traceback" not in done.stderr
+    out = tmp_path / "out"
+    done = cli("render", "signoff", str(data), "-f", "docx,xlsx", "-o", str(out))
+    assert done.returncode == 1, done.stderr
+    assert where in done.stderr and "stages[0].signature_image" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_symlinked_signature_leaving_the_folder_is_refused(tmp_path: Path) -> None:
+    data = signoff_file(tmp_path, "sign.png")
+    (tmp_path / "data" / "sign.png").symlink_to(tmp_path / "secret" / "x.png")
+    done = cli("render", "signoff", str(data), "-o", str(tmp_path / "out"))
+    assert done.returncode == 1, done.stderr
+    assert "outside the data folder" in done.stderr and "record.yaml" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    # a symlinked folder leading out is the same
+    (tmp_path / "data" / "sign.png").unlink()
+    (tmp_path / "data" / "signs").symlink_to(tmp_path / "secret")
+    data = signoff_file(tmp_path, "signs/x.png")
+    done = cli("validate", "signoff", str(data))
+    assert done.returncode == 1 and "outside the data folder" in done.stderr, done.stderr
+
+
+def test_a_symlink_staying_inside_the_folder_is_fine(tmp_path: Path) -> None:
+    data = signoff_file(tmp_path, "link.png")
+    (tmp_path / "data" / "signs").mkdir()
+    (tmp_path / "data" / "signs" / "kim.png").write_bytes(png())
+    (tmp_path / "data" / "link.png").symlink_to(tmp_path / "data" / "signs" / "kim.png")
+    out = tmp_path / "out"
+    done = cli("render", "signoff", str(data), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    (made,) = out.iterdir()
+    assert media(made) and len(media(made)) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_signature_that_is_a_fifo_or_a_folder_is_refused_at_once(tmp_path: Path) -> None:
+    data = signoff_file(tmp_path, "sign.png")
+    os.mkfifo(tmp_path / "data" / "sign.png")
+    started = time.monotonic()
+    done = cli("render", "signoff", str(data), "-o", str(tmp_path / "out"))
+    assert time.monotonic() - started < 60
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+    assert f"{data}:{line_of(data, 'signature_image')}:" in done.stderr
+    os.unlink(tmp_path / "data" / "sign.png")
+    (tmp_path / "data" / "sign.png").mkdir()
+    done = cli("validate", "signoff", str(data))
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+
+
+def test_a_signature_next_to_the_data_renders_from_cwd_root(tmp_path: Path) -> None:
+    """The relative path is the data file's folder's, not the working directory's
+    (``/``); an absolute path inside the folder is fine too."""
+    for signature in ("signs/kim.png", str(tmp_path / "data" / "signs" / "kim.png"),
+                      "signs/../signs/kim.png"):
+        data = signoff_file(tmp_path, signature)
+        (tmp_path / "data" / "signs").mkdir(exist_ok=True)
+        (tmp_path / "data" / "signs" / "kim.png").write_bytes(png())
+        out = tmp_path / f"out{len(signature)}"
+        done = cli("render", "signoff", str(data), "-f", "docx,xlsx", "-o", str(out))
+        assert done.returncode == 0, (signature, done.stderr)
+        docx_file = next(out.glob("*.docx"))
+        assert len(media(docx_file)) == 1
+        with zipfile.ZipFile(next(out.glob("*.xlsx"))) as zf:
+            assert any(n.startswith("xl/media/") for n in zf.namelist())
+
+
+def test_a_batch_with_one_escaping_signature_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "data" / "signs").mkdir(parents=True)
+    (tmp_path / "data" / "signs" / "ok.png").write_bytes(png())
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "x.png").write_bytes(png())
+    records = [signoff_record(str(tmp_path / "secret" / "x.png") if i == 3 else "signs/ok.png")
+               for i in range(5)]
+    for i, rec in enumerate(records):
+        rec["job_number"] = f"NL-2026-{i:04d}"
+    data = tmp_path / "data" / "list.json"
+    data.write_text(json.dumps(records, default=str, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    done = cli("batch", "signoff", str(data), "-o", str(out), "-f", "docx,xlsx")
+    assert done.returncode == 1, done.stderr
+    assert str(data) in done.stderr and "outside the data folder" in done.stderr
+    assert "stages[0].signature_image" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+    # --keep-going: the four others are written, with their pictures; the bad one is not
+    done = cli("batch", "signoff", str(data), "-o", str(out), "--keep-going")
+    assert done.returncode == 1, done.stderr
+    made = sorted(out.glob("*.docx"))
+    assert len(made) == 4 and all(len(media(p)) == 1 for p in made)
+
+
+def test_the_api_resolves_a_signature_in_base_dir_else_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Data without a file: ``base_dir`` is the data folder (default: the working
+    directory), and the same containment holds."""
+    import docgen
+
+    (tmp_path / "here" / "signs").mkdir(parents=True)
+    (tmp_path / "here" / "signs" / "kim.png").write_bytes(png())
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "x.png").write_bytes(png())
+    rec = signoff_record("signs/kim.png")
+    monkeypatch.chdir("/")
+    assert not [p for p in docgen.validate_record("signoff", rec, base_dir=tmp_path / "here")
+                if p.is_error]
+    files = docgen.render_record("signoff", rec, base_dir=tmp_path / "here")
+    with zipfile.ZipFile(__import__("io").BytesIO(files["docx"])) as zf:
+        assert len([n for n in zf.namelist() if n.startswith("word/media/")]) == 1
+    missing = docgen.validate_record("signoff", rec)  # relative to cwd "/": not there
+    assert [p.path for p in missing if p.is_error] == ["stages[0].signature_image"]
+    monkeypatch.chdir(tmp_path / "here")
+    assert not [p for p in docgen.validate_record("signoff", rec) if p.is_error]
+    for escape in (str(tmp_path / "secret" / "x.png"), "../secret/x.png"):
+        bad = signoff_record(escape)
+        problems = [p for p in docgen.validate_record("signoff", bad, base_dir=tmp_path / "here")
+                    if p.is_error]
+        assert len(problems) == 1 and "outside the data folder" in problems[0].text("en")
+        with pytest.raises(docgen.ValidationFailed):
+            docgen.render_record("signoff", bad, base_dir=tmp_path / "here")
