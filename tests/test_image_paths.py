@@ -19,6 +19,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
@@ -198,7 +199,7 @@ def line_of(path: Path, needle: str) -> int:
                 if needle in text)
 
 
-ESCAPES = {
+ESCAPES: dict[str, Callable[[Path], str]] = {
     "absolute outside": lambda tmp: str(tmp / "secret" / "x.png"),
     "climbing out": lambda tmp: "../secret/x.png",
     "climbing far": lambda tmp: "../../../../../../../../.." + str(tmp / "secret" / "x.png"),
