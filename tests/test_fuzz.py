@@ -2,25 +2,35 @@
 (issue 15, "Done when"; issue 16: validate passes => render succeeds).
 
 Records: strategies derived from each kind's schema.yaml (strings with CJK, control
-characters, very long text and markdown; numbers, huge integers, NaN-like strings;
-dates near the limits; missing and extra fields), through the library API. The only
-allowed outcomes are a clean result or a :class:`docgen.DocgenError`; when
-``validate_record`` reports no error, ``render_record`` must succeed and its .docx must
-open with python-docx, its .xlsx with openpyxl, and every XML part must parse.
+characters (U+0000-U+001F, U+007F), half surrogates, U+FFFE/FFFF, full-width digits,
+very long text and markdown; numbers: huge integers, 10^15 and around it, 1e30, NaN and
+infinities as float and Decimal, -0, floats mixed with Decimals; dates near 9999-12-31
+(the invoice's due date, the weekly report's week and the Monday after it) and
+0001-01-01; times with full-width digits, 25:61; missing and extra fields), for every
+kind, through the library API. The only allowed outcomes are a clean result or a
+:class:`docgen.DocgenError`; when ``validate_record`` reports no error,
+``render_record`` must succeed and its .docx must open with python-docx, its .xlsx with
+openpyxl, and every XML part must parse. The same records written as JSON (``NaN`` and
+``Infinity`` included) go through ``docgen validate`` and ``docgen render``: validate
+exit 0 => render exit 0 with both files; exit 1 => render exit 1, nothing written.
 
 Sample files: the bytes of ``samples/<kind>/*.yaml`` mutated (byte flips, truncation,
 ``:``/``&``/``*``/tab insertions, a BOM, invalid UTF-8, deep nesting) and given to
 ``docgen validate`` through click's CliRunner: exit 0 or 1, never 70, no traceback.
 
-The budget is fixed (derandomized, no example database, sized max_examples) so CI
+The budget is fixed (derandomized, no example database, sized max_examples: 70 records
+per kind through the API, 12 per kind as JSON files through the CLI, 400 mutated files) so CI
 runs the same examples every time in well under 60 s; every call is time-guarded.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import math
 import time
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -63,15 +73,18 @@ def timed(what: str, call: Callable[[], T]) -> T:
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F)
+FULL_WIDTH = st.characters(min_codepoint=0xFF10, max_codepoint=0xFF1A)  # ０-９ and ：
 ODD = st.sampled_from(["\u200b", "\ufeff", "\u202e", "\ud800", "\udfff", "\x7f", "\x85",
-                       "\u2028", "\uffff", "\U0001f600", "&", "<", ">", '"', "'", "{{",
-                       "}}", "{%", "%}", "\\", "$", "\t", "\r\n"])
+                       "\u2028", "\uffff", "\ufffe", "\U0001f600", "&", "<", ">", '"', "'",
+                       "{{", "}}", "{%", "%}", "\\", "$", "\t", "\r\n", "\x0b", "\x0c",
+                       "\x00", "\udbff\udc00"])
 MARKDOWN = st.sampled_from(["**bold**", "*it*", "_x_", "# h", "- a\n- b", "1. one\n2. two",
                             "`code`", "[l](http://x)", "![i](x.png)", "> q", "***", "\n\n",
                             "| a | b |\n|---|---|", "~~s~~", "**unclosed", "<b>x</b>"])
 TEXT = st.one_of(
     st.text(max_size=20),
-    st.lists(st.one_of(CJK, HANGUL, CONTROL, ODD), max_size=20).map("".join),
+    st.lists(st.one_of(CJK, HANGUL, CONTROL, ODD, FULL_WIDTH), max_size=20).map("".join),
+    st.tuples(st.text(max_size=8), ODD, st.text(max_size=8)).map("".join),
     st.lists(st.one_of(MARKDOWN, st.text(max_size=5)), max_size=6).map("".join),
     st.integers(1000, 30000).map(lambda n: "가나다라 長い text " * (n // 16)),
     st.sampled_from(["", " ", "NaN", "nan", "inf", "-Infinity", "1e400", "0x10", "١٢٣",
@@ -81,13 +94,20 @@ DATES = st.one_of(
     st.dates().map(lambda d: d.isoformat()),
     st.sampled_from(["0001-01-01", "9999-12-31", "1900-02-29", "2000-02-29", "2023-02-29",
                      "2024-13-01", "2024-00-10", "10000-01-01", "-0001-01-01", "2024-1-1",
-                     "2024/01/01", "2024.01.01", "20240101", "2024-01-01T25:00", "", "x"]),
+                     "2024/01/01", "2024.01.01", "20240101", "2024-01-01T25:00", "", "x",
+                     # the last weeks and due dates (weekly: 9999-12-20 is the last Monday)
+                     "9999-12-20", "9999-12-26", "9999-12-27", "9999-11-17", "9999-10-01",
+                     "9990-01-01", "0001-01-07", "１９９９-０１-０１", "2026-11-27"]),
     st.dates(),
+    st.dates(min_value=dt.date(9999, 10, 1)).map(lambda d: d.isoformat()),
+    st.dates(min_value=dt.date(9999, 12, 1)),
     TEXT,
 )
 TIMES = st.one_of(
     st.times().map(lambda t: t.isoformat()),
-    st.sampled_from(["00:00", "23:59", "24:00", "25:61", "9:5", "12:00:60", "", "noon"]),
+    st.sampled_from(["00:00", "23:59", "24:00", "25:61", "9:5", "12:00:60", "", "noon",
+                     "１４:３０", "１４：３０", "０９:００", "오후 ２시", "２５:６１", "9:05"]),
+    st.times(),
     TEXT,
 )
 NUMBERS = st.one_of(
@@ -95,7 +115,15 @@ NUMBERS = st.one_of(
     st.integers(-(10 ** 30), 10 ** 30),
     st.sampled_from([10 ** 400, -(10 ** 400), 2 ** 63, -(2 ** 63) - 1, 0, -1]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([math.nan, math.inf, -math.inf, 1e308, 5e-324, -0.0]),
+    st.sampled_from([math.nan, math.inf, -math.inf, 1e308, 5e-324, -0.0, 1e30, 1e16, 1e15,
+                     999999999999999.9, 1e-14, 1.5, 2.25]),
+    # the 15-digit limit (values.MAX_NUMBER) and around it, as int, float and Decimal
+    st.sampled_from([10 ** 15 - 1, 10 ** 15, 10 ** 16, 10 ** 13, 10 ** 13 - 1, 10 ** 20]),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(min_value=0, max_value=10 ** 16, places=2),
+    st.sampled_from([Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-0"),
+                     Decimal("1E+30"), Decimal("1E-30"), Decimal("2.25"), Decimal("1E+400"),
+                     Decimal("999999999999999.99")]),
     st.sampled_from(["NaN", "1e400", "1,000", "₩1000", "12.5%", "", "0x1F", "1_000"]),
     st.booleans(),
 )
@@ -170,15 +198,14 @@ def sample(kind: str) -> dict[str, Any]:
 
 
 @st.composite
-def kind_and_record(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    """A kind and a record: its sample with a few fields replaced, dropped or added
+def record_for(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    """A record of ``kind``: its sample with a few fields replaced, dropped or added
     (so many records are valid and get rendered), or one built from the schema alone."""
-    kind = draw(st.sampled_from(KINDS))
     k = builtin(kind)
     assert k is not None
     props: dict[str, Any] = k.schema.get("properties", {})
     if draw(st.integers(0, 3)) == 0:
-        return kind, draw(record_of(k.schema, 0))
+        return draw(record_of(k.schema, 0))
     data = sample(kind)
     for name in draw(st.lists(st.sampled_from(sorted(props)), max_size=3, unique=True)):
         choice = draw(st.integers(0, 5))
@@ -188,7 +215,7 @@ def kind_and_record(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             data[name] = draw(for_schema(props[name], 1))
     if draw(st.integers(0, 9)) == 0:
         data[draw(st.text(max_size=10))] = draw(ANY)
-    return kind, data
+    return data
 
 
 def check_package(fmt: str, blob: bytes) -> None:
@@ -202,11 +229,11 @@ def check_package(fmt: str, blob: bytes) -> None:
         openpyxl.load_workbook(io.BytesIO(blob)).close()
 
 
-@fuzz(200)
-@given(kind_and_record())
-def test_records_of_every_kind(tmp_path_factory: pytest.TempPathFactory,
-                               case: tuple[str, dict[str, Any]]) -> None:
-    kind, data = case
+@pytest.mark.parametrize("kind", KINDS)
+@fuzz(70)
+@given(draw=st.data())
+def test_records_of_every_kind(kind: str, draw: st.DataObject) -> None:
+    data = draw.draw(record_for(kind), label="record")
     try:
         problems = timed("validate_record", lambda: docgen.validate_record(kind, data))
     except docgen.DocgenError:
@@ -222,6 +249,54 @@ def test_records_of_every_kind(tmp_path_factory: pytest.TempPathFactory,
     assert set(out) == {"docx", "xlsx"}
     for fmt, blob in out.items():
         check_package(fmt, blob)
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as JSON can hold it: dates and times as text, Decimals as numbers
+    (``NaN`` and ``Infinity`` as JSON's extension writes them)."""
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value) if not value.is_snan() else math.nan
+    return value
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@fuzz(12)
+@given(draw=st.data())
+def test_json_records_through_the_cli(tmp_path_factory: pytest.TempPathFactory, kind: str,
+                                      draw: st.DataObject) -> None:
+    """The command line on the same records as JSON files: validate exit 0 => render
+    exit 0 with the .docx and .xlsx; validate exit 1 => render exit 1, nothing written."""
+    data = as_json(draw.draw(record_for(kind), label="record"))
+    folder = tmp_path_factory.mktemp("json")
+    path = folder / "data.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # ensure_ascii: \ud800 stays a half
+    runner = CliRunner()
+    env = {"DOCGEN_LOCALE": "en"}
+    checked = timed("docgen validate", lambda: runner.invoke(
+        main, ["validate", kind, str(path)], env=env))
+    out = folder / "out"
+    rendered = timed("docgen render", lambda: runner.invoke(
+        main, ["render", kind, str(path), "-f", "docx,xlsx", "-o", str(out)], env=env))
+    texts = [r.output + (r.stderr if r.stderr_bytes is not None else "")
+             for r in (checked, rendered)]
+    assert all("Traceback" not in t for t in texts), texts
+    assert checked.exit_code in (0, 1), texts[0]
+    written = sorted(p.suffix for p in out.iterdir()) if out.exists() else []
+    event(f"validate exit {checked.exit_code}")
+    if checked.exit_code == 0:
+        assert rendered.exit_code == 0, texts
+        assert written == [".docx", ".xlsx"], written
+        for p in out.iterdir():
+            check_package(p.suffix[1:], p.read_bytes())
+    else:
+        assert rendered.exit_code == 1, texts
+        assert written == [], written
 
 
 # --- mutated sample files -----------------------------------------------------------------
