@@ -15,6 +15,7 @@ from .i18n.catalog import Labels
 from .i18n.format import Formatter
 from .i18n.locale import DocLocale, UnknownLocale
 from .messages import N_
+from .ooxml.zip import BadPackage, ZipReader
 from .render.docx import CompiledPart, DocxTemplate
 from .render.environment import RESERVED_NAMES
 from .render.images import ImageSink
@@ -56,12 +57,16 @@ def read_source(source: Source, name: Optional[str] = None) -> tuple[bytes, str]
 
 def sniff_format(data: bytes) -> str:
     """``xlsx`` for a workbook, else ``docx`` (the Word engine reports non-Word files)."""
+    try:  # the central directory only: the engine reads and checks the members
+        with ZipReader(data) as reader:
+            return "xlsx" if "xl/workbook.xml" in reader else "docx"
+    except BadPackage:  # refused: reported, with its reason, by the engine its names say
+        pass
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "xlsx" if "xl/workbook.xml" in zf.namelist() else "docx"
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return "docx"
-    return "xlsx" if "xl/workbook.xml" in names else "docx"
 
 
 _DRAFT_MARKS = {"ko": "초안", "zh-CN": "草稿", "zh-TW": "草稿", "en": "DRAFT"}

@@ -200,6 +200,23 @@ def rendered_broken(part: str, file: str, exc: etree.XMLSyntaxError) -> Template
                          code="rendered_xml", params={"part": part, "detail": str(exc)})
 
 
+def package_error(exc: BadPackage, file: str, message: str) -> TemplateError:
+    """The template error for a package :mod:`docgen.ooxml` refused, naming the
+    template and the part at fault (broken XML keeps its own message and code)."""
+    where = SourceLocation(file=file, part=exc.part)
+    if exc.kind == "xml":
+        return TemplateError("broken XML in the template: {detail}", where, code="xml",
+                             params={"detail": exc.detail.params.get("detail", "")})
+    return TemplateError(message, where, code="package", params={"detail": exc.detail})
+
+
+# Parts without which no package is a Word document (checked before anything is compiled).
+REQUIRED_PARTS = (
+    (CONTENT_TYPES, N_("not an Office package (no [Content_Types].xml)")),
+    ("word/document.xml", N_("not a Word document (no word/document.xml)")),
+)
+
+
 Entry = Union[Member, CompiledPart, str]  # str: a part localised per render (styles/settings)
 
 
@@ -233,13 +250,11 @@ class DocxTemplate:
         try:
             members = read_package(data)
         except BadPackage as exc:
-            raise TemplateError("not a readable .docx file ({detail})",
-                                SourceLocation(file=file), code="package",
-                                params={"detail": str(exc)}) from None
+            raise package_error(exc, file, "not a readable .docx file ({detail})") from None
         names = {n for n, _ in members}
-        if "word/document.xml" not in names:
-            raise TemplateError("not a Word document (no word/document.xml)",
-                                SourceLocation(file=file), code="package")
+        for required, message in REQUIRED_PARTS:
+            if required not in names:
+                raise TemplateError(message, SourceLocation(file=file), code="package")
         for name, blob in members:
             self._entries.append((name, self._compile_member(name, blob)))
         self._numbering_part = numbering_part_of(self._raw.get(DOCUMENT_RELS))

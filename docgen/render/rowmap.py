@@ -342,7 +342,7 @@ def _one_cell_anchor(row: int, col: int, placed: PlacedImage, rid: str, pic_id: 
         f'<a:ext cx="{placed.cx}" cy="{placed.cy}"/></a:xfrm><a:prstGeom prst="rect">'
         '<a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor>'
     )
-    return etree.fromstring(xml)
+    return etree.fromstring(xml, PARSER)  # docgen's own markup, through the one parser
 
 
 def move_table(xml: bytes, rowmap: RowMap) -> bytes:

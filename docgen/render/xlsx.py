@@ -47,8 +47,9 @@ from lxml import etree
 
 from ..errors import DocgenWarning, SourceLocation, TemplateError
 from ..i18n.locale import DocLocale
+from ..messages import N_
 from . import formula as fx
-from .docx import CompiledPart
+from .docx import CompiledPart, package_error
 from .environment import (
     PROVIDED_NAMES,
     finalize_plain,
@@ -90,7 +91,59 @@ from .wordml import LoweringError, lower_plain_part, normalize_delimiters
 from .xlsx_styles import Styles, add_wrap_variants, localize_sheet_fonts
 
 _CORE_ENV = make_environment(finalize_plain)
+# Parts without which no package is an Excel workbook (checked before anything is read).
+REQUIRED_PARTS = (
+    ("[Content_Types].xml", N_("not an Office package (no [Content_Types].xml)")),
+    ("xl/workbook.xml", N_("not an Excel workbook (no xl/workbook.xml)")),
+)
 DIMENSION = re.compile(r'<([A-Za-z_][\w.-]*:)?dimension\b[^>]*/>')
+
+
+MAX_ROW = 1_048_576  # Excel's grid: rows 1..1048576, columns A..XFD
+MAX_COLUMN = 16_384
+_ROW_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
+_CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def check_rows(root: etree._Element, file: str, sheet: str, part: str) -> None:
+    """Refuse (a located :class:`TemplateError`) a worksheet whose row numbers are not
+    whole numbers of Excel's grid in increasing order, or whose cell addresses are not
+    in their row, within columns A..XFD, left to right: the engine moves rows by their
+    numbers, and Excel rejects such a sheet."""
+    where = SourceLocation(file=file, part=part)
+    previous = 0
+    for row in root.iter(S + "row"):
+        text = row.get("r")
+        if text is None:
+            number = previous + 1  # a row without r follows the one before (ECMA-376)
+        elif _ROW_NUMBER.fullmatch(text) and int(text) <= MAX_ROW:
+            number = int(text)
+        else:
+            raise TemplateError(N_("the sheet '{sheet}' has a row numbered '{row}': row "
+                                   "numbers are whole numbers from 1 to {limit}"), where,
+                                code="rows", params={"sheet": sheet, "row": text,
+                                                    "limit": MAX_ROW})
+        if number <= previous:
+            raise TemplateError(N_("the sheet '{sheet}' has row {row} after row "
+                                   "{previous}: rows must be in increasing order"), where,
+                                code="rows", params={"sheet": sheet, "row": number,
+                                                    "previous": previous})
+        previous = number
+        column = 0
+        for c in row.iter(S + "c"):
+            ref = c.get("r")
+            if ref is None:
+                column += 1
+                continue
+            m = _CELL_REF.fullmatch(ref)
+            col = fx.col_index(m.group(1)) if m else 0
+            if m is None or int(m.group(2)) != number or not column < col <= MAX_COLUMN:
+                raise TemplateError(N_("the sheet '{sheet}' has a cell '{cell}' in row "
+                                       "{row}: a cell's address must be in its row, within "
+                                       "columns A to XFD, left to right"), where,
+                                    code="rows", params={"sheet": sheet, "cell": ref,
+                                                        "row": number})
+            column = col
 
 
 class XlsxTemplate:
@@ -115,12 +168,11 @@ class XlsxTemplate:
         try:
             members = read_package(data)
         except BadPackage as exc:
-            raise TemplateError("not a readable .xlsx file ({detail})", SourceLocation(file=file),
-                                code="package", params={"detail": str(exc)}) from None
+            raise package_error(exc, file, "not a readable .xlsx file ({detail})") from None
         self.raw = dict(members)
-        if "xl/workbook.xml" not in self.raw:
-            raise TemplateError("not an Excel workbook (no xl/workbook.xml)",
-                                SourceLocation(file=file), code="package")
+        for required, message in REQUIRED_PARTS:
+            if required not in self.raw:
+                raise TemplateError(message, SourceLocation(file=file), code="package")
         self.order = [n for n, _ in members if n != "xl/calcChain.xml"]
         self.shared_strings = self._read_shared_strings()
         self.styles = Styles(self.raw.get("xl/styles.xml"))
@@ -132,9 +184,13 @@ class XlsxTemplate:
         for name, part in sheet_parts:
             raw = self.raw.get(part)
             if raw is None:
-                continue
+                raise TemplateError(N_("the workbook names the sheet '{sheet}', but the "
+                                       "package has no part for it ({part})"),
+                                    SourceLocation(file=file, part=part or "xl/workbook.xml"),
+                                    code="package", params={"sheet": name, "part": part})
             try:
                 root = self._xml(part)
+                check_rows(root, file, name, part)
                 self.sheets.append(SheetTemplate(self, name, part, root, raw.decode("utf-8")))
             except TemplateError as exc:  # only when collecting: the sheet is left out
                 if self.problems is None:
@@ -271,7 +327,8 @@ class XlsxTemplate:
         for sh in (sheets if sheets is not None else []):
             rid = sh.get(f"{{{R_NS}}}id")
             target = rels.get(rid or "")
-            if target is None:
+            if target is None:  # reported as a missing part by the caller
+                out.append((sh.get("name") or "", ""))
                 continue
             out.append((sh.get("name") or "", resolve_target("xl/workbook.xml", target[1])))
         return out
