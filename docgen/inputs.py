@@ -98,6 +98,68 @@ class _Loader(yaml.SafeLoader):
     validation with its line instead of crashing the parser; JSON behaves the same)."""
 
     escapes = False  # the text has backslash-u escapes: a string may hold half a character
+    file = ""
+    composed = 0  # nodes written in the text
+    expanded = 0  # nodes that aliases repeat (an alias to a list of 9 counts 10)
+    built = 0  # nodes _build made
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}  # id(node) -> its node count, aliases expanded
+        self._done: set[int] = set()  # anchored nodes composed to their end
+
+    def compose_node(self, parent: Optional[yaml.Node], index: int) -> Optional[yaml.Node]:
+        """Count what aliases would repeat before anything is built: a "billion laughs"
+        file (each line a list of nine aliases to the line above) of a few hundred bytes
+        would otherwise build 10**9 values and take gigabytes."""
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            node = self.anchors.get(event.anchor)
+            if node is not None:  # else PyYAML reports the undefined alias
+                if id(node) not in self._done:
+                    raise InputError(N_("'*{name}' is inside the value '&{name}' marks, so it "
+                                        "would repeat itself forever: refer to another value"),
+                                     _at(self.file, event.start_mark), code="alias",
+                                     params={"name": event.anchor})
+                self.expanded += _size(node, self._sizes)
+                if self.expanded > MAX_ALIAS_NODES:
+                    raise _alias_bomb(self.file, event.start_mark, self.expanded)
+            return super().compose_node(parent, index)
+        self.composed += 1
+        node = super().compose_node(parent, index)
+        if getattr(event, "anchor", None) is not None:
+            self._done.add(id(node))
+        return node
+
+
+# Values (keys count too) that aliases may repeat in one YAML file. An anchor for a
+# block of 10 fields used on every record of a 10,000-record list repeats 21 values
+# 10,000 times: 210,000. Building that many takes under a second and ~65 MB; a
+# "billion laughs" file (a few hundred bytes, 10**9 values, minutes and gigabytes) is
+# refused when its aliases are read, before anything is built.
+MAX_ALIAS_NODES = 250_000
+
+
+def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` builds (itself, and every key and value inside it, with
+    aliases inside expanded), counted once per node: linear in the text."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_size(item, sizes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_size(k, sizes) + _size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = total
+    return total
+
+
+def _alias_bomb(file: str, mark: Any, count: int) -> InputError:
+    return InputError(N_("the aliases ('*name') of this file repeat {count} values or more, "
+                         "more than docgen reads ({limit}): write the values out, or use "
+                         "fewer aliases to long lists"), _at(file, mark), code="too_large",
+                      params={"count": f"{count:,}", "limit": f"{MAX_ALIAS_NODES:,}"})
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -119,17 +181,27 @@ _Loader.add_implicit_resolver(
 )
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey, tuple[int, int]],
            file: str) -> Any:
+    loader.built += 1  # a second guard, after compose_node's count: never build past it
+    if loader.built > loader.composed + MAX_ALIAS_NODES:
+        raise _alias_bomb(file, node.start_mark, loader.built - loader.composed)
     lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
+        merges: list[tuple[yaml.Node, tuple[int, int]]] = []
         for key_node, value_node in node.value:
+            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key_node.tag == _MERGE:  # '<<: *base': after this mapping's own keys
+                merges.append((value_node, here))
+                continue
             key = _construct(loader, key_node, file)
             if not isinstance(key, str):
                 key = str(key)
             sub = path + (key,)
-            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:  # YAML would keep the last one silently: a classic slip
                 raise InputError("'{field}' appears twice (first on line {line}): keep only one",
                                  SourceLocation(file=file, line=here[0], column=here[1]),
@@ -137,10 +209,36 @@ def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey,
                                  params={"field": format_path(sub), "line": lines[sub][0]})
             lines[sub] = here
             result[key] = _build(loader, value_node, sub, lines, file)
+        for value_node, here in merges:
+            _merge(loader, value_node, here, result, path, lines, file)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, path + (i,), lines, file) for i, item in enumerate(node.value)]
     return _construct(loader, node, file)
+
+
+def _merge(loader: _Loader, node: yaml.Node, here: tuple[int, int], result: dict[Any, Any],
+           path: PathKey, lines: dict[PathKey, tuple[int, int]], file: str) -> None:
+    """YAML's merge key: ``<<: *base`` (or ``<<: [*a, *b]``) adds the fields of the
+    mappings named that the mapping does not write itself (the first mapping named wins
+    over later ones), each located at its own line in the mapping it comes from."""
+    sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            raise InputError(N_("'<<' merges the fields of a mapping into this one: write "
+                                "'<<: *name', where '&name' marks a mapping"),
+                             SourceLocation(file=file, line=here[0], column=here[1]),
+                             code="syntax")
+        own: dict[PathKey, tuple[int, int]] = {}
+        merged = _build(loader, source, path, own, file)
+        depth, taken = len(path), set()
+        for key, value in merged.items():
+            if key not in result:
+                result[key] = value
+                taken.add(key)
+        for sub, pos in own.items():
+            if len(sub) > depth and sub[depth] in taken:
+                lines[sub] = pos
 
 
 _TOO_MANY_DIGITS = N_("this number has {count} digits, more than docgen reads ({limit}): "
@@ -167,6 +265,60 @@ def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
             raise InputError(_LONE_SURROGATE, _at(file, node.start_mark), code="syntax",
                              params={"code": "%04x" % ord(value[exc.start // 2])}) from None
     return value
+
+
+# --- Sizes ----------------------------------------------------------------------------
+
+# One text value. Excel holds 32,767 characters in a cell; a Word text node must stay
+# under libxml2's 10,000,000-byte limit (python-docx cannot open the file otherwise):
+# 1,000,000 CJK characters are 3,000,000 bytes of UTF-8, 1,000,000 '&' 5,000,000 bytes
+# written as '&amp;'. Far above any real field (a brief's background is a few pages).
+MAX_TEXT_CHARS = 1_000_000
+# One data file (YAML, JSON, CSV): a 10,000-record batch is ~15 MB of JSON.
+MAX_DATA_BYTES = 100 * 1024 * 1024
+
+TOO_LONG = N_("{field} is {size} characters long, more than docgen takes in one value "
+              "({limit} characters): shorten it")
+_TOO_BIG = N_("the file is {size} bytes, more than docgen reads in one data file "
+              "({limit} bytes): split it into several files")
+
+
+def check_file_size(p: Path, file: str) -> None:
+    """Refuse a data file over :data:`MAX_DATA_BYTES` before reading it (a missing or
+    unreadable file is left to the reader to report)."""
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return
+    if size > MAX_DATA_BYTES:
+        raise InputError(_TOO_BIG, SourceLocation(file=file), code="too_large",
+                         params={"size": f"{size:,}", "limit": f"{MAX_DATA_BYTES:,}"})
+
+
+def check_text_sizes(data: Any, locate: Callable[[PathKey], SourceLocation],
+                     prefix: PathKey = ()) -> None:
+    """Raise a located :class:`InputError` at the first text (value or field name) in
+    ``data`` longer than :data:`MAX_TEXT_CHARS`. Every reader calls it (YAML, JSON,
+    CSV and Excel cells, the API's records), so validate, render, batch and fill all
+    refuse the same values."""
+    stack: list[tuple[PathKey, Any]] = [(prefix, data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_CHARS:
+                raise InputError(TOO_LONG, locate(path), code="too_long",
+                                 params={"field": format_path(path), "size": f"{len(value):,}",
+                                         "limit": f"{MAX_TEXT_CHARS:,}"})
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and len(key) > MAX_TEXT_CHARS:
+                    raise InputError(TOO_LONG, locate(path), code="too_long",
+                                     params={"field": format_path(path + (key[:20] + "…",)),
+                                             "size": f"{len(key):,}",
+                                             "limit": f"{MAX_TEXT_CHARS:,}"})
+                stack.append((path + (key,), item))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((path + (i,), item) for i, item in enumerate(value))
 
 
 # --- Reading bytes as text -------------------------------------------------------------
@@ -225,7 +377,7 @@ def detect_legacy(data: bytes) -> Optional[tuple[str, str]]:
     return best if best_score >= 0.8 else None
 
 
-def _utf16_without_bom(data: bytes) -> bool:
+def utf16_without_bom(data: bytes) -> bool:
     """Mostly-ASCII text in UTF-16: every other byte is NUL, and it reads as text."""
     sample = data[:4096]
     half = len(sample) // 2
@@ -249,7 +401,7 @@ def _decode(data: bytes, file: str) -> str:
             raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
                              where, code="encoding", params={"encoding": name})
     if b"\x00" in data[:8192]:
-        if _utf16_without_bom(data):
+        if utf16_without_bom(data):
             raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
                              where, code="encoding", params={"encoding": "UTF-16"})
         raise InputError("this is not a text file (it contains binary data)", where, code="binary")
@@ -273,7 +425,7 @@ def _decode(data: bytes, file: str) -> str:
 
 # --- YAML ------------------------------------------------------------------------------
 
-def _at(file: str, mark: Optional[yaml.Mark]) -> SourceLocation:
+def _at(file: str, mark: Any) -> SourceLocation:  # a yaml.Mark, or None
     if mark is None:
         return SourceLocation(file=file)
     return SourceLocation(file=file, line=mark.line + 1, column=mark.column + 1)
@@ -441,6 +593,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]
     try:
         loader = _Loader(text)  # checks for unprintable characters first
         loader.escapes = "\\u" in text or "\\U" in text
+        loader.file = file
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, file) from None
     try:
@@ -700,6 +853,7 @@ def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
         raise InputError(
             "unsupported file type '{suffix}': use .yaml, .yml or .json",
             SourceLocation(file=file), code="file_type", params={"suffix": p.suffix or p.name})
+    check_file_size(p, file)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -729,6 +883,7 @@ def read_data(path: Union[str, Path]) -> tuple[Any, SourceMap]:
                              code="not_a_record")
         raise InputError("expected 'field: value' lines, but the file holds a single value",
                          source.locate(()), code="not_a_record")
+    check_text_sizes(data, source.locate)
     return data, source
 
 

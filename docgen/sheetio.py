@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, Optional
 
 from .errors import InputError, Problem, SourceLocation
 from .i18n.locale import DocLocale
-from .inputs import OLE2_MAGIC, detect_legacy, legacy_office
+from .inputs import (MAX_TEXT_CHARS, OLE2_MAGIC, check_file_size, detect_legacy, legacy_office,
+                     utf16_without_bom)
 from .messages import N_
 
 ENCODINGS = ("utf-8", "cp949", "euc-kr", "gbk", "gb18030", "big5")
@@ -37,8 +38,35 @@ Row = list[Cell]
 
 # --- CSV ------------------------------------------------------------------------------
 
+# Excel's sheet: a CSV wider or longer than this is no spreadsheet anyone typed (and
+# 1,000,000 commas on one line would otherwise be a row of a million cells).
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+_TOO_LONG_CELL = N_("the text in column {column} is {size} characters long, more than docgen "
+                    "takes in one value ({limit} characters): shorten it")
+_TOO_WIDE = N_("row {row} has {count} columns, more than a sheet holds ({limit}): is this "
+               "file really CSV (values separated by commas)?")
+_TOO_MANY_ROWS = N_("the file has more than {limit} rows, more than a sheet holds: split it "
+                    "into several files")
+
+
+def _letters(column: int) -> str:
+    from .render.formula import col_letters
+    return col_letters(column)
+
+
+def _check_cell(value: Any, where: SourceLocation, column: int) -> None:
+    """A cell's text over :data:`~docgen.inputs.MAX_TEXT_CHARS` is an input error at
+    the cell (the same limit as a YAML/JSON value)."""
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise InputError(_TOO_LONG_CELL, where, code="too_long",
+                         params={"column": _letters(column), "size": f"{len(value):,}",
+                                 "limit": f"{MAX_TEXT_CHARS:,}"})
+
+
 def csv_rows(p: Path, file: str, encoding: Optional[str]) -> tuple[list[Row], str]:
     """The rows of a CSV file (cells located by row and column) and its text."""
+    check_file_size(p, file)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -51,12 +79,28 @@ def csv_rows(p: Path, file: str, encoding: Optional[str]) -> tuple[list[Row], st
         raise InputError(message or N_("this is an Excel workbook, not CSV text: rename it "
                                        "to .xlsx"), SourceLocation(file=file), code="file_type")
     text = decode_csv(raw, file, encoding)
+    # Python's csv refuses a field over 131,072 characters (a crash, exit 70): allow any
+    # field this file can hold, and refuse a too-long one below, at its cell, with its
+    # size. The limit is the process's; it is only ever raised, never lowered.
+    if csv.field_size_limit() < len(text) + 1:
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[Row] = []
     line = 1
     for values in reader:
-        rows.append([Cell(value, SourceLocation(file=file, row=line, column=n))
-                     for n, value in enumerate(values, 1)])
+        if len(values) > MAX_COLUMNS:
+            raise InputError(_TOO_WIDE, SourceLocation(file=file, row=line), code="too_large",
+                             params={"row": line, "count": f"{len(values):,}",
+                                     "limit": f"{MAX_COLUMNS:,}"})
+        if len(rows) >= MAX_ROWS:
+            raise InputError(_TOO_MANY_ROWS, SourceLocation(file=file, row=line),
+                             code="too_large", params={"limit": f"{MAX_ROWS:,}"})
+        cells = []
+        for n, value in enumerate(values, 1):
+            where = SourceLocation(file=file, row=line, column=n)
+            _check_cell(value, where, n)
+            cells.append(Cell(value, where))
+        rows.append(cells)
         line = reader.line_num + 1
     return rows, text
 
@@ -75,6 +119,15 @@ def decode_csv(raw: bytes, file: str, encoding: Optional[str] = None) -> str:
             raise InputError("the file cannot be read as {encoding} (byte {position})",
                              SourceLocation(file=file), code="encoding",
                              params={"encoding": encoding, "position": exc.start}) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text": UTF-16, marked
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: detected below
+    elif b"\x00" in raw[:8192] and utf16_without_bom(raw):  # reads as UTF-8 full of NULs
+        raise InputError("the file is saved as {encoding}, not UTF-8: save it again as UTF-8",
+                         SourceLocation(file=file), code="encoding",
+                         params={"encoding": "UTF-16"})
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -196,6 +249,7 @@ def _sheet_rows(stream: Any, file: str, title: str, strings: list[str], styles: 
             value = _cell_value(c, strings, date_styles[style], S, si_text)
             where = SourceLocation(file=file, sheet=title, cell=ref, row=r, column=col) \
                 if ref else _at(file, title, r, col)
+            _check_cell(value, where, col)
             cells.append(Cell(value, where,
                               percent=percent_styles[style] and isinstance(value, (int, float))))
         el.clear()
