@@ -66,6 +66,7 @@ from .output import (
     write_atomic,
 )
 from .api import fonts_for, load_templates, record_context, render_templates, validator
+from .convert import ConversionError
 from .pipeline import check_name
 from .pack import document_facts
 from .profile import Profile
@@ -415,6 +416,38 @@ def run_batch(
         raise ValidationFailed(problems) if errors else InputError(
             "no records to render", SourceLocation(file=str(data)), code="empty")
     out = Path(out_dir)
+    created = _missing_folders(out)
+    try:
+        return _run_locked(kind, valid, problems, templates, out, data, formats, name, force,
+                           profile, missing, keep_going, progress, jobs, issue, pdfa)
+    except BaseException:
+        _remove_empty(created)  # a failed run leaves no new folder behind either
+        raise
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet (deepest first)."""
+    missing: list[Path] = []
+    here = Path(os.path.abspath(folder))
+    while not here.exists() and here.parent != here:
+        missing.append(here)
+        here = here.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; one another run wrote into stays
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _run_locked(kind: Kind, valid: list[tuple[Source, DocLocale]], problems: list[Problem],
+                templates: dict[str, Template], out: Path, data: Union[str, Path],
+                formats: Sequence[str], name: Optional[str], force: bool, profile: Profile,
+                missing: str, keep_going: bool, progress: Optional[Callable[[int, int], None]],
+                jobs: Optional[int], issue: bool, pdfa: bool) -> "BatchResult":
     with folder_lock(out):  # one run at a time in a folder: its manifest is what is there
         if issue:
             # group commit, chunk by chunk, in the input's order (imported here: the
@@ -430,10 +463,13 @@ def run_batch(
         template_paths = {fmt: str(tpl.name) for fmt, tpl in templates.items()}
         stage = Path(tempfile.mkdtemp(prefix=".docgen-stage-", dir=out))
         try:
-            with _pdf_service(formats, jobs, pdfa):
-                results = _execute(job_list, template_paths, fonts, stage, list(formats),
-                                   True, jobs or os.cpu_count() or 1, progress, kind, profile,
-                                   missing)
+            try:
+                with _pdf_service(formats, jobs, pdfa):
+                    results = _execute(job_list, template_paths, fonts, stage, list(formats),
+                                       True, jobs or os.cpu_count() or 1, progress, kind,
+                                       profile, missing)
+            except ConversionError as exc:  # named as the PDF it would have been
+                raise exc.in_folder(out) from None
             manifest = _manifest(kind, data, valid, job_list, results, problems)
             with _uninterrupted():
                 results = _commit(results, stage, out, force)

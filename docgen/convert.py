@@ -82,6 +82,16 @@ class ConversionError(OutputError):
         self.failed = list(failed)
         self.converted = list(converted)
 
+    def in_folder(self, out: Path) -> "ConversionError":
+        """This error located at the PDF the document would have become in ``out``
+        (not at the temporary copy LibreOffice was given, which is gone)."""
+        if self.location is None or not self.location.file:
+            return self
+        pdf = out / f"{Path(self.location.file).stem}.pdf"
+        return ConversionError(self.template, SourceLocation(file=str(pdf)), code=self.code,
+                               params=self.params,
+                               failed=[out / f"{Path(p).stem}.pdf" for p in self.failed])
+
 
 def _well_known() -> list[Path]:
     """Where the official installers put soffice when it is not on PATH."""
@@ -270,11 +280,12 @@ def share_to_pdf(documents: Sequence[Path], tmp: Path) -> list[Path]:
     """A batch worker's share converted in one LibreOffice run, inside the worker's
     temporary folder ``tmp`` (PDFs in ``tmp/pdf``, its own profile in ``tmp/profile``);
     through the run's PDF pool when there is one."""
-    return to_pdf(documents, tmp / "pdf", profile_dir=tmp / "profile")
+    return to_pdf(documents, tmp / "pdf", profile_dir=tmp / "profile", work_dir=tmp)
 
 
 def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = None, *,
-           profile_dir: Optional[Path] = None, pdfa: Optional[bool] = None) -> list[Path]:
+           profile_dir: Optional[Path] = None, pdfa: Optional[bool] = None,
+           work_dir: Optional[Path] = None) -> list[Path]:
     """Convert ``documents`` to PDF with one ``soffice`` process; return the PDFs.
 
     The PDFs land in ``out_dir`` (created if needed; same-named files are replaced)
@@ -291,7 +302,9 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
 
     With a PDF pool server running (:func:`docgen.pdfpool.find_server`) the
     documents go to its warm workers instead. ``pdfa`` (default ``$DOCGEN_PDFA``)
-    makes PDF/A-2b files.
+    makes PDF/A-2b files. ``work_dir`` holds LibreOffice's temporary folder (default:
+    the system's): a batch worker passes its own, which the batch removes even when the
+    worker is terminated mid-call.
     """
     docs = [Path(d).absolute() for d in documents]
     if not docs:
@@ -309,7 +322,7 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: Optional[float] = 
         return server.convert_all(docs, out_dir, pdfa=archive, timeout=timeout)
     soffice = require_soffice()
     seconds = default_timeout(len(docs)) if timeout is None else timeout
-    with tempfile.TemporaryDirectory(prefix="docgen-lo-") as work:
+    with tempfile.TemporaryDirectory(prefix="docgen-lo-", dir=work_dir) as work:
         profile = Path(profile_dir) if profile_dir is not None else Path(work) / "profile"
         target = Path(work) / "pdf"
         cmd = [soffice, _profile_arg(profile), "--headless", "--nologo", "--nodefault",

@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence, Union
 
 import yaml
 
+from .convert import ConversionError
 from .api import (
     FORMATS,
     check_formats,
@@ -185,14 +186,18 @@ def render_file(
                                 fonts=fonts_for(profile),
                                 base_dir=Path(record.source.file).parent, missing=missing,
                                 draft=profile.ledger is not None)
+    # Every output is made before the first is written: a PDF LibreOffice cannot make
+    # (exit 4) or Ctrl-C during it leaves nothing, and no --force'd file replaced.
+    try:
+        blobs = {fmt: pdf_of(rendered["docx"], stem) if fmt == "pdf" else rendered[fmt]
+                 for fmt in wanted}
+    except ConversionError as exc:
+        raise exc.in_folder(out) from None
     written: list[Path] = []
     try:
         for fmt in wanted:
             target = out / f"{stem}.{fmt}"
-            if fmt == "pdf":
-                _write_pdf(rendered["docx"], target, stem, force)
-            else:
-                write_atomic(target, rendered[fmt], force)
+            write_atomic(target, blobs[fmt], force)
             written.append(target)
     except BaseException:
         for p in written:  # all or nothing
@@ -231,11 +236,6 @@ def check_name(kind: Kind, pattern: str) -> None:
         return ".".join(str(p) for p in path) if path and "*" not in path else None
 
     check_name_pattern(pattern, name_fields_of(kind), suggest)
-
-
-def _write_pdf(docx: bytes, target: Path, stem: str, force: bool) -> Path:
-    write_atomic(target, pdf_of(docx, stem), force)
-    return target
 
 
 def fill(
