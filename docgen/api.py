@@ -31,7 +31,7 @@ from .enrich import build_context
 from .errors import (InputError, Problem, SourceLocation, TemplateError, UsageError,
                      ValidationFailed)
 from .i18n.locale import DocLocale, UnknownLocale, resolve, resolve_leniently
-from .inputs import Record, SourceMap
+from .inputs import Record, SourceMap, check_text_sizes
 from .kinds import Kind
 from .messages import N_
 from .profile import Profile
@@ -208,7 +208,9 @@ def prepare(kind: Kind, record: Record, *, locale: LocaleLike = None,
 def _record(data: Mapping[str, Any], source: Optional[SourceMap]) -> Record:
     if not isinstance(data, Mapping):
         raise InputError("expected a record (a mapping of field: value)", code="not_a_record")
-    return Record(copy.deepcopy(dict(data)), source or SourceMap("<data>"))
+    record = Record(copy.deepcopy(dict(data)), source or SourceMap("<data>"))
+    check_text_sizes(record.data, record.source.locate)  # the limits a file's values have
+    return record
 
 
 # --- the API -------------------------------------------------------------------------------
