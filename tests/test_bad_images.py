@@ -320,3 +320,21 @@ def test_inline_image_refuses_a_broken_picture_with_a_value_error(
 def test_a_template_error_without_a_picture_stays_the_templates() -> None:
     assert image_input_error(docgen.TemplateError("template error: x")) is None
     assert image_input_error(InputError("x")) is None
+
+
+def test_fill_with_an_excel_template_names_the_datas_field(tmp_path: Path) -> None:
+    import openpyxl
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sign.png").write_bytes(png(100_000, 100_000))
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{{ image(pic, 20) }}"
+    template = tmp_path / "pic.xlsx"
+    wb.save(template)
+    record = tmp_path / "data" / "record.yaml"
+    record.write_text(yaml.safe_dump({"title": "x", "pic": "sign.png"}), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    done = run("fill", str(template), str(record), "-o", str(out))
+    assert done.returncode == 1, done.stderr
+    assert f"{record}:{field_line(record, 'pic:')}:" in done.stderr
+    assert "100000 x 100000 pixels" in done.stderr and not out.exists()

@@ -194,5 +194,5 @@ def test_a_converter_writing_no_real_pdf_fails_the_batch_naming_the_file(
     assert run.returncode == 4, err
     assert f"weekly_{client}000_" in err and "Traceback" not in err, err
     assert "empty file" in err if client == "Empty" else "no %PDF- header" in err, err
-    assert not out.exists() or not list(out.iterdir())  # no PDF, no .docx, no manifest
+    assert not out.exists()  # no PDF, no .docx, no manifest, not even the folder it made
     assert not list(tmp.iterdir())
