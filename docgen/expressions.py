@@ -406,7 +406,10 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[list[Value], Scope, Call], V
 
 
 def _days(args: list[Value], scope: Scope, call: Call) -> Value:
-    return dt.timedelta(days=int(_number(args[0], call.args[0])))
+    try:
+        return dt.timedelta(days=int(_number(args[0], call.args[0])))
+    except OverflowError:  # more than 999,999,999 days
+        raise ExpressionError(_DATE_RANGE, call.column) from None
 
 
 def _len(args: list[Value], scope: Scope, call: Call) -> Value:
@@ -492,13 +495,20 @@ def _arithmetic(node: Binary, left: Value, right: Value) -> Value:
         raise ExpressionError(N_("division by zero"), node.column) from None
 
 
+# A date moved past what a calendar date can be (the data's dates and days are at fault).
+_DATE_RANGE = N_("the date would be outside 0001-01-01 to 9999-12-31")
+
+
 def _date_arithmetic(node: Binary, left: Value, right: Value) -> Value:
-    if node.op == "+" and isinstance(left, dt.date) and isinstance(right, dt.timedelta):
-        return left + right
-    if node.op == "+" and isinstance(left, dt.timedelta) and isinstance(right, dt.date):
-        return right + left
-    if node.op == "-" and isinstance(left, dt.date) and isinstance(right, dt.timedelta):
-        return left - right
+    try:
+        if node.op == "+" and isinstance(left, dt.date) and isinstance(right, dt.timedelta):
+            return left + right
+        if node.op == "+" and isinstance(left, dt.timedelta) and isinstance(right, dt.date):
+            return right + left
+        if node.op == "-" and isinstance(left, dt.date) and isinstance(right, dt.timedelta):
+            return left - right
+    except OverflowError:
+        raise ExpressionError(_DATE_RANGE, node.column) from None
     if node.op == "-" and isinstance(left, dt.date) and isinstance(right, dt.date):
         return Decimal((left - right).days)
     raise ExpressionError(N_("a date can only be moved by days(n) or subtracted from a date"),

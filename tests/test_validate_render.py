@@ -509,3 +509,30 @@ def test_weekly_attainment_of_mixed_numbers() -> None:
 def test_floats_through_json(tmp_path: Path, kind: str) -> None:
     data = json.loads(json.dumps(_mixed(kind), default=float))
     run(tmp_path, kind, data).rendered()
+
+
+# --- a user kind's computed date (point 4: date arithmetic in kind computations) -----------
+
+@pytest.mark.parametrize("data", ["issue_date: 9999-12-31\nvalidity_days: 30\n",
+                                  "issue_date: 2026-01-01\nvalidity_days: 1000000000\n"])
+def test_user_kind_computed_date_out_of_range(tmp_path: Path, data: str) -> None:
+    """Was exit 70 (OverflowError). Now the computed field's error, located in kind.yaml
+    (exit 3: the definition cannot say which record field is at fault), nothing written."""
+    folder = tmp_path / "kinds" / "quote"
+    folder.mkdir(parents=True)
+    (folder / "kind.yaml").write_text(
+        "schema:\n  required: [issue_date]\n  properties:\n"
+        "    issue_date: {type: string, format: date}\n    validity_days: {type: integer}\n"
+        "computed:\n  valid_until: issue_date + days(validity_days)\n", encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("{{ valid_until }}")
+    document.save(str(folder / "quote.docx"))
+    (tmp_path / "docgen.toml").write_text('[kinds]\npath = "kinds"\n', encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(data, encoding="utf-8")
+    result = CliRunner().invoke(main, ["render", "quote", str(tmp_path / "a.yaml"), "--config",
+                                       str(tmp_path / "docgen.toml"), "-o", str(tmp_path / "out")],
+                                env={"DOCGEN_LOCALE": "en"})
+    text = _output(result)
+    assert result.exit_code == 3, (text, result.exception)
+    assert "kind.yaml:7:3: computed field 'valid_until'" in text and "9999-12-31" in text, text
+    assert not (tmp_path / "out").exists()
