@@ -59,14 +59,22 @@ def sniff_format(data: bytes) -> str:
     """``xlsx`` for a workbook, else ``docx`` (the Word engine reports non-Word files)."""
     try:  # the central directory only: the engine reads and checks the members
         with ZipReader(data) as reader:
-            return "xlsx" if "xl/workbook.xml" in reader else "docx"
+            return _format_of(reader.names)
     except BadPackage:  # refused: reported, with its reason, by the engine its names say
         pass
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return "xlsx" if "xl/workbook.xml" in zf.namelist() else "docx"
+            return _format_of(zf.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return "docx"
+
+
+def _format_of(names: list[str]) -> str:
+    """A workbook has xl/workbook.xml, or (a broken one) only xl/ parts and no word/."""
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    folders = {name.split("/", 1)[0] for name in names}
+    return "xlsx" if "xl" in folders and "word" not in folders else "docx"
 
 
 _DRAFT_MARKS = {"ko": "초안", "zh-CN": "草稿", "zh-TW": "草稿", "en": "DRAFT"}
