@@ -536,3 +536,19 @@ def test_user_kind_computed_date_out_of_range(tmp_path: Path, data: str) -> None
     assert result.exit_code == 3, (text, result.exception)
     assert "kind.yaml:7:3: computed field 'valid_until'" in text and "9999-12-31" in text, text
     assert not (tmp_path / "out").exists()
+
+
+def test_an_excel_formula_beyond_28_digits(tmp_path: Path) -> None:
+    """Valid numbers (10^14) a template's formula multiplies past the decimal context
+    (=A1*A1*A1 = 1E+42): stored as Excel would, not exit 70 (InvalidOperation)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "{{ x }}"
+    sheet["B1"] = "=A1*A1*A1"
+    book.save(str(tmp_path / "t.xlsx"))
+    (tmp_path / "d.json").write_text('{"x": 100000000000000}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["fill", str(tmp_path / "t.xlsx"), str(tmp_path / "d.json"),
+                                       "-o", str(tmp_path / "o.xlsx")], env={"DOCGEN_LOCALE": "en"})
+    assert result.exit_code == 0, (_output(result), result.exception)
+    assert xlsx_values((tmp_path / "o.xlsx").read_bytes())[1] == pytest.approx(1e42)

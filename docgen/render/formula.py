@@ -767,8 +767,14 @@ def evaluate(tokens: Sequence[Token], grid: Grid, sheet: Optional[str] = None) -
     return result
 
 
+_PLAIN_LIMIT = Decimal(10) ** 27
+
+
 def format_number(value: Decimal) -> str:
-    """A number as spreadsheet XML stores it: plain digits, no exponent, no trailing zeros."""
+    """A number as spreadsheet XML stores it: plain digits, no exponent, no trailing zeros
+    (beyond the decimal context's 28 digits, where Excel keeps 15 anyway: 1E+42)."""
+    if abs(value) >= _PLAIN_LIMIT:
+        return format(value.normalize(), "E")
     if value == value.to_integral_value():
         return str(value.quantize(Decimal(1)))
     text = format(value.normalize(), "f")
