@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
 import subprocess
 import sys
@@ -335,3 +336,19 @@ def test_the_api_resolves_a_signature_in_base_dir_else_the_working_directory(
         assert len(problems) == 1 and "outside the data folder" in problems[0].text("en")
         with pytest.raises(docgen.ValidationFailed):
             docgen.render_record("signoff", bad, base_dir=tmp_path / "here")
+
+
+def test_a_device_node_inside_the_folder_is_refused_unread(tmp_path: Path) -> None:
+    """A character device (``/dev/zero``'s numbers) named sign.png in the data folder:
+    refused as not a regular file, never read (reading /dev/zero never ends)."""
+    data = signoff_file(tmp_path, "sign.png")
+    try:
+        os.mknod(tmp_path / "data" / "sign.png", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except (PermissionError, AttributeError, OSError):
+        pytest.skip("cannot make a device node here (not root)")
+    started = time.monotonic()
+    done = cli("render", "signoff", str(data), "-o", str(tmp_path / "out"))
+    assert time.monotonic() - started < 60
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+    assert f"{data}:{line_of(data, 'signature_image')}:" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
