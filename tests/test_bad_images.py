@@ -61,7 +61,7 @@ def bmp(width: int = 2, height: int = 2, pixels: bool = True) -> bytes:
     """An uncompressed 24-bit BMP (BITMAPINFOHEADER); ``pixels=False`` leaves out the
     pixel array the headers promise."""
     row = (width * 3 + 3) // 4 * 4
-    data = b"\x00" * row * height if pixels else b""
+    data = b"\x00" * row * abs(height) if pixels else b""
     header = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(data), 2835, 2835,
                          0, 0)
     return b"BM" + struct.pack("<IHHI", 14 + 40 + len(data), 0, 0, 54) + header + data
@@ -150,6 +150,10 @@ def test_inspect_image_refuses_each_broken_file(case: str) -> None:
     ("a.bmp", bmp(2, 2), "bmp", (2, 2)),
     ("a.jpg", jpeg(8, 6), "jpeg", (8, 6)),
     ("no-suffix", GIF, "gif", (1, 1)),  # no type in the name: the content says it
+    ("local.gif", b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0, 0, 0)  # a local colour table only
+     + b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0x80) + b"\x00" * 3 + b"\xff" * 3
+     + b"\x02\x02D\x01\x00;", "gif", (1, 1)),
+    ("top-down.bmp", bmp(3, -2)[:54] + b"\x00" * 24, "bmp", (3, 2)),
     ("big.png", png(MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS // MAX_IMAGE_SIDE), "png",
      (MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS // MAX_IMAGE_SIDE)),  # at the limit: accepted
 ])
