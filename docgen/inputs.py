@@ -378,20 +378,22 @@ def detect_legacy(data: bytes) -> Optional[tuple[str, str]]:
 
 
 def utf16_without_bom(data: bytes) -> bool:
-    """Mostly-ASCII text in UTF-16: every other byte is NUL, and it reads as text."""
+    """Text in UTF-16 without its byte-order mark: many NUL bytes (ASCII and the line
+    breaks have one each, as do many CJK characters), and read as UTF-16 in one byte
+    order it is printable text with ASCII in it (the other order reads ASCII as CJK
+    and line breaks as unassigned characters)."""
     sample = data[:4096]
     half = len(sample) // 2
-    if half < 4:
+    if half < 4 or sample.count(0) < max(2, len(sample) // 50):
         return False
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd > 0.3 * half and even == 0:
-        codec = "utf-16-le"
-    elif even > 0.3 * half and odd == 0:
-        codec = "utf-16-be"
-    else:
-        return False
-    text = sample[: half * 2].decode(codec, "replace")
-    return all(c.isprintable() or c in "\t\r\n" for c in text.rstrip("\ufffd"))
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = sample[: half * 2].decode(codec, "replace").rstrip("\ufffd")  # a cut pair
+        if not text or not all(c.isprintable() or c in "\t\r\n" for c in text):
+            continue
+        ascii_chars = sum(c < "\x80" for c in text)
+        if ascii_chars > 0.3 * len(text) or ("\n" in text and ascii_chars >= 2):
+            return True
+    return False
 
 
 def _decode(data: bytes, file: str) -> str:
