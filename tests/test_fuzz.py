@@ -355,13 +355,18 @@ def test_mutated_samples(tmp_path_factory: pytest.TempPathFactory,
     ("deep.yaml", b"{a: " * 500 + b"\n"),
     ("deep.yaml", b"- " * 500 + b"x\n"),
     ("deep.json", b"[" * 100000 + b"]" * 100000),
+    ("deep.json", b'{"a": ' * 100000 + b"1" + b"}" * 100000),
 ])
 def test_deep_nesting_is_an_input_error(tmp_path: Path, name: str, blob: bytes) -> None:
     (tmp_path / name).write_bytes(blob)
-    result = CliRunner().invoke(main, ["validate", "brief", str(tmp_path / name)],
-                                env={"DOCGEN_LOCALE": "en"})
-    assert result.exit_code == 1, result.output
-    assert "nested too deeply" in result.output and "Traceback" not in result.output
+    out = tmp_path / "out"
+    for args in (["validate", "brief", str(tmp_path / name)],
+                 ["render", "brief", str(tmp_path / name), "-o", str(out)]):
+        result = CliRunner().invoke(main, args, env={"DOCGEN_LOCALE": "en"})
+        assert result.exit_code == 1, result.output
+        assert "nested too deeply" in result.output and "Traceback" not in result.output
+        assert str(tmp_path / name) in result.output  # the file named
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_huge_payment_terms_is_invalid_not_an_overflow() -> None:
