@@ -342,3 +342,18 @@ def test_fill_with_an_excel_template_names_the_datas_field(tmp_path: Path) -> No
     assert done.returncode == 1, done.stderr
     assert f"{record}:{field_line(record, 'pic:')}:" in done.stderr
     assert "100000 x 100000 pixels" in done.stderr and not out.exists()
+
+
+def test_the_picture_cache_holds_a_bounded_number_of_bytes(tmp_path: Path) -> None:
+    """Validating many records, each with its own large picture, keeps at most
+    ``_CACHE_BYTES`` of pictures in memory (the newest), not every file read."""
+    from docgen.render import images
+
+    big = png()[:-12] + chunk(b"zTXt", b"c\x00\x00" + b"\x00" * (16 * 1024 * 1024)) + png()[-12:]
+    for i in range(6):
+        path = tmp_path / f"scan{i}.png"
+        path.write_bytes(big[:-12] + chunk(b"tEXt", b"n\x00%d" % i) + big[-12:])
+        assert images.image_problem(path, path.name) is None
+    held = sum(len(d.blob) for d in images._cache.values())
+    assert held <= images._CACHE_BYTES < 6 * len(big)
+    assert str(tmp_path / "scan5.png") in {key[0] for key in images._cache}  # the newest

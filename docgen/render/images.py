@@ -29,11 +29,12 @@ import os
 import re
 import stat
 import struct
+import threading
 import zlib
+from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
@@ -325,11 +326,30 @@ class ImageData:
         return _CONTENT_TYPES[self.ext]
 
 
-@lru_cache(maxsize=64)
+# Pictures read lately, by path, mtime and size: a batch reads its logo and signatures
+# once, yet an edited file is read again. Only file contents are kept, never record
+# data, and at most this many bytes of them: validating a batch of a thousand records,
+# each signed with its own 20 MB scan, must not hold 20 GB (nor the 64 newest, 1.3 GB).
+_CACHE_BYTES = 64 * 1024 * 1024
+_cache: "OrderedDict[tuple[str, int, int], ImageData]" = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def _load(path: str, mtime_ns: int, size: int) -> ImageData:
-    # Keyed by path, mtime and size: a batch reads the logo once, yet an edited file
-    # is read again. Only file contents are cached, never record data.
-    return inspect_image(_read_regular(path, size), path)
+    key = (path, mtime_ns, size)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    data = inspect_image(_read_regular(path, size), path)
+    with _cache_lock:
+        _cache[key] = data
+        total = sum(len(d.blob) for d in _cache.values())
+        while total > _CACHE_BYTES and len(_cache) > 1:
+            _, dropped = _cache.popitem(last=False)
+            total -= len(dropped.blob)
+    return data
 
 
 def load_image(path: Path) -> ImageData:
