@@ -165,3 +165,155 @@ def test_every_part_parser_is_the_hardened_one() -> None:
         if re.search(r"XMLParser\(|huge_tree\s*=\s*True", text):
             own.append(path.name)
     assert own == []
+
+
+# -- zip bombs: declared and actual sizes (issue 16, point 3) ---------------------------
+
+def _repeated(head: bytes, chunk: bytes, count: int, tail: bytes) -> tuple[int, int, bytes]:
+    """``(crc, size, raw deflate)`` of ``head + chunk * count + tail``, built cheaply:
+    the chunk is deflated once, flushed to a byte boundary and its output repeated."""
+    import zlib
+
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    body = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    end = c.compress(tail) + c.flush()
+    crc = zlib.crc32(head)
+    for _ in range(count):
+        crc = zlib.crc32(chunk, crc)
+    return (zlib.crc32(tail, crc), len(head) + len(chunk) * count + len(tail),
+            first + body * count + end)
+
+
+BUILTIN_DOCX = Path(__file__).resolve().parent.parent / "templates" / "minutes" / "minutes.docx"
+DOC_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
+            b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+DOC_TAIL = b"</w:body></w:document>"
+
+
+def _with_document(crc: int, size: int, deflated: bytes) -> bytes:
+    """The built-in minutes template with its word/document.xml replaced (raw member)."""
+    from docgen.render.package import Member, make_member, write_package
+
+    members = []
+    with zipfile.ZipFile(BUILTIN_DOCX) as src:
+        for info in src.infolist():
+            if info.filename == "word/document.xml":
+                members.append(Member(info.filename, crc, size, deflated))
+            else:
+                members.append(make_member(info.filename, src.read(info)))
+    return write_package(members)
+
+
+def _gigabytes_of_paragraphs() -> tuple[int, int, bytes]:
+    para = b"<w:p><w:r><w:t>" + b"A" * 65000 + b"</w:t></w:r></w:p>"
+    return _repeated(DOC_HEAD, para * 16, 2048, DOC_TAIL)  # ~2 GB in ~2.6 MB
+
+
+def _refused_quickly(data: bytes, match: str) -> tuple[float, int]:
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(TemplateError) as err:
+        Template(data, name="bomb.docx")
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert match in str(err.value), str(err.value)
+    assert err.value.exit_code == 3
+    return elapsed, peak
+
+
+def test_a_zip_bomb_declared_honestly_is_refused_before_inflating() -> None:
+    crc, size, deflated = _gigabytes_of_paragraphs()
+    data = _with_document(crc, size, deflated)
+    assert len(data) < 3_000_000 and size > 2_000_000_000
+    elapsed, peak = _refused_quickly(data, "when unpacked, more than the limit of 1073741824")
+    assert elapsed < 1.0 and peak < 50 << 20, (elapsed, peak)
+
+
+def test_a_zip_bomb_whose_directory_lies_is_stopped_at_the_declared_size() -> None:
+    crc, size, deflated = _gigabytes_of_paragraphs()
+    data = _with_document(crc, 26_291, deflated)  # the size of the real document.xml
+    elapsed, peak = _refused_quickly(
+        data, "bomb.docx:word/document.xml: not a readable .docx file (its data inflates to "
+              "more than the 26291 bytes")
+    assert elapsed < 1.0 and peak < 50 << 20, (elapsed, peak)
+
+
+def test_a_lie_just_under_the_part_limit_costs_at_most_that_limit() -> None:
+    crc, size, deflated = _gigabytes_of_paragraphs()
+    data = _with_document(crc, (100 << 20) - 1, deflated)
+    elapsed, peak = _refused_quickly(data, "inflates to more than the 104857599 bytes")
+    assert elapsed < 3.0 and peak < 250 << 20, (elapsed, peak)
+
+
+def test_a_400_mb_document_xml_is_refused_by_the_part_limit() -> None:
+    import random
+
+    rnd = random.Random(16)
+    paras = b"".join(b"<w:p><w:r><w:t>%s</w:t></w:r></w:p>" % rnd.randbytes(6).hex().encode()
+                     + b"<w:p><w:r><w:t>" + b"x" * 300 + b"</w:t></w:r></w:p>"
+                     for _ in range(2600))
+    crc, size, deflated = _repeated(DOC_HEAD, paras, (400 << 20) // len(paras), DOC_TAIL)
+    assert size > 400_000_000 and size < 200 * len(deflated)  # honest, under the ratio limit
+    elapsed, peak = _refused_quickly(
+        _with_document(crc, size, deflated),
+        f"word/document.xml: not a readable .docx file ({size} bytes, more than the limit of "
+        f"{100 << 20} bytes for one XML part)")
+    assert elapsed < 1.0, elapsed
+
+
+def test_actual_sizes_short_or_damaged_are_refused() -> None:
+    import zlib
+
+    data = b"<r>" + b"x" * 5000 + b"</r>"
+    deflated = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = deflated.compress(data) + deflated.flush()
+    from docgen.render.package import Member, write_package
+
+    short = write_package([Member("a.xml", zlib.crc32(data), len(data) + 10, raw)])
+    with pytest.raises(BadPackage, match="cut short"):
+        read_members(short)
+    bad_crc = write_package([Member("a.xml", zlib.crc32(data) ^ 1, len(data), raw)])
+    with pytest.raises(BadPackage, match="bad CRC"):
+        read_members(bad_crc)
+    garbage = write_package([Member("a.xml", 0, 100, b"\xff" * 50)])
+    with pytest.raises(BadPackage, match="damaged"):
+        read_members(garbage)
+    assert read_members(write_package([Member("a.xml", zlib.crc32(data), len(data), raw)])) \
+        == [("a.xml", data)]
+
+
+def test_a_streamed_sheet_of_an_input_workbook_is_capped_too(tmp_path: Path) -> None:
+    """Input workbooks stream their sheet (ZipReader.open): the same size checks."""
+    import openpyxl
+
+    from docgen.sheetio import xlsx_rows
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i in range(1, 2000):
+        ws.cell(row=i, column=1, value=f"row {i}")
+    path = tmp_path / "in.xlsx"
+    wb.save(str(path))
+    assert len(xlsx_rows(path, str(path), None)) == 1999
+    from tests.test_malformed_templates import patched
+
+    path.write_bytes(patched(path.read_bytes(), "xl/worksheets/sheet1.xml", size=1000))
+    with pytest.raises(InputError) as err:
+        xlsx_rows(path, str(path), None)
+    assert err.value.code == "read" and err.value.exit_code == 1
+
+
+def test_names_and_flags_are_checked_before_reading() -> None:
+    from docgen.ooxml.zip import bad_name
+
+    for name in ("../x.xml", "a/../../x.xml", "/x.xml", "a\\b.xml", "C:/x.xml", "c:x", "a//b",
+                 "./a.xml", "a/./b", "", "a\x00b", "a\nb"):
+        assert bad_name(name), name
+    for name in ("word/document.xml", "[Content_Types].xml", "_rels/.rels", "word/", "a..b.xml",
+                 "customXml/item1.xml", "xl/media/이미지.png"):
+        assert not bad_name(name), name
