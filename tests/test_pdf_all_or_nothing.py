@@ -291,3 +291,30 @@ def test_ctrl_c_during_the_conversion_leaves_nothing(tmp_path: Path, pool: bool,
         time.sleep(0.05)
     assert not [p for p in hanging if _alive(p)], "the converter outlived the batch"
     assert stand.leftovers() == []
+
+
+def test_ctrl_c_during_a_renders_conversion_leaves_nothing(tmp_path: Path) -> None:
+    stand = Stand(tmp_path, pool=False)
+    data = tmp_path / "one.json"
+    data.write_text(json.dumps(records(3)[2], default=str), encoding="utf-8")  # Conv002
+    out = tmp_path / "out"
+    run = subprocess.Popen([PY, "-m", "docgen", "render", "weekly", str(data), "-o", str(out),
+                            "-f", "docx,pdf"], cwd="/", env=stand.env(HANG_ON="Conv002"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        hanging = _wait_for(stand.hang_pids, 120, run)
+        assert hanging, "the conversion never started"
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 130 and "Traceback" not in err, err
+    assert not out.exists() or list(out.iterdir()) == []  # the .docx was never written
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in hanging):
+        time.sleep(0.05)
+    assert not [p for p in hanging if _alive(p)], "the converter outlived the render"
+    assert stand.leftovers() == []
