@@ -155,6 +155,18 @@ def _dates_in(value: Any) -> Iterator[dt.date]:
             yield found
 
 
+def _digits(value: Any) -> int:
+    """The digits before the point of a number of 10^15 or more (an int of thousands of
+    digits is not turned into text: Python refuses over 4,300)."""
+    if isinstance(value, Decimal):
+        return value.adjusted() + 1
+    if isinstance(value, float):
+        return int(math.log10(abs(value))) + 1
+    if abs(value) < 10 ** 4000:
+        return len(str(abs(int(value))))
+    return int(int(value).bit_length() * math.log10(2)) + 1  # (give or take one)
+
+
 def _is_type(value: Any, expected: str) -> bool:
     if expected == "string":
         return isinstance(value, (str, dt.date, dt.time))  # YAML turns dates into dates
@@ -259,7 +271,7 @@ class Validator:
                           source, record, value=str(value))
             return False
         if abs(value) >= MAX_NUMBER:
-            digits = len(str(int(abs(value)))) if abs(value) < 10 ** 4000 else 4000
+            digits = _digits(value)
             self._problem(problems, path, schema, "maximum",
                           N_("is too large ({digits} digits): a number must be less than "
                              "{limit} (Excel keeps 15 digits)"), source, record,

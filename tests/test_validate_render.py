@@ -552,3 +552,13 @@ def test_an_excel_formula_beyond_28_digits(tmp_path: Path) -> None:
                                        "-o", str(tmp_path / "o.xlsx")], env={"DOCGEN_LOCALE": "en"})
     assert result.exit_code == 0, (_output(result), result.exception)
     assert xlsx_values((tmp_path / "o.xlsx").read_bytes())[1] == pytest.approx(1e42)
+
+
+@pytest.mark.parametrize("value,digits", [
+    (10 ** 5000, "5001"), (Decimal("1E+999999"), "1000000"), (1e300, "301"), (10 ** 16, "17"),
+], ids=["int", "decimal", "float", "small"])
+def test_the_size_of_a_huge_number_is_said(value: Any, digits: str) -> None:
+    """(An int of 5,000 digits is never turned into text: Python refuses over 4,300.)"""
+    data = sample("weekly") | {"kpis": [{"name": "x", "value": value}]}
+    (problem,) = [p for p in docgen.validate_record("weekly", data, locale="en") if p.is_error]
+    assert problem.path == "kpis[0].value" and f"({digits} digits)" in problem.message
