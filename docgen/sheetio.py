@@ -174,6 +174,10 @@ def xlsx_rows(p: Path, file: str, sheet: Optional[str]) -> list[Row]:
     from .render.xlsx_styles import Styles
 
     def fail(exc: Exception) -> InputError:
+        if isinstance(exc, BadPackage):  # its reason and part, translated (H-XML, issue 16)
+            return InputError("not a readable .xlsx file ({detail})",
+                              SourceLocation(file=file, part=exc.part), code="read",
+                              params={"detail": exc.detail})
         return InputError("not a readable .xlsx file ({detail})", SourceLocation(file=file),
                           code="read", params={"detail": type(exc).__name__})
 

@@ -317,3 +317,34 @@ def test_names_and_flags_are_checked_before_reading() -> None:
     for name in ("word/document.xml", "[Content_Types].xml", "_rels/.rels", "word/", "a..b.xml",
                  "customXml/item1.xml", "xl/media/이미지.png"):
         assert not bad_name(name), name
+
+
+INPUT_WORKBOOK = Path(__file__).resolve().parent.parent / "samples" / "batch" / "weekly_tasks.xlsx"
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                                  "xl/styles.xml", "xl/worksheets/sheet1.xml",
+                                  "[Content_Types].xml", "docProps/core.xml",
+                                  "xl/theme/theme1.xml"])
+@pytest.mark.parametrize("variant", ["external", "parameter", "utf16"])
+@pytest.mark.parametrize("command", ["validate", "batch"])
+def test_a_doctype_in_any_part_of_an_input_workbook_is_an_input_error(
+        part: str, variant: str, command: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from docgen.cli import main
+    from tests.test_malformed_templates import SECRET, hostile
+
+    data = tmp_path / "tasks.xlsx"
+    data.write_bytes(hostile(INPUT_WORKBOOK, part, variant, tmp_path))
+    out = tmp_path / "out"
+    args = (["validate", "weekly", str(data)] if command == "validate" else
+            ["batch", "weekly", str(data), "--group-by", "고객사", "-o", str(out), "-j", "1",
+             "-q"])
+    result = CliRunner().invoke(main, [*args, "-l", "en"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1, result.output
+    assert f"{data}:{part}: not a readable .xlsx file (a document type declaration" \
+        in result.output, result.output
+    assert SECRET not in result.output
+    assert not out.exists() or not any(out.rglob("*"))

@@ -20,7 +20,8 @@ _OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load
                             "dtd_validation": False, "huge_tree": False}
 # Before the root element: the XML declaration, comments, processing instructions.
 _PROLOG = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.DOTALL)
-_HEAD = 4096
+HEAD = 4096  # how much of a part is looked at for a DOCTYPE before parsing
+_HEAD = HEAD
 
 
 class UnsafeXml(ValueError):

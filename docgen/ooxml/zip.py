@@ -40,7 +40,7 @@ from lxml import etree
 
 from ..errors import Msg
 from ..messages import N_
-from .xml import PARSER, UnsafeXml, check
+from .xml import HEAD, PARSER, UnsafeXml, check
 
 Source = Union[bytes, str, Path, IO[bytes]]
 
@@ -140,15 +140,15 @@ class _Member(io.RawIOBase):
         self._left_in -= n
         return data
 
-    def _step(self) -> bytes:
+    def _step(self, most: int) -> bytes:
         name = self._info.filename
         if self._inflate is None:  # stored
-            out = self._take(_CHUNK_IN)
+            out = self._take(min(most, _CHUNK_IN))
             finished = self._left_in == 0
         else:
             data = self._inflate.unconsumed_tail or self._take(_CHUNK_IN)
             try:
-                out = self._inflate.decompress(data, _CHUNK_OUT)
+                out = self._inflate.decompress(data, most)
             except zlib.error as exc:
                 raise BadPackage(N_("its data is damaged ({detail})"), name,
                                  detail=str(exc)) from None
@@ -173,7 +173,7 @@ class _Member(io.RawIOBase):
         parts = [self._pending]
         have = len(self._pending)
         while not self._done and (want < 0 or have < want):
-            out = self._step()
+            out = self._step(_CHUNK_OUT if want < 0 else max(1, min(want - have, _CHUNK_OUT)))
             parts.append(out)
             have += len(out)
         data = b"".join(parts)
@@ -221,6 +221,18 @@ class ZipReader:
         self.infos = self._zip.infolist()
         self.names = [info.filename for info in self.infos]
         self._by_name = {info.filename: info for info in self.infos}
+        try:
+            self._check_heads()
+        except BadPackage:
+            self.close()
+            raise
+
+    def _check_heads(self) -> None:
+        """Refuse a DOCTYPE at the start of any XML part, also of parts the caller
+        never reads (an input workbook's docProps): only their first 4 KB inflated."""
+        for info in self.infos:
+            if _is_xml(info.filename) and not info.is_dir():
+                self._checked(info.filename, self._stream(info.filename).read(HEAD))
 
     def _check_directory(self, limits: Limits) -> None:
         infos = self._zip.infolist()
@@ -291,13 +303,15 @@ class ZipReader:
         except OSError as exc:
             raise BadPackage(N_("its data is damaged ({detail})"), name,
                              detail=str(exc)) from None
-        if _is_xml(name):
-            try:
-                check(data, name)
-            except UnsafeXml:
-                raise BadPackage(N_("a document type declaration (<!DOCTYPE>) is not "
-                                    "allowed in an Office part"), name) from None
-        return data
+        return self._checked(name, data) if _is_xml(name) else data
+
+    @staticmethod
+    def _checked(name: str, data: bytes) -> bytes:
+        try:
+            return check(data, name)
+        except UnsafeXml:
+            raise BadPackage(N_("a document type declaration (<!DOCTYPE>) is not "
+                                "allowed in an Office part"), name) from None
 
     def open(self, name: str) -> IO[bytes]:
         """A stream of member ``name`` (for large worksheets), checked as it is read."""
