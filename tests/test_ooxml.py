@@ -348,3 +348,20 @@ def test_a_doctype_in_any_part_of_an_input_workbook_is_an_input_error(
         in result.output, result.output
     assert SECRET not in result.output
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_every_fromstring_names_the_hardened_parser() -> None:
+    """``etree.fromstring(xml)`` alone would use lxml's default parser (entities
+    resolved in lxml < 5): every call in docgen passes docgen.ooxml's."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "docgen"
+    bare = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"etree\.(?:fromstring|XML|parse|iterparse)\(([^()]*(?:\([^()]*\))?"
+                             r"[^()]*)\)", text):
+            if "PARSER" not in m.group(1) and "**options" not in m.group(1):  # _OPTIONS
+                line = text[:m.start()].count("\n") + 1
+                bare.append(f"{path.relative_to(root)}:{line}: {m.group(0)}")
+    assert bare == []

@@ -4,7 +4,9 @@
   huge-tree mode) and :func:`~.xml.parse` / :func:`~.xml.iterparse`, which refuse a
   document with a ``<!DOCTYPE``;
 * :mod:`.zip` — reading a package with limits (members, total size, compression
-  ratio), XML parts checked for a DOCTYPE as they are read;
+  ratio, size of one XML part), members inflated here never past their declared
+  size, unsafe or duplicate names and encrypted members refused, XML parts checked
+  for a DOCTYPE (and, for templates, parsed whole and given as UTF-8);
 * :mod:`.rels` — relationships, part names and content types;
 * :mod:`.strings` — SpreadsheetML shared and inline strings.
 
