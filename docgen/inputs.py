@@ -269,11 +269,12 @@ def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
 
 # --- Sizes ----------------------------------------------------------------------------
 
-# One text value. Excel holds 32,767 characters in a cell; a Word text node must stay
-# under libxml2's 10,000,000-byte limit (python-docx cannot open the file otherwise):
-# 1,000,000 CJK characters are 3,000,000 bytes of UTF-8, 1,000,000 '&' 5,000,000 bytes
-# written as '&amp;'. Far above any real field (a brief's background is a few pages).
-MAX_TEXT_CHARS = 1_000_000
+# One text value: what an Excel cell holds (32,767 characters), so a value fits in
+# either output format (and no .xlsx input holds more). Also what LibreOffice lays out
+# in reasonable time as one paragraph of a PDF: 32,767 CJK characters 7 s (16 pages),
+# 100,000 53 s, 1,000,000 more than 10 minutes. Far under libxml2's 10 MB text node
+# (python-docx cannot open a .docx beyond it). A field this long is ~15 pages of text.
+MAX_TEXT_CHARS = 32_767
 # One data file (YAML, JSON, CSV): a 10,000-record batch is ~15 MB of JSON.
 MAX_DATA_BYTES = 100 * 1024 * 1024
 

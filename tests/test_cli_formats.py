@@ -93,9 +93,9 @@ def test_excel_totals_are_cached_for_readers(runner: CliRunner, tmp_path: Path) 
 def test_excel_warnings_and_errors_in_the_users_language(runner: CliRunner, tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "견적"
-    wb.active["B2"] = "{{ long }}"
+    wb.active["B2"] = "{{ long }}{{ long }}"  # one value holds at most 32,767 (a cell's)
     wb.save(tmp_path / "t.xlsx")
-    (tmp_path / "d.yaml").write_text("long: " + "가" * 33000 + "\n", encoding="utf-8")
+    (tmp_path / "d.yaml").write_text("long: " + "가" * 20000 + "\n", encoding="utf-8")
     result = runner.invoke(main, ["fill", str(tmp_path / "t.xlsx"), str(tmp_path / "d.yaml"),
                                   "-o", str(tmp_path / "o.xlsx"), "-l", "ko"])
     assert result.exit_code == 0, result.stderr
