@@ -6,6 +6,7 @@ are the only place that knows about lines.
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -245,6 +246,27 @@ _TOO_MANY_DIGITS = N_("this number has {count} digits, more than docgen reads ({
                       "if it is meant as text (a code, an account number), put it in quotes")
 # Python's int/str conversion limit (sys.get_int_max_str_digits, 4300 by default).
 _MAX_DIGITS = 4300
+# A number beyond a float (about 1.8e308, e.g. 1e999999) reads as infinity: say so at
+# its place instead of reporting an 'inf' the user never wrote.
+TOO_BIG_NUMBER = N_("the number {number} is too large to read (more than 10^308): if it is "
+                    "meant as text, put it in quotes")
+
+
+def _shorten(number: str) -> str:
+    return number if len(number) <= 24 else f"{number[:10]}…{number[-10:]}"
+
+
+class _FloatOverflow(Exception):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _json_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise _FloatOverflow(literal)
+    return value
 
 
 def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
@@ -258,6 +280,9 @@ def _construct(loader: _Loader, node: yaml.Node, file: str) -> Any:
         digits = sum(c.isdigit() for c in str(node.value))
         raise InputError(_TOO_MANY_DIGITS, _at(file, node.start_mark), code="syntax",
                          params={"count": digits, "limit": _MAX_DIGITS}) from None
+    if isinstance(value, float) and math.isinf(value) and "inf" not in str(node.value).lower():
+        raise InputError(TOO_BIG_NUMBER, _at(file, node.start_mark), code="syntax",
+                         params={"number": _shorten(str(node.value))})
     if loader.escapes and isinstance(value, str) and _SURROGATE.search(value):
         try:  # "\ud83d\ude00" (JSON's way) is one character; "\ud800" alone is half of one
             return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
@@ -749,7 +774,12 @@ def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tu
     if "\\u" in text:
         _no_lone_surrogates(text, file)
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_json_float)
+    except _FloatOverflow as exc:
+        m = re.search(r"(?<![\w.\"])" + re.escape(exc.literal) + r"(?![\w.])", text)
+        raise InputError(TOO_BIG_NUMBER, _position(text, m.start(), file) if m else
+                         SourceLocation(file=file), code="syntax",
+                         params={"number": _shorten(exc.literal)}) from None
     except json.JSONDecodeError as exc:
         raise _json_error(exc, text, file) from None
     except ValueError:  # an integer beyond Python's int/str conversion limit

@@ -171,12 +171,12 @@ NUMBERS: dict[str, tuple[str, str, str]] = {
                               "5000 digits"),
     "yaml float 5,000 digits": ("n.yaml", BRIEF.replace("amount: 320000000",
                                                         "amount: " + "9" * 5000 + ".5"),
-                                "budget.amount"),
+                                "too large to read"),
     "yaml 1e999999": ("n.yaml", BRIEF.replace("amount: 320000000", "amount: 1.0e+999999"),
-                      "budget.amount"),
+                      "the number 1.0e+999999 is too large to read"),
     "json 10^5 digits": ("n.json", brief_json("9" * 100_000), "100000 digits"),
-    "json 1e999999": ("n.json", brief_json("1e999999"), "budget.amount"),
-    "json -1e999999": ("n.json", brief_json("-1e999999"), "budget.amount"),
+    "json 1e999999": ("n.json", brief_json("1e999999"), "the number 1e999999 is too large"),
+    "json -1e999999": ("n.json", brief_json("-1e999999"), "the number -1e999999 is too large"),
 }
 
 
@@ -245,6 +245,18 @@ def test_csv_field_of_10_mb_is_a_located_input_error(tmp_path: Path, where: str)
                            f"{MAX_TEXT_CHARS:,}")
     nothing_written(out)
     assert_input_error(run("validate", "weekly", str(path), locale="zh-CN"), f"第 {column} 列")
+
+
+@pytest.mark.parametrize("number,needle", [("9" * 5000, "too large"),
+                                           ("1e999999", "must be a number")])
+def test_huge_numbers_in_csv_are_located(tmp_path: Path, number: str, needle: str) -> None:
+    assert ",100," in ROW  # 진행률(%), column I
+    path = csv_file(tmp_path, f"{HEAD}\n{ROW.replace(',100,', ',' + number + ',')}\n")
+    out = tmp_path / "out"
+    for args in (["validate", "weekly", str(path)],
+                 ["batch", "weekly", str(path), "-o", str(out), "-q"]):
+        assert_input_error(run(*args), f"{path}:2:", "진행률", needle)
+    nothing_written(out)
 
 
 def test_csv_with_nul_bytes_is_located(tmp_path: Path) -> None:
