@@ -23,6 +23,7 @@ from .environment import (
     syntax_detail,
     undefined_detail,
 )
+from .limits import budgeted
 from ..ooxml.xml import PARSER
 from .breaks import split_paragraphs
 from .fonts import localize_settings, localize_styles, tag_secondary_language
@@ -340,6 +341,7 @@ class DocxTemplate:
             member = self._localized[key] = make_member(name, blob)
         return member
 
+    @budgeted  # one time and output budget for all the parts (render.limits)
     def render_members(
         self,
         context: Mapping[str, Any],

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 from contextvars import ContextVar
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
-from jinja2 import TemplateRuntimeError, TemplateSyntaxError, pass_context
+from jinja2 import TemplateRuntimeError, TemplateSyntaxError, nodes, pass_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import i18n as I18nExtension
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from ..errors import Msg
 from ..i18n.catalog import strip_language_marks
 from ..messages import N_
+from . import limits
 from .images import PlacedImage, drawing_wordml
 from .markdown import MarkdownText
 from .missing import MissingValue, use_missing
@@ -139,6 +141,9 @@ RESERVED_NAMES = frozenset({"_docgen", "docgen_at"})
 PROVIDED_NAMES = HELPER_NAMES | RESERVED_NAMES
 
 
+_MAX_DIGITS_ARG = 100  # decimal places of |number/|percent: money has 0-3
+
+
 def _format_filter(name: str) -> Callable[..., str]:
     @pass_context
     def apply(ctx: Context, value: Any, *args: Any, **kwargs: Any) -> str:
@@ -148,6 +153,9 @@ def _format_filter(name: str) -> Callable[..., str]:
         formatter = ctx.get("_docgen")
         if formatter is None:  # pragma: no cover - every render supplies one
             raise RuntimeError("no formatter bound to this render")
+        for arg in (*args, *kwargs.values()):  # digits=10**9 would print for ever
+            if isinstance(arg, int) and abs(arg) > _MAX_DIGITS_ARG:
+                raise limits.RenderLimitError(limits.TOO_WIDE, size=arg, limit=_MAX_DIGITS_ARG)
         try:
             result: str = getattr(formatter, name)(value, *args, **kwargs)
         except (ValueError, TypeError, ArithmeticError) as exc:
@@ -206,9 +214,69 @@ def md(value: Any) -> Any:
     return MarkdownText(text) if text else ""
 
 
+class _BudgetedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``{% for %}`` iterating through
+    :func:`.limits.ticking`, every ``~`` checked and every block buffer counted, so
+    loops, joins and macros keep to the render's budget."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loop_iterables: list[Optional[nodes.Node]] = []
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        self._loop_iterables.append(node.iter)
+        try:
+            super().visit_For(node, frame)
+        finally:
+            self._loop_iterables.pop()
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        if self._loop_iterables and node is self._loop_iterables[-1]:
+            self._loop_iterables[-1] = None  # once: it is visited once
+            self.write("environment.docgen_ticking(")
+            super().visit(node, *args, **kwargs)
+            self.write(")")
+            return None
+        return super().visit(node, *args, **kwargs)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.docgen_checked(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+    def buffer(self, frame: Frame) -> None:
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.docgen_buffer()")
+
+
+class DocgenSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox with :mod:`.limits`: the operators that can make a value grow are
+    intercepted — so never folded into a constant while compiling — and checked, as
+    are calls of growing methods (``'a'.ljust(n)``, ``'{:>9}'.format``); calls,
+    operators and loop iterations count against the render's time (attribute and item
+    lookups cannot repeat by themselves: not counted, they are the most frequent);
+    output is counted (``concat``)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BudgetedCodeGenerator
+    concat = staticmethod(limits.concat)  # type: ignore[assignment]
+    docgen_ticking = staticmethod(limits.ticking)
+    docgen_checked = staticmethod(limits.check_value)
+    docgen_buffer = limits.CountedBuffer
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        return limits.binop(operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any,  # noqa: N805 - Jinja's signature
+             *args: Any, **kwargs: Any) -> Any:
+        limits.check_call(__obj, args, kwargs)  # ticks too
+        return limits.check_value(super().call(__context, __obj, *args, **kwargs))
+
+
 def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
-    """A sandboxed Jinja environment with docgen's filters; shared by all templates."""
-    env = ImmutableSandboxedEnvironment(
+    """A sandboxed Jinja environment with docgen's filters and limits; shared by all
+    templates."""
+    env = DocgenSandbox(
         undefined=MissingValue,
         finalize=finalize,
         autoescape=False,
@@ -217,6 +285,8 @@ def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnviro
         cache_size=0,
         auto_reload=False,
     )
+    env.filters.update(limits.checked_filters(env.filters))
+    env.globals["lipsum"] = limits.checked_lipsum(cast(Callable[..., str], env.globals["lipsum"]))
     for name in FORMAT_FILTERS:
         env.filters[name] = _format_filter(name)
     env.filters.update(PUNCTUATION_FILTERS)

@@ -20,6 +20,7 @@ from ..i18n.catalog import SECONDARY_OPEN, strip_language_marks
 from . import formula as fx
 from .docx import template_line
 from .environment import make_environment, syntax_detail
+from .limits import MAX_SHEET_ROWS, TOO_MANY_ROWS, RenderLimitError, tick
 from .book import Book
 from .heal import heal_paragraph
 from .images import ImageSink, PlacedImage
@@ -804,6 +805,11 @@ class SheetTemplate:
                     continue
                 state[0] += item.index - state[1]
                 state[1] = item.index
+                tick()  # row loops inside row loops: the render's time budget
+                if state[0] > MAX_SHEET_ROWS:
+                    raise self.book.runtime_error(
+                        RenderLimitError(TOO_MANY_ROWS, limit=MAX_SHEET_ROWS), self.name,
+                        str(item.index))
                 rowmap.add(item.index, key, state[0])
                 if not key:
                     rowmap.mark(item.index, state[0])

@@ -56,6 +56,7 @@ from .environment import (
     make_environment,
     undefined_detail,
 )
+from .limits import budgeted
 from .fonts import DEFAULT_EAST_ASIAN_FONTS
 from .images import (
     IMAGE_REL,
@@ -425,6 +426,7 @@ class XlsxTemplate:
                 self._styles_wrapping[key] = member
         return member
 
+    @budgeted  # one time and output budget for all the sheets (render.limits)
     def render_members(self, context: Mapping[str, Any], sink: ImageSink,
                        locale: Optional[DocLocale] = None,
                        fonts: Optional[Mapping[str, str]] = None) -> list[Member]:
