@@ -3,14 +3,20 @@ is a usage error (exit 2) naming it, a likely meant field and the fields there a
 before anything is read or written — never an empty name."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from docgen.errors import InputError, UsageError
 from docgen.cli import main
-from docgen.output import name_fields, output_name
+from docgen.output import name_fields, output_name, sanitize, unique_stem
 from tests.support import SAMPLES
 
 WEEKLY = str(SAMPLES / "weekly" / "ko.yaml")
@@ -103,3 +109,132 @@ def test_name_fields_and_output_name() -> None:
     with pytest.raises(InputError) as empty:  # never an empty name
         output_name("{memo}", record)
     assert str(empty.value) == "--name '{memo}' gives this record no name: memo has no value"
+
+
+# --- issue 16, point 9: what a produced name may hold ---------------------------------
+
+EN_WEEKLY = SAMPLES / "weekly" / "en.yaml"
+
+
+def _weekly_with(tmp_path: Path, **fields: Any) -> Path:
+    record = yaml.safe_load(EN_WEEKLY.read_text(encoding="utf-8"))
+    record.update(fields)
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(record, default=str, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("project, name", [
+    ("CON", "_CON"), ("con.txt", "_con.txt"), ("Nul . docx", "_Nul . docx"),
+    ("aux", "_aux"), ("PRN.", "_PRN"), ("COM1", "_COM1"), ("com9.tar.gz", "_com9.tar.gz"),
+    ("LPT0", "_LPT0"), ("COM\u00b9", "_COM\u00b9"), ("lpt\u00b3.x", "_lpt\u00b3.x"),
+    ("CONIN$", "_CONIN$"), ("conout$ .log", "_conout$ .log"), ("COM10", "COM10"),
+    ("invoice\u202excod.exe", "invoicexcod.exe"),  # right-to-left override: "exe.docx" shown
+    ("a\u2066b\u2069c\u200ed\u200fe\u061cf\u202ag\u202bh\u202ci\u202dj", "abcdefghij"),
+    ("zero\u200bwidth\u200c\u200d\ufeff\u2060\u00ad!", "zerowidth!"),
+    ("\U000e0041tag", "tag"),
+])
+def test_render_names_are_stripped_of_devices_and_invisible_characters(
+        runner: CliRunner, tmp_path: Path, project: str, name: str) -> None:
+    data = _weekly_with(tmp_path, project=project)
+    out = tmp_path / "out"
+    result = _run(runner, "render", "weekly", str(data), "-o", str(out), "--name", "{project}",
+                  "-f", "docx", "-l", "en")
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in out.iterdir()] == [name + ".docx"]
+    assert output_name("{project}", {"project": project}) == name  # the API alike
+
+
+def test_control_characters_and_lone_surrogates_in_a_name_are_replaced() -> None:
+    """Validation refuses these in a kind's data; ``fill`` data and the API do not."""
+    assert output_name("{a}", {"a": "tab\there\x0bvt\x1bq\x85"}) == "tab_here_vt_q_"
+    assert output_name("{a}", {"a": "x\ud800y"}) == "x_y"
+    assert sanitize("\udfff") == "_"
+
+
+def test_client_name_and_no_attributes(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    result = _run(runner, "render", "weekly", str(EN_WEEKLY), "-o", str(out),
+                  "--name", "{client.name}", "-f", "docx")
+    assert result.exit_code == 0, result.stderr
+    assert len(list(out.iterdir())) == 1
+    assert output_name("{client.name}", {"client": {"name": "Halla"}}) == "Halla"
+    for pattern in ("{title.__class__}", "{client._secret}", "{__import__}"):
+        with pytest.raises(UsageError):
+            output_name(pattern, {"title": "t", "client": {"_secret": "s"}})
+
+
+def test_a_list_field_is_no_name(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    result = _run(runner, "render", "weekly", str(EN_WEEKLY), "-o", str(out),
+                  "--name", "{this_week_grouped}", "-f", "docx", "-l", "en")
+    assert result.exit_code == 2
+    assert "'this_week_grouped' is a list or a group of fields, not one value" in result.stderr
+    assert not out.exists()
+    with pytest.raises(UsageError):
+        output_name("{image}", {"image": len})  # a helper function is no value either
+
+
+# --- issue 16, point 2: two records of one long name ----------------------------------
+
+LONG_NAMES = {
+    "hangul": "가" * 85,  # 255 bytes
+    "han": "漢" * 66,  # 198 bytes
+    "ascii": "a" * 230,
+    "mixed": "Halla 한라식품 漢字 " * 8,  # about 190 bytes
+}
+
+
+def _batch_list(tmp_path: Path, project: str, n: int) -> Path:
+    record = yaml.safe_load(EN_WEEKLY.read_text(encoding="utf-8"))
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps([dict(record, project=project)] * n, default=str,
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("script", sorted(LONG_NAMES))
+def test_batch_of_one_long_name_makes_distinct_files(tmp_path: Path, script: str,
+                                                     n: int) -> None:
+    data = _batch_list(tmp_path, LONG_NAMES[script], n)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "docgen", "batch", "weekly", str(data),
+                          "--name", "{project}", "-o", str(out), "-f", "docx,xlsx", "-q",
+                          "-j", "1", "-l", "en"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    files = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
+    assert len(files) == 2 * n and len({f.casefold() for f in files}) == 2 * n
+    assert all(len(f.encode("utf-8")) <= 255 for f in files)
+    stems = {f.rsplit(".", 1)[0] for f in files}
+    assert len(stems) == n and all(len(s.encode("utf-8")) <= 200 for s in stems)
+
+
+def test_batch_of_a_thousand_records_of_one_name_finishes(tmp_path: Path) -> None:
+    data = _batch_list(tmp_path, LONG_NAMES["hangul"], 1000)
+    out = tmp_path / "out"
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "docgen", "batch", "weekly", str(data),
+                          "--name", "{project}", "-o", str(out), "-f", "docx", "-q",
+                          "-l", "en"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    files = [p.name for p in out.iterdir() if p.name != "manifest.json"]
+    assert len(files) == 1000 and len({f.casefold() for f in files}) == 1000
+    assert max(len(f.encode("utf-8")) for f in files) <= 255
+    assert time.monotonic() - start < 300
+
+
+@pytest.mark.parametrize("script", sorted(LONG_NAMES))
+def test_unique_stem_shortens_on_a_character_boundary(script: str) -> None:
+    stem = sanitize(LONG_NAMES[script])
+    taken: set[str] = set()
+    start = time.monotonic()
+    names = [unique_stem(stem, taken) for _ in range(1000)]
+    assert time.monotonic() - start < 5  # doubling and halving, not a scan per name
+    assert len({n.casefold() for n in names}) == 1000 == len(taken)
+    for n in names:
+        size = len(n.encode("utf-8"))  # it encodes: no character cut in half
+        assert size <= 200 and size + len(".docx") <= 255
+        assert sanitize(n) == n
+    assert names[1].endswith("_2") and names[999].endswith("_1000")
+    assert names[999][:-5] == stem[:len(names[999]) - 5]  # a prefix of the stem

@@ -805,11 +805,12 @@ class SheetTemplate:
                     continue
                 state[0] += item.index - state[1]
                 state[1] = item.index
-                tick()  # row loops inside row loops: the render's time budget
-                if state[0] > MAX_SHEET_ROWS:
-                    raise self.book.runtime_error(
-                        RenderLimitError(TOO_MANY_ROWS, limit=MAX_SHEET_ROWS), self.name,
-                        str(item.index))
+                try:  # row loops inside row loops: the render's budget, Excel's rows
+                    tick()
+                    if state[0] > MAX_SHEET_ROWS:
+                        raise RenderLimitError(TOO_MANY_ROWS, limit=MAX_SHEET_ROWS)
+                except RenderLimitError as exc:
+                    raise self.book.runtime_error(exc, self.name, str(item.index)) from None
                 rowmap.add(item.index, key, state[0])
                 if not key:
                     rowmap.mark(item.index, state[0])
