@@ -150,7 +150,7 @@ def test_template_check_and_render_finish_at_once_in_a_fresh_process(tmp_path: P
 
 @pytest.fixture
 def short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A one-second render budget (the real one, 30 s, is too long for a test)."""
+    """A one-second render budget (the real one, 120 s, is too long for a test)."""
     monkeypatch.setattr(limits, "RENDER_SECONDS", 1.0)
 
 

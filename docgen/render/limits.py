@@ -54,9 +54,10 @@ MAX_WIDTH = 10_000
 # part is a few megabytes (a 500-page report ~ 20 MB); a hostile loop reaches this in
 # a fraction of a second instead of filling the memory.
 MAX_OUTPUT = 100_000_000
-# Seconds one document may take to render. Real documents take milliseconds (a
-# 10,000-row workbook about two seconds); a template looping for hours stops here.
-RENDER_SECONDS = 30.0
+# Seconds one document may take to render. Real documents take milliseconds; the
+# largest we measured (a weekly workbook of 10,000 tasks) took 17 s on a busy 2-core
+# machine, so a slow laptop keeps a wide margin; a template looping for hours stops.
+RENDER_SECONDS = 120.0
 # Rows of a worksheet: Excel's own limit (a sheet with more does not open).
 MAX_SHEET_ROWS = 1_048_576
 _TICKS = 1024  # sandbox operations between two looks at the clock
