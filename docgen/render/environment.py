@@ -17,6 +17,7 @@ from jinja2 import TemplateRuntimeError, TemplateSyntaxError, nodes, pass_contex
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import i18n as I18nExtension
 from jinja2.runtime import Context
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -270,7 +271,10 @@ class DocgenSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any,  # noqa: N805 - Jinja's signature
              *args: Any, **kwargs: Any) -> Any:
         limits.check_call(__obj, args, kwargs)  # ticks too
-        return limits.check_value(super().call(__context, __obj, *args, **kwargs))
+        # SandboxedEnvironment.call, without one more frame: this runs at every call
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(f"{__obj!r} is not safely callable")
+        return limits.check_value(__context.call(__obj, *args, **kwargs))
 
 
 def make_environment(finalize: Callable[[Any], str]) -> ImmutableSandboxedEnvironment:
