@@ -345,6 +345,26 @@ def test_server_is_found_and_used_by_to_pdf(fake: dict[str, Path], tmp_path: Pat
     assert find_server() is None
 
 
+def test_a_deep_runtime_folder_binds_the_socket_in_a_short_one(
+        fake: dict[str, Path], tmp_path: Path) -> None:
+    """A Unix socket path holds about 104 bytes: a deep TMPDIR made every batch -f pdf
+    exit 70 ("AF_UNIX path too long"); the socket goes to a short private folder, the
+    info file stays where clients look for it."""
+    folder = tmp_path / ("deep-" + "x" * 120)
+    folder.mkdir(mode=0o700)
+    server = PdfServer(_pool(fake, workers=1), folder)
+    server.start()
+    address = Path(server.info["address"])
+    try:
+        assert len(os.fsencode(address)) <= 100 and address.parent != folder
+        assert oct(address.parent.stat().st_mode & 0o777) == "0o700"
+        client = server_mod.ServerClient(server.info, server.info_path)
+        assert client.ping()
+    finally:
+        server.close()
+    assert not address.parent.exists() and not server.info_path.exists()
+
+
 def test_pdf_server_stop_without_a_server(runner: CliRunner, fake: dict[str, Path]) -> None:
     result = runner.invoke(main, ["pdf-server", "--stop", "-l", "en"])
     assert result.exit_code == 0
@@ -403,7 +423,12 @@ def test_batch_pdf_runs_on_a_pool_for_the_run(fake: dict[str, Path], tmp_path: P
 
     monkeypatch.setattr(server_mod, "uno_python", lambda soffice=None: str(fake["python"]))
     task_sheet(tmp_path / "t.xlsx", n_clients=6)
-    before = set(Path(tempfile.gettempdir()).glob("docgen-*"))
+    # A temporary folder of the test's own: other tests running at the same time make
+    # docgen-* folders in the shared one.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     result = runner.invoke(main, ["batch", "weekly", str(tmp_path / "t.xlsx"), "-o",
                                   str(tmp_path / "out"), "--group-by", "client", "-f", "pdf",
                                   "-j", "2", "-q", "--pdfa"])
@@ -414,8 +439,7 @@ def test_batch_pdf_runs_on_a_pool_for_the_run(fake: dict[str, Path], tmp_path: P
     assert len(log) == 6 and all(line.endswith("pdfa=True") for line in log)
     assert len(_started(fake)) == 2
     assert "DOCGEN_PDF_SERVER" not in os.environ and "DOCGEN_PDFA" not in os.environ
-    left = set(Path(tempfile.gettempdir()).glob("docgen-*")) - before
-    assert not [p for p in left if not p.name.startswith(("docgen-batch-", "docgen-lo-"))]
+    assert not list(private.iterdir())  # the run's pool folder, batch and LibreOffice folders
 
 
 # ---- real LibreOffice through UNO -----------------------------------------------------------

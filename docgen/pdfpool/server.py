@@ -255,6 +255,11 @@ class _Server(socketserver.ThreadingMixIn, socketserver.BaseServer):
         self.server_close()
 
 
+# sun_path holds 108 bytes on Linux, 104 on macOS and the BSDs (with the final NUL).
+_MAX_SOCKET_PATH = 100
+_SHORT_TMP = "/tmp" if os.path.isdir("/tmp") else None
+
+
 def _make_server(pool: PdfPool, folder: Path) -> tuple[_Server, Any]:
     """A threaded server on a Unix socket in ``folder`` (loopback TCP on Windows)."""
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
@@ -265,6 +270,11 @@ def _make_server(pool: PdfPool, folder: Path) -> tuple[_Server, Any]:
         address: Any = [bound[0], bound[1]]
     else:
         path = folder / SOCKET_FILE
+        if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
+            # A deep TMPDIR/XDG_RUNTIME_DIR: a Unix socket path may not be longer than
+            # about 104 bytes, so bind in a short private folder; the info file (which
+            # stays in ``folder``) says where.
+            path = Path(tempfile.mkdtemp(prefix="docgen-sock-", dir=_SHORT_TMP)) / SOCKET_FILE
         path.unlink(missing_ok=True)
 
         class UnixServer(socketserver.ThreadingUnixStreamServer, _Server):
@@ -313,6 +323,8 @@ class PdfServer:
         address = self.info["address"]
         if isinstance(address, str):
             Path(address).unlink(missing_ok=True)
+            if Path(address).parent.name.startswith("docgen-sock-"):  # the short folder
+                shutil.rmtree(Path(address).parent, ignore_errors=True)
         self.pool.close()
 
 
