@@ -56,24 +56,6 @@ def resolve_image(value: str, data_file: Optional[str]) -> Optional[Path]:
     return found if problem is None else None
 
 
-def image_kind(path: Path) -> Optional[str]:
-    """The image type by signature, or None when the file is not an image docgen embeds."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError:
-        return None
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head.startswith(b"BM"):
-        return "bmp"
-    return None
-
-
 def subschema(schema: dict[str, Any], path: PathKey) -> dict[str, Any]:
     """The schema of the value at ``path`` (object branch of ``anyOf``), or ``{}``."""
     node = schema
