@@ -318,3 +318,43 @@ def test_ctrl_c_during_a_renders_conversion_leaves_nothing(tmp_path: Path) -> No
         time.sleep(0.05)
     assert not [p for p in hanging if _alive(p)], "the converter outlived the render"
     assert stand.leftovers() == []
+
+
+# --- batch --issue: the ledger ----------------------------------------------------------------
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_an_issuing_batch_failing_on_a_pdf_takes_no_number(tmp_path: Path, pool: bool) -> None:
+    """batch --issue with a PDF that fails: exit 4, nothing in the output folder, and no
+    number taken, no document recorded — the next run issues the same numbers."""
+    from docgen.ledger import open_ledger
+
+    stand = Stand(tmp_path, pool)
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    toml = tmp_path / "docgen.toml"
+    toml.write_text(f'[ledger]\nurl = "{url}"\narchive = "{tmp_path / "archive"}"\n',
+                    encoding="utf-8")
+    data = write_list(tmp_path / "list.json")
+    out = tmp_path / "made"
+    args = ("batch", "weekly", str(data), "-o", str(out), "-f", "docx,pdf", "--issue",
+            "--config", str(toml), "-j", "2", "--name", "{client.name}_{document_number}")
+    done = docgen(stand, *args, FAIL_ON="Conv002")
+    assert done.returncode == 4, done.stderr
+    assert "Conv002" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    if (tmp_path / "ledger.db").exists():
+        ledger = open_ledger(url, archive=tmp_path / "archive")
+        try:
+            assert ledger.documents(kind="weekly") == []
+        finally:
+            ledger.close()
+    again = docgen(stand, *args)
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.glob("*.pdf"))) == 10 and len(list(out.glob("*.docx"))) == 10
+    ledger = open_ledger(url, archive=tmp_path / "archive")
+    try:
+        numbers = sorted(d["number"] for d in ledger.documents(kind="weekly"))
+    finally:
+        ledger.close()
+    assert len(numbers) == 10 and numbers[0].endswith("0001")
+    assert any("Conv002" in name for name in stand.converted())  # the stand-in was used
+    assert stand.leftovers() == []
