@@ -87,6 +87,35 @@ def _to_lines(text: str, offsets: dict[PathKey, int], last: int, line: int,
     return out
 
 
+def list_elements(text: str, start: int) -> list[tuple[int, int, int, int]]:
+    """``(start, end, line, line start)`` of each element of the JSON list whose ``[``
+    is at ``start``, found with the C decoder in one pass (the line is tracked as the
+    scan goes, so a one-line list stays linear); the scan stops at text that does not
+    decode."""
+    decoder, spans = json.JSONDecoder(), []
+    i = start + 1
+    line, last = text.count("\n", 0, start) + 1, i
+    line_start = text.rfind("\n", 0, i) + 1
+    n = len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n,":
+            i += 1
+        if i >= n or text[i] == "]":
+            break
+        k = text.count("\n", last, i)
+        if k:
+            line += k
+            line_start = text.rfind("\n", last, i) + 1
+        last = i
+        try:
+            _, end = decoder.raw_decode(text, i)
+        except json.JSONDecodeError:
+            break
+        spans.append((i, end, line, line_start))
+        i = end
+    return spans
+
+
 class _LazyLines(dict[PathKey, tuple[int, int]]):
     """The positions of a top-level list, each element's found on first ``get``."""
 
@@ -102,28 +131,7 @@ class _LazyLines(dict[PathKey, tuple[int, int]]):
 
     def _items(self) -> list[tuple[int, int, int, int]]:
         if self._spans is None:
-            text, decoder, spans = self.text, json.JSONDecoder(), []
-            i = self._start + 1
-            line, last = self[()][0], i
-            line_start = text.rfind("\n", 0, i) + 1
-            n = len(text)
-            while True:
-                while i < n and text[i] in " \t\r\n,":
-                    i += 1
-                if i >= n or text[i] == "]":
-                    break
-                k = text.count("\n", last, i)
-                if k:
-                    line += k
-                    line_start = text.rfind("\n", last, i) + 1
-                last = i
-                try:
-                    _, end = decoder.raw_decode(text, i)
-                except json.JSONDecodeError:  # pragma: no cover - the text was read as JSON
-                    break
-                spans.append((i, end, line, line_start))
-                i = end
-            self._spans = spans
+            self._spans = list_elements(self.text, self._start)
         return self._spans
 
     def get(self, key: PathKey, default: Any = None) -> Any:  # type: ignore[override]
