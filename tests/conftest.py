@@ -3,11 +3,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 
 import pytest
 from click.testing import CliRunner
 
 from tests.support import COMPAT, LOCALES, REPO, SAMPLES  # noqa: F401  (re-exported)
+
+# The Ctrl-C tests send SIGINT to docgen processes as a terminal would. A shell script
+# that starts the suite in the background without job control (``.ci/run &``, nohup, some
+# CI runners) starts it with SIGINT ignored, and an ignored signal stays ignored in every
+# process started from here: docgen would never see the Ctrl-C. A handler (unlike
+# SIG_IGN) is reset to the default on exec, so the processes the tests start get
+# SIGINT as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
