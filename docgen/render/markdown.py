@@ -6,8 +6,7 @@ What is read (everything else is printed as the text it is):
   start of a line, as Korean and Chinese users type them (no space needed after those);
   items nest by indentation: two or more spaces (or a tab) deeper than the item above
   make a sub-list (3- and 4-space indents work too); nesting stops at 9 levels (Word's);
-- ``1. `` / ``1) `` numbered items, the first number kept (at most three digits, so a
-  Korean date such as ``2024. 3. 5.`` at the start of a line stays text);
+- numbered items, the first number kept, the number written as typed (see below);
 - ``**bold**`` / ``__bold__``, ``*italic*`` / ``_italic_`` (``_`` never inside a word:
   ``snake_case`` stays), ``~~strike~~``; ``*`` works next to any letter, so
   ``**중요**합니다`` is bold;
@@ -18,6 +17,31 @@ What is read (everything else is printed as the text it is):
 - a blank line starts a new paragraph, and a single newline inside a paragraph is a
   line break, not a space as in CommonMark: notes are typed line by line and every
   line is meant to stay one.
+
+Numbered items start with one to three digits, ASCII (``1``) or full width (``１``),
+in one of these markers:
+
+- ``1.`` ``1)``: Markdown's, a space must follow (``1.5 million`` is text);
+- ``1、`` ``1．`` ``1。`` ``1）`` ``（1）`` ``(1)``, as Chinese and Korean users type them:
+  no space needed (``1、确认预算``), as after CJK bullets; but a digit right after
+  ``、`` ``．`` ``。`` makes the line text, a series or a decimal (``1、2月份`` is January
+  and February, ``1．5倍`` one and a half times): type ``1、 2024年…`` for an item that
+  starts with a number.
+
+More digits are a year, not a number: ``2024. 3. 5.``, ``2024、`` and ``2024年3月5日``
+at the start of a line stay text (so does anything not followed by a marker:
+``3月5日``).
+
+Items keep the marker they were typed with (:class:`~.textmodel.NumberMarker`):
+``1、`` items print ``1、`` ``2、`` in Word and Excel, ``１．`` items ``１．`` ``２．``;
+``1.`` items print in the document's list style as they always have, and so do ``1)``
+items (Markdown's other spelling of ``1.``). A different marker starts a new list,
+which keeps its first number: ``1、`` ``2、``, a blank line, ``（1）`` ``（2）`` are two
+lists, and a slip of the input method (``1、a`` then ``2．b``) prints as typed,
+``1、a`` ``2．b``, never renumbered. A sub-list of another marker (``（1）`` under
+``1、``) is the next level of its parent's list, nested by indentation as any
+sub-list; the same level under a later parent item typed otherwise again (``1）``) is
+a list of its own.
 
 Inline code, headings and HTML are not interpreted (``<b>`` stays visible text).
 An indented line right under a list item continues that item (a line break in it);
@@ -34,14 +58,20 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from .textmodel import Block, BlockKind, Span, Style
+from .textmodel import DOT, Block, BlockKind, NumberMarker, Span, Style
 
 MAX_LEVEL = 8  # Word's list levels are 0..8
 
 _ASCII_BULLETS = "-*+"
 _CJK_BULLETS = "・･•·ㆍ‧●○◦▪■"
 _SPACES = " \t\u3000"
-_NUMBER = re.compile(r"([0-9]{1,3})[.)][ \t\u3000]+(?=\S)")
+_ASCII_DIGITS = "0123456789"
+_WIDE_DIGITS = "０１２３４５６７８９"
+_MAX_DIGITS = 3  # more is a year (2024. 3. 5.), not an item number
+_SPACED_DELIMITERS = ".)"  # ASCII: a space must follow, as in Markdown (1.5 is a number)
+_CJK_DELIMITERS = "、．。）"  # typed by CJK input methods: no space needed
+_SERIES_DELIMITERS = "、．。"  # followed by a digit: a series or a decimal (1、2月, 1．5)
+_ENCLOSING = {"(": ")", "（": "）"}  # (1), （1）
 _TAB_WIDTH = 4
 
 
@@ -52,6 +82,7 @@ class _OpenList:
     kind: BlockKind
     list_id: int
     start: int
+    marker: NumberMarker = DOT  # a numbered item typed otherwise starts a new list
 
 
 @dataclass
@@ -61,6 +92,16 @@ class _Pending:
     level: int = 0
     list_id: int = -1
     start: int = 1
+    marker: NumberMarker = DOT
+
+
+@dataclass(frozen=True)
+class _ItemStart:
+    """A list item's start: its kind, first number, marker and the text after it."""
+    kind: BlockKind
+    number: int
+    content: str
+    marker: NumberMarker = DOT
 
 
 def parse_markdown(text: str) -> list[Block]:
@@ -77,6 +118,8 @@ class _BlockParser:
         self.lists: list[_OpenList] = []  # the open list at each depth
         self.next_id = 0
         self.after_blank = False
+        # the marker of each level of each list (Word numbers a level one way)
+        self.markers: dict[tuple[int, int], NumberMarker] = {}
 
     def parse(self, text: str) -> list[Block]:
         for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -92,10 +135,8 @@ class _BlockParser:
         indent, rest = _measure(line)
         marker = _list_marker(rest)
         if marker is not None:
-            kind, number, content = marker
             self._flush()
-            depth = self._depth(indent)
-            self.pending = self._item(kind, depth, number, content)
+            self.pending = self._item(marker, self._depth(indent))
         elif self.pending is not None and not self.after_blank and (
                 self.pending.kind == "paragraph" or indent >= 2):
             self.pending.lines.append(rest)
@@ -116,23 +157,35 @@ class _BlockParser:
         del self.lists[len(stack):]
         return len(stack) - 1
 
-    def _item(self, kind: BlockKind, depth: int, number: int, content: str) -> _Pending:
+    def _item(self, item: _ItemStart, depth: int) -> _Pending:
+        kind, number, marker = item.kind, item.number, item.marker
+        level = min(depth, MAX_LEVEL)
         lists = self.lists
-        if len(lists) > depth and lists[depth].kind == kind:
+        if len(lists) > depth and lists[depth].kind == kind and lists[depth].marker == marker:
             open_list = lists[depth]
         else:
             parent = lists[depth - 1] if 0 < depth <= len(lists) else None
-            if parent is not None and parent.kind == kind:
+            if parent is not None and parent.kind == kind and self._fits(parent, level, marker):
                 # a sub-list of the same kind is the same Word list, one level down,
                 # so Word restarts its numbers after each parent item
-                open_list = _OpenList(kind, parent.list_id, number)
+                open_list = _OpenList(kind, parent.list_id, number, marker)
             else:
-                open_list = _OpenList(kind, self.next_id, number)
+                open_list = _OpenList(kind, self.next_id, number, marker)
                 self.next_id += 1
             del lists[depth:]
             lists.append(open_list)
-        start = open_list.start if kind == "number" else 1
-        return _Pending(kind, [content], min(depth, MAX_LEVEL), open_list.list_id, start)
+            self.markers.setdefault((open_list.list_id, level), marker)
+        if kind != "number":
+            return _Pending(kind, [item.content], level, open_list.list_id)
+        return _Pending(kind, [item.content], level, open_list.list_id, open_list.start,
+                        marker)
+
+    def _fits(self, parent: _OpenList, level: int, marker: NumberMarker) -> bool:
+        """Whether a sub-list typed with ``marker`` can be level ``level`` of
+        ``parent``'s list: Word numbers a level one way, so a sub-list typed otherwise
+        than an earlier one under the same list (``（1）``, then ``1）``) is a list of
+        its own."""
+        return self.markers.get((parent.list_id, level), marker) == marker
 
     def _flush(self) -> None:
         pending, self.pending = self.pending, None
@@ -145,7 +198,7 @@ class _BlockParser:
                 lines[i] = line[:-1]
         spans = parse_inline("\n".join(lines))
         self.blocks.append(Block(pending.kind, spans, pending.level, pending.list_id,
-                                 pending.start))
+                                 pending.start, marker=pending.marker))
 
 
 def _measure(line: str) -> tuple[int, str]:
@@ -165,22 +218,74 @@ def _measure(line: str) -> tuple[int, str]:
     return column, line[i:].rstrip(_SPACES)
 
 
-def _list_marker(rest: str) -> Optional[tuple[BlockKind, int, str]]:
-    """``(kind, first number, content)`` if ``rest`` starts a list item."""
+def _list_marker(rest: str) -> Optional[_ItemStart]:
+    """The list item ``rest`` starts, if it starts one."""
     first = rest[0]
     if first in _ASCII_BULLETS:
         if len(rest) > 2 and rest[1] in _SPACES:
             content = rest[2:].lstrip(_SPACES)
-            return ("bullet", 1, content) if content else None
+            return _ItemStart("bullet", 1, content) if content else None
         return None
     if first in _CJK_BULLETS:
         content = rest[1:].lstrip(_SPACES)
-        return ("bullet", 1, content) if content else None
-    if "0" <= first <= "9":
-        m = _NUMBER.match(rest)
-        if m is not None:
-            return "number", int(m.group(1)), rest[m.end():]
+        return _ItemStart("bullet", 1, content) if content else None
+    if first in _ASCII_DIGITS or first in _WIDE_DIGITS or first in _ENCLOSING:
+        return _numbered(rest)
     return None
+
+
+def _numbered(rest: str) -> Optional[_ItemStart]:
+    """A numbered item's start (the forms in the module docstring). A scan of a few
+    characters, no regular expression: nothing to backtrack."""
+    before = rest[0] if rest[0] in _ENCLOSING else ""
+    end = _digits_end(rest, len(before))
+    if end is None or end >= len(rest):
+        return None
+    digits, after = rest[len(before):end], rest[end]
+    if before:
+        if after != _ENCLOSING[before]:
+            return None
+    elif after not in _SPACED_DELIMITERS and after not in _CJK_DELIMITERS:
+        return None
+    content = _item_text(before, after, rest[end + 1:])
+    if content is None:
+        return None
+    wide = digits[0] in _WIDE_DIGITS
+    if not before and after == ")":
+        after = "."  # Markdown's 1) has always printed as 1.: documents stay as they were
+    # int() reads full-width digits as the numbers they are
+    return _ItemStart("number", int(digits), content, NumberMarker(before, after, wide))
+
+
+def _item_text(before: str, after: str, text: str) -> Optional[str]:
+    """The item's text after its marker; ``None`` when what follows makes the marker
+    no marker: no space after ``1.`` (``1.5``), a digit after ``1、`` (``1、2月``)."""
+    if not text:
+        return None
+    if not before and after in _SPACED_DELIMITERS:
+        if text[0] not in _SPACES:
+            return None
+    elif after in _SERIES_DELIMITERS and (text[0] in _ASCII_DIGITS or text[0] in _WIDE_DIGITS):
+        return None
+    return text.lstrip(_SPACES) or None
+
+
+def _digits_end(text: str, start: int) -> Optional[int]:
+    """Where the digits at ``start`` end: one to three, all ASCII or all full width
+    (``1２`` is no number); ``None`` when there are none or more (a year)."""
+    if start >= len(text):
+        return None
+    first = text[start]
+    digits = (_ASCII_DIGITS if first in _ASCII_DIGITS
+              else _WIDE_DIGITS if first in _WIDE_DIGITS else "")
+    if not digits:
+        return None
+    end = start + 1
+    while end < len(text) and text[end] in digits:
+        end += 1
+        if end - start > _MAX_DIGITS:
+            return None
+    return end
 
 
 # -- inline ---------------------------------------------------------------------------
@@ -400,8 +505,9 @@ def _spans(pieces: list[_Piece]) -> tuple[Span, ...]:
 
 def list_prefixes(blocks: list[Block]) -> list[str]:
     """What each block starts with as plain text: ``""`` for a paragraph, ``"• "`` or
-    ``"3. "`` for a list item, two spaces per nesting level before it. Numbers count
-    like Word counts them: per list and level, restarting under each parent item."""
+    ``"3. "`` (``"3、"``: the item's marker) for a list item, two spaces per nesting
+    level before it. Numbers count like Word counts them: per list and level,
+    restarting under each parent item."""
     prefixes: list[str] = []
     counters: dict[tuple[int, int], int] = {}
     for block in blocks:
@@ -414,7 +520,7 @@ def list_prefixes(blocks: list[Block]) -> list[str]:
         else:
             key = (block.list_id, block.level)
             counters[key] = counters[key] + 1 if key in counters else block.start
-            prefixes.append(f"{indent}{counters[key]}. ")
+            prefixes.append(indent + block.marker.label(counters[key]))
         # deeper levels of every list restart after this item
         for key in [k for k in counters if k[1] > block.level]:
             del counters[key]

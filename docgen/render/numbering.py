@@ -12,17 +12,28 @@ styles "List Bullet", "List Bullet 2"…, "List Number"…, which python-docx's 
 Word's default templates have): their level definitions are copied, level by level,
 into one multi-level definition per kind. Otherwise docgen's own: bullets • ◦ ▪,
 numbers 1. a. i., a hanging indent per level.
+
+A numbered list typed with another marker than ``1.`` (``1、``, ``（1）``, ``１．``:
+:class:`~.textmodel.NumberMarker`) is written as typed: on the levels where it has
+such a marker, the level (the template's, else docgen's) keeps its indents and fonts
+but numbers in decimal digits (full width for ``１．``) with the typed text around them
+(``w:lvlText`` ``%1、``, ``（%2）``), its hanging indent widened when that is too narrow
+for the marker. So a template's "List Number" (``%1.``) gives the look, the user's
+marker the characters. Each combination of markers is a definition of its own, shared
+by the lists that use it; lists typed ``1.`` share the one they had before.
 """
 from __future__ import annotations
 
 import copy
+import unicodedata
 from typing import Optional
 
 from lxml import etree
 
 from ..ooxml.xml import PARSER
 from .heal import W, W_NS
-from .textmodel import BlockKind
+from .textmodel import DOT, BlockKind, NumberMarker
+from .wordml import insert_in_order
 
 LEVELS = 9
 NUMBERING_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -33,6 +44,16 @@ _BULLETS = ("•", "◦", "▪")
 _NUMBER_FORMATS = ("decimal", "lowerLetter", "lowerRoman")
 _STYLE_NAMES = {"bullet": "list bullet", "number": "list number"}
 _VAL = W + "val"
+_LVL_ORDER = [W + n for n in (
+    "start", "numFmt", "lvlRestart", "pStyle", "isLgl", "suff", "lvlText", "lvlPicBulletId",
+    "legacy", "lvlJc", "pPr", "rPr",
+)]
+# A typed marker's width is guessed at 12 pt (a full-width character 240 twips, others
+# half that): a little wider than body text, so the number always fits before the text.
+_EM = 240
+_GAP = 60  # twips at least between the number and the text
+# Which definition a list uses: its kind and the levels it numbers with its own marker.
+_Look = tuple[BlockKind, tuple[tuple[int, NumberMarker], ...]]
 
 
 def _el(tag: str, val: Optional[str] = None, **attrs: str) -> etree._Element:
@@ -59,6 +80,54 @@ def _default_level(kind: str, level: int, left: Optional[int] = None,
     ppr.append(_el("ind", left=str(left if left is not None else _STEP * (level + 1)),
                    hanging=str(hanging)))
     return lvl
+
+
+def _typed_level(source: etree._Element, level: int,
+                 marker: NumberMarker) -> etree._Element:
+    """A copy of level definition ``source`` numbering as ``marker`` writes numbers:
+    decimal digits (full width for ``１．``) between the typed delimiters."""
+    lvl = copy.deepcopy(source)
+    _set_child(lvl, "numFmt", "decimalFullWidth" if marker.wide else "decimal")
+    _set_child(lvl, "lvlText", f"{marker.before}%{level + 1}{marker.after}")
+    _widen(lvl, _marker_width(marker) + _GAP)
+    return lvl
+
+
+def _set_child(lvl: etree._Element, name: str, val: str) -> None:
+    """``lvl``'s child ``name`` with only ``w:val`` (a template's ``w:format`` of a
+    custom format or ``w:null`` would contradict it), created in schema order."""
+    el = lvl.find(W + name)
+    if el is None:
+        el = etree.Element(W + name)
+        insert_in_order(lvl, el, _LVL_ORDER)
+    el.attrib.clear()
+    el.set(_VAL, val)
+
+
+def _marker_width(marker: NumberMarker) -> int:
+    """About how wide ``marker`` writes a one-digit number, in twips."""
+    return sum(_EM if unicodedata.east_asian_width(ch) in "WF" else _EM // 2
+               for ch in marker.number(1))
+
+
+def _widen(lvl: etree._Element, needed: int) -> None:
+    """Give the number ``needed`` twips before the text: a narrower hanging indent
+    would push the text to the next tab stop on the first line only. The number
+    stays where it was, the text (and the level's number tab stop) moves right."""
+    ind = lvl.find(f"{W}pPr/{W}ind")
+    if ind is None or ind.get(W + "hanging") is None:
+        return  # no hanging indent: the number starts the first line like text
+    if any(name.endswith("Chars") for name in ind.attrib):
+        return  # indents in characters: they win over twips, the template chose them
+    extra = needed - _int(ind.get(W + "hanging"))
+    if extra <= 0:
+        return
+    side = W + ("start" if ind.get(W + "start") is not None else "left")
+    ind.set(side, str(_int(ind.get(side)) + extra))
+    ind.set(W + "hanging", str(_int(ind.get(W + "hanging")) + extra))
+    for tab in lvl.iterfind(f"{W}pPr/{W}tabs/{W}tab"):
+        if tab.get(_VAL) == "num":
+            tab.set(W + "pos", str(_int(tab.get(W + "pos")) + extra))
 
 
 def _int(value: Optional[str], default: int = 0) -> int:
@@ -111,6 +180,7 @@ class TemplateLists:
         self._style_ids_by_name = {key: style.get(W + "styleId") or ""
                                    for key, style in styles_by_name.items()}
         self._style_left: dict[str, int] = {}
+        self._typed: dict[tuple[str, int, NumberMarker], etree._Element] = {}
         self.levels: dict[str, list[etree._Element]] = {}
         for kind, base in _STYLE_NAMES.items():
             self.levels[kind] = self._levels_of(kind, base, styles_by_name, abstracts,
@@ -145,9 +215,21 @@ class TemplateLists:
         self._style_left[sid] = left
         return left
 
-    def level_indent(self, kind: str, level: int) -> tuple[int, int]:
-        """``(left, hanging)`` in twips of list level ``level`` of ``kind``."""
-        ind = self.levels[kind][level].find(f"{W}pPr/{W}ind")
+    def level(self, kind: str, level: int, marker: NumberMarker = DOT) -> etree._Element:
+        """The definition of level ``level`` of ``kind`` numbering with ``marker``."""
+        if marker.is_default or kind != "number":
+            return self.levels[kind][level]
+        key = (kind, level, marker)
+        typed = self._typed.get(key)
+        if typed is None:
+            typed = self._typed[key] = _typed_level(self.levels[kind][level], level, marker)
+        return typed
+
+    def level_indent(self, kind: str, level: int,
+                     marker: NumberMarker = DOT) -> tuple[int, int]:
+        """``(left, hanging)`` in twips of list level ``level`` of ``kind`` (numbering
+        with ``marker``)."""
+        ind = self.level(kind, level, marker).find(f"{W}pPr/{W}ind")
         if ind is None:
             return _STEP * (level + 1), _STEP
         return (_int(ind.get(W + "left") or ind.get(W + "start"), _STEP * (level + 1)),
@@ -217,14 +299,19 @@ class NumberingSink:
 
     def __init__(self, template: TemplateLists) -> None:
         self.template = template
-        self._abstract_ids: dict[str, int] = {}
+        self._abstract_ids: dict[_Look, int] = {}
         self.nums: list[tuple[int, int, dict[int, int]]] = []  # numId, abstractNumId, starts
 
-    def new_list(self, kind: BlockKind, starts: dict[int, int]) -> int:
-        """A fresh ``numId`` for one printed list (``starts``: first number per level)."""
-        abstract = self._abstract_ids.get(kind)
+    def new_list(self, kind: BlockKind, starts: dict[int, int],
+                 markers: Optional[dict[int, NumberMarker]] = None) -> int:
+        """A fresh ``numId`` for one printed list (``starts``: first number per level;
+        ``markers``: the levels numbered with a marker of their own, ``1、``…)."""
+        typed = tuple(sorted((level, m) for level, m in (markers or {}).items()
+                             if not m.is_default)) if kind == "number" else ()
+        look: _Look = (kind, typed)
+        abstract = self._abstract_ids.get(look)
         if abstract is None:
-            abstract = self._abstract_ids[kind] = (self.template.max_abstract_id + 1
+            abstract = self._abstract_ids[look] = (self.template.max_abstract_id + 1
                                                    + len(self._abstract_ids))
         num_id = self.template.max_num_id + 1 + len(self.nums)
         self.nums.append((num_id, abstract, dict(starts)))
@@ -244,8 +331,8 @@ class NumberingSink:
             if found:
                 anchor = found[-1]
                 break
-        for kind, abstract_id in sorted(self._abstract_ids.items(), key=lambda kv: kv[1]):
-            abstract = self._abstract(kind, abstract_id)
+        for look, abstract_id in sorted(self._abstract_ids.items(), key=lambda kv: kv[1]):
+            abstract = self._abstract(look, abstract_id)
             if anchor is None:
                 root.insert(0, abstract)
             else:
@@ -270,14 +357,17 @@ class NumberingSink:
                                     standalone=True)
         return out
 
-    def _abstract(self, kind: str, abstract_id: int) -> etree._Element:
+    def _abstract(self, look: _Look, abstract_id: int) -> etree._Element:
+        kind, typed = look
+        markers = dict(typed)
         abstract = _el("abstractNum", abstractNumId=str(abstract_id))
         nsid = 0xD0C60000 + abstract_id
         while f"{nsid:08X}" in self.template.nsids:
             nsid += 0x100
         abstract.append(_el("nsid", f"{nsid:08X}"))
         abstract.append(_el("multiLevelType", "multilevel"))
-        for lvl in self.template.levels[kind]:
+        for level in range(LEVELS):
+            lvl = self.template.level(kind, level, markers.get(level, DOT))
             abstract.append(copy.deepcopy(lvl))
         return abstract
 

@@ -15,6 +15,9 @@ The model:
 - a :class:`Span` is a stretch of text with one :class:`Style` (and an optional link);
   ``"\\n"`` in a span's text is a line break inside the paragraph, ``"\\t"`` a tab.
 
+A numbered item carries its :class:`NumberMarker`: how its number is written (``1.``,
+``1、``, ``（1）``…), as the user typed it; the same for every item of one list level.
+
 Items of one list share a ``list_id`` (numbered from 0 within one value); a numbered
 list that follows another list or a paragraph starts a new ``list_id``, so each
 restarts at its ``start`` number: a value rendered once per loop item numbers each
@@ -27,6 +30,39 @@ from dataclasses import dataclass
 from typing import Literal, Optional, Protocol, runtime_checkable
 
 BlockKind = Literal["paragraph", "bullet", "number"]
+
+_WIDE_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@dataclass(frozen=True)
+class NumberMarker:
+    """How a numbered item's number is written: ``before`` + the number + ``after``,
+    the digits full width (``１．``) when ``wide``. The default, ``1.``, is the one
+    engines print in their own list style (Word: the template's "List Number" levels);
+    any other marker is printed as typed."""
+
+    before: str = ""
+    after: str = "."
+    wide: bool = False
+
+    @property
+    def is_default(self) -> bool:
+        return self == DOT
+
+    def number(self, n: int) -> str:
+        """``n`` as this marker writes it: ``3.``, ``3、``, ``（3）``, ``３．``."""
+        digits = str(n).translate(_WIDE_DIGITS) if self.wide else str(n)
+        return f"{self.before}{digits}{self.after}"
+
+    def label(self, n: int) -> str:
+        """The number as text before an item's text: a space follows an ASCII
+        delimiter (``3. ``, ``(3) ``); a full-width one (``3、``, ``（3）``) has its
+        own spacing built in, as Chinese text writes it."""
+        space = " " if self.after.isascii() else ""
+        return self.number(n) + space
+
+
+DOT = NumberMarker()
 
 
 @dataclass(frozen=True)
@@ -66,6 +102,7 @@ class Block:
     start: int = 1  # a numbered list's first number (only on its items)
     para_style: Optional[str] = None  # a paragraph style id of the template (docxtpl's
     # RichTextParagraph parastyle); None: the tag paragraph's own properties
+    marker: NumberMarker = DOT  # how a numbered item's number is written
 
     @property
     def text(self) -> str:

@@ -15,7 +15,7 @@ this pass replaces each marker:
   12" / "next EUR"); list items are always paragraphs of their own, and text
   next to them too. A paragraph holding nothing but the tag (``{{p notes|md }}``)
   is replaced. List items get ``w:numPr`` (:mod:`.numbering`: a fresh list per
-  printed list, so numbering restarts);
+  printed list, so numbering restarts; numbered as their marker was typed, ``1、``);
 - where a paragraph cannot be split (a run inside a hyperlink, a tracked change, a
   content control, an open field), the blocks stay in the run, separated by line
   breaks, bullets and numbers written as text: never a broken file.
@@ -45,7 +45,7 @@ from .heal import W, W_P, W_PPR, W_R, W_RPR, W_T
 from .images import free_id
 from .markdown import list_prefixes, span_plain
 from .numbering import NumberingSink, TemplateLists
-from .textmodel import Block, Formatted, Span, Style, is_inline
+from .textmodel import Block, Formatted, NumberMarker, Span, Style, is_inline
 from .wordml import insert_in_order
 
 RICH_TARGET = "docgen-rich"
@@ -447,7 +447,8 @@ def _block_paragraphs(para: etree._Element, ppr: Optional[etree._Element],
         if style_id is not None:
             _set_para_style(p, style_id)
         if block.kind != "paragraph":
-            left, hanging = sink.numbering.template.level_indent(block.kind, block.level)
+            left, hanging = sink.numbering.template.level_indent(block.kind, block.level,
+                                                                 block.marker)
             _number(p, num_ids[block.list_id], block.level,
                     (base + left, hanging) if base else None)
         for span in block.spans:
@@ -458,15 +459,18 @@ def _block_paragraphs(para: etree._Element, ppr: Optional[etree._Element],
 
 
 def _list_numbers(blocks: list[Block], sink: RichSink) -> dict[int, int]:
-    """A new ``numId`` for each list of one printed value, its start per level."""
+    """A new ``numId`` for each list of one printed value, its start and number marker
+    per level (a level's first item's: Word has one definition per level)."""
     starts: dict[int, dict[int, int]] = {}
+    markers: dict[int, dict[int, NumberMarker]] = {}
     kinds: dict[int, Block] = {}
     for block in blocks:
         if block.kind == "paragraph":
             continue
         kinds.setdefault(block.list_id, block)
         starts.setdefault(block.list_id, {}).setdefault(block.level, block.start)
-    return {list_id: sink.numbering.new_list(first.kind, starts[list_id])
+        markers.setdefault(block.list_id, {}).setdefault(block.level, block.marker)
+    return {list_id: sink.numbering.new_list(first.kind, starts[list_id], markers[list_id])
             for list_id, first in kinds.items()}
 
 

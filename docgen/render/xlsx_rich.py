@@ -3,7 +3,8 @@
 A cell holds one string of runs, no paragraphs or list numbering, so the blocks are
 laid out as text: paragraphs and list items on lines of their own (``\\n``; the cell
 wraps), bullets as ``• `` (nested ``  ◦ ``, ``    ▪ ``), numbered items as
-``1. `` counted per list and level as Word counts (each list restarts at its
+``1. `` (or as their marker was typed: ``1、``, ``（1）``: :class:`.textmodel.NumberMarker`)
+counted per list and level as Word counts (each list restarts at its
 ``start``, a nested list under each parent item), a link as
 ``text (url)`` (a cell carries at most one hyperlink, and a value may hold several).
 Each run's ``<rPr>`` starts from the cell's own font (see
@@ -49,7 +50,7 @@ def layout(blocks: list[Block]) -> list[tuple[Style, str]]:
         elif block.kind == "number":
             key = (block.list_id, level)
             counters[key] = counters[key] + 1 if key in counters else block.start
-            add(PLAIN, f"{INDENT * level}{counters[key]}. ")
+            add(PLAIN, INDENT * level + block.marker.label(counters[key]))
         if block.kind != "paragraph":  # deeper lists start again under each item (Word)
             for key in [k for k in counters if k[1] > level]:
                 del counters[key]

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from docgen.render.markdown import MarkdownText, list_prefixes, parse_inline, parse_markdown
-from docgen.render.textmodel import Block, Formatted, Span, Style, is_inline
+from docgen.render.textmodel import DOT, Block, Formatted, NumberMarker, Span, Style, is_inline
 
 B = Style(bold=True)
 I = Style(italic=True)
@@ -104,6 +104,89 @@ def test_korean_dates_and_big_numbers_are_not_items() -> None:
     assert kinds("2024. 3. 5. 회의") == [("paragraph", 0, -1)]
     assert kinds("1.5 million") == [("paragraph", 0, -1)]
     assert kinds("999. x") == [("number", 0, 0)]
+
+
+# -- numbered items as Chinese and Korean users type them -------------------------------
+
+def numbers(text: str) -> list[tuple[str, int, int, int, str]]:
+    """(kind, level, list_id, start, printed prefix) of every block."""
+    blocks = parse_markdown(text)
+    return [(b.kind, b.level, b.list_id, b.start, prefix)
+            for b, prefix in zip(blocks, list_prefixes(blocks))]
+
+
+@pytest.mark.parametrize("first,second", [
+    ("1、", "2、"), ("1．", "2．"), ("1。", "2。"), ("1）", "2）"), ("（1）", "（2）"),
+    ("(1)", "(2)"), ("１．", "２．"), ("１、", "２、"), ("（１）", "（２）"),
+])
+def test_cjk_numbered_items_keep_their_marker_with_or_without_a_space(
+        first: str, second: str) -> None:
+    text = f"{first}确认预算\n{second} 提交创意方案"
+    assert texts(text) == ["确认预算", "提交创意方案"]
+    assert kinds(text) == [("number", 0, 0), ("number", 0, 0)]
+    space = " " if first.endswith(")") else ""  # an ASCII delimiter: a space after it
+    assert list_prefixes(parse_markdown(text)) == [first + space, second + space]
+
+
+def test_the_marker_is_on_the_blocks() -> None:
+    assert [b.marker for b in parse_markdown("1、a\n（2）b\n３．c\n1. d\n1) e\n- f")] == [
+        NumberMarker("", "、"), NumberMarker("（", "）"), NumberMarker("", "．", wide=True),
+        DOT, DOT, DOT]
+    assert parse_markdown("12、x")[0].start == 12
+    assert parse_markdown("（１２）x")[0].start == 12
+    assert kinds("999、x\n1000、y") == [("number", 0, 0), ("paragraph", 0, -1)]
+
+
+@pytest.mark.parametrize("text", ["1.x", "1)x", "１.x", "１)x"])
+def test_ascii_delimiters_still_need_a_space(text: str) -> None:
+    assert kinds(text) == [("paragraph", 0, -1)]
+    assert kinds(text[:-1] + " x") == [("number", 0, 0)]
+
+
+@pytest.mark.parametrize("text", [
+    "2024年3月5日 회의", "3月5日 周会", "2024、预算", "2024．3．5", "２０２４．３．５",
+    "（2024）年度", "(2024) 年度", "1、2月份销售数据", "1．5倍", "１．５倍", "1。5",
+    "1２、混合", "1、", "（1）", "1、 ", "（1)半角", "(1）混合", "1,000 원", "1·2", "一、开头",
+])
+def test_dates_years_series_and_half_markers_stay_text(text: str) -> None:
+    assert kinds(text) == [("paragraph", 0, -1)]
+    assert parse_markdown(text)[0].text == text.strip()
+
+
+def test_a_space_makes_an_item_that_starts_with_a_number() -> None:
+    assert numbers("1、 2024年预算\n2、 3月上线") == [
+        ("number", 0, 0, 1, "1、"), ("number", 0, 0, 1, "2、")]
+    assert texts("1、 2024年预算") == ["2024年预算"]
+    assert texts("1）2026年启动") == ["2026年启动"]  # a closing bracket is no series
+
+
+def test_a_different_marker_starts_a_new_list_that_keeps_its_number() -> None:
+    assert numbers("1、a\n2、b\n\n（1）x\n（2）y") == [
+        ("number", 0, 0, 1, "1、"), ("number", 0, 0, 1, "2、"),
+        ("number", 0, 1, 1, "（1）"), ("number", 0, 1, 1, "（2）")]
+    # an input method's slip is printed as typed, never renumbered
+    assert numbers("1、a\n2．b\n3、c") == [
+        ("number", 0, 0, 1, "1、"), ("number", 0, 1, 2, "2．"), ("number", 0, 2, 3, "3、")]
+    assert numbers("1、a\n２、b") == [("number", 0, 0, 1, "1、"), ("number", 0, 1, 2, "２、")]
+    # Markdown's 1. and 1) are one marker, as they always were
+    assert numbers("1. a\n2) b") == [("number", 0, 0, 1, "1. "), ("number", 0, 0, 1, "2. ")]
+
+
+def test_nested_cjk_markers_are_the_next_level_of_the_list() -> None:
+    text = "1、a\n  （1）x\n  （2）y\n2、b\n  （1）z\n3、c\n  1）w\n  2）v\n\t- dot"
+    assert numbers(text) == [
+        ("number", 0, 0, 1, "1、"), ("number", 1, 0, 1, "  （1）"), ("number", 1, 0, 1, "  （2）"),
+        ("number", 0, 0, 1, "2、"), ("number", 1, 0, 1, "  （1）"), ("number", 0, 0, 1, "3、"),
+        # typed otherwise than the level's (1): a list of its own at that level
+        ("number", 1, 1, 1, "  1）"), ("number", 1, 1, 1, "  2）"), ("bullet", 2, 2, 1, "    • ")]
+    assert [b.level for b in parse_markdown("1、a\n    １．b\n\t\t（1）c\n 2、d")] == [0, 1, 2, 0]
+
+
+def test_plain_text_keeps_the_typed_markers() -> None:
+    text = "1、确认预算\n2、提交创意方案\n  （1）主视觉\n\n备注\n\n(1) a\n１．b"
+    assert MarkdownText(text).plain() == (
+        "1、确认预算\n2、提交创意方案\n  （1）主视觉\n备注\n(1) a\n１．b")
+    assert MarkdownText("9、a\n10、b\n11、c").plain() == "9、a\n10、b\n11、c"
 
 
 def test_indented_line_continues_an_item_unindented_starts_a_paragraph() -> None:
@@ -232,8 +315,12 @@ def _timed(text: str, runs: int = 3) -> float:
     lambda n: "\\" * n,
     lambda n: "\n".join("  " * i + "- x" for i in range(n // 100)),
     lambda n: "\n".join("* " * i + "x" for i in range(n // 100)),
+    lambda n: "\n".join("  " * i + ("1、x", "（1）x", "１．x")[i % 3] for i in range(n // 100)),
+    lambda n: "\n".join(("1、x", "（2）x", "３．x", "(4) x", "5）x")[i % 5] for i in range(n // 5)),
+    lambda n: "（" + "1" * n + "）x\n" + "1" * n + "、x",
 ], ids=["deep-stars", "open-stars", "word-stars", "mixed", "link-open", "link-target",
-        "brackets", "autolink", "tildes", "backslashes", "deep-indent", "star-lines"])
+        "brackets", "autolink", "tildes", "backslashes", "deep-indent", "star-lines",
+        "deep-cjk-numbers", "cjk-number-lines", "long-digits"])
 def test_linear_time(make: object) -> None:
     assert callable(make)
     small, big = make(5_000), make(50_000)

@@ -93,6 +93,25 @@ def level_format(out: bytes, abstract_id: int, level: int) -> str:
     return str(lvl.find(W + "numFmt").get(W + "val"))
 
 
+def level_def(out: bytes, num_id: int, level: int) -> etree._Element:
+    """The ``w:lvl`` that numbers level ``level`` of ``w:num`` ``num_id``."""
+    abstract, _ = num_def(out, num_id)
+    (ab,) = [a for a in numbering(out).iter(W + "abstractNum")
+             if a.get(W + "abstractNumId") == str(abstract)]
+    (lvl,) = [lv for lv in ab.iter(W + "lvl") if lv.get(W + "ilvl") == str(level)]
+    return lvl
+
+
+def lvl_look(lvl: etree._Element) -> tuple[str, str]:
+    """``(numFmt, lvlText)`` of a level definition."""
+    return lvl.find(W + "numFmt").get(W + "val"), lvl.find(W + "lvlText").get(W + "val")
+
+
+def lvl_indent(lvl: etree._Element) -> tuple[int, int]:
+    ind = lvl.find(f"{W}pPr/{W}ind")
+    return int(ind.get(W + "left")), int(ind.get(W + "hanging"))
+
+
 def rels(out: bytes, part: str = "word/_rels/document.xml.rels") -> list[etree._Element]:
     return list(etree.fromstring(read_member(out, part)).iter(REL_NS + "Relationship"))
 
@@ -333,6 +352,100 @@ def test_section_break_paragraph_keeps_its_section_last() -> None:
     out = render(body_docx(p("{{p n|md }}", ppr_extra=sect), p("next")), {"n": "- a\n- b"})
     pars = body(out).findall(W + "p")
     assert [x.find(f"{W}pPr/{W}sectPr") is not None for x in pars] == [False, True, False]
+
+
+# ============================================================== markers typed in CJK
+
+CJK_NOTES = "1、确认预算\n2、提交创意方案"
+
+
+def valid(out: bytes) -> bytes:
+    ooxml_schema.require()
+    ooxml_schema.assert_valid(out)
+    return out
+
+
+def test_ideographic_comma_items_are_a_word_list_numbered_as_typed() -> None:
+    out = valid(render(body_docx(p("{{p n|md }}")), {"n": CJK_NOTES + "\n\n说明\n\n1. 另一\n2. 列表"},
+                       locale="zh-CN"))
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["确认预算", "提交创意方案", "说明", "另一", "列表"]
+    comma, dot = num_pr(pars[0]), num_pr(pars[3])
+    assert comma and dot and comma[0] != dot[0]
+    assert num_pr(pars[1]) == (comma[0], 0) and num_pr(pars[2]) is None
+    assert lvl_look(level_def(out, comma[0], 0)) == ("decimal", "%1、")
+    assert lvl_look(level_def(out, dot[0], 0)) == ("decimal", "%1.")  # 1. as before
+    assert num_def(out, comma[0])[1] == {0: 1}
+    assert num_def(out, comma[0])[0] != num_def(out, dot[0])[0]  # a definition each
+
+
+def test_the_templates_list_number_style_gives_the_look_the_marker_the_text() -> None:
+    """python-docx's template: "List Number" is ``%1.`` at left 360, hanging 360 with a
+    number tab at 360. A ``1、`` list keeps that level (alignment, the tab stop) but
+    writes ``%1、``, the hanging indent widened for the full-width comma."""
+    tpl = body_docx(p("{{p n|md }}"))
+    out = valid(render(tpl, {"n": "1、a\n2、b\n\nx\n\n1. c"}, locale="zh-CN"))
+    pars = document(out).paragraphs
+    comma = level_def(out, num_pr(pars[0])[0], 0)  # type: ignore[index]
+    dot = level_def(out, num_pr(pars[3])[0], 0)  # type: ignore[index]
+    assert lvl_look(dot) == ("decimal", "%1.") and lvl_indent(dot) == (360, 360)
+    assert lvl_look(comma) == ("decimal", "%1、")
+    left, hanging = lvl_indent(comma)
+    assert left - hanging == 0 and hanging >= 420  # the number where it was, more room
+    assert comma.find(f"{W}pPr/{W}tabs/{W}tab").get(W + "pos") == str(left)
+    assert comma.find(W + "lvlJc").get(W + "val") == dot.find(W + "lvlJc").get(W + "val")
+
+
+def test_nested_and_full_width_markers_in_docgens_own_levels() -> None:
+    tpl = without_numbering(body_docx(p("{{p n|md }}")))
+    out = valid(render(tpl, {"n": "1、a\n  （1）x\n  （2）y\n2、b\n    - z\n\n备注\n\n１．c\n２．d"},
+                       locale="zh-CN"))
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["a", "x", "y", "b", "z", "备注", "c", "d"]
+    (num_id, _), (sub_id, sub_level) = num_pr(pars[0]), num_pr(pars[1])  # type: ignore[misc]
+    assert (sub_id, sub_level) == (num_id, 1)  # the sub-list is the list's next level
+    assert lvl_look(level_def(out, num_id, 0)) == ("decimal", "%1、")
+    assert lvl_look(level_def(out, num_id, 1)) == ("decimal", "（%2）")  # not docgen's "a."
+    assert lvl_look(level_def(out, num_id, 2)) == ("lowerRoman", "%3.")  # untyped: docgen's
+    assert lvl_indent(level_def(out, num_id, 1))[1] >= 660  # room for （1）
+    wide = num_pr(pars[6])
+    assert wide and lvl_look(level_def(out, wide[0], 0)) == ("decimalFullWidth", "%1．")
+
+
+def test_cjk_lists_restart_for_each_loop_item_sharing_one_definition() -> None:
+    tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
+                    p("{{p d.notes|md }}"), p("{%p endfor %}"))
+    items = [{"topic": f"议题{i}", "notes": CJK_NOTES} for i in range(3)]
+    out = valid(render(tpl, {"discussion": items}, locale="zh-CN"))
+    ids = [n for n in (num_pr(x) for x in document(out).paragraphs) if n]
+    assert len(ids) == 6 and len({i for i, _ in ids}) == 3
+    for num_id, _ in ids:
+        assert num_def(out, num_id)[1] == {0: 1}
+        assert lvl_look(level_def(out, num_id, 0)) == ("decimal", "%1、")
+    assert len({num_def(out, i)[0] for i, _ in ids}) == 1
+
+
+def test_an_other_marker_is_a_list_of_its_own_keeping_its_number() -> None:
+    out = valid(render(body_docx(p("{{p n|md }}")), {"n": "1、a\n2．b"}, locale="zh-CN"))
+    first, second = (num_pr(x) for x in document(out).paragraphs)
+    assert first and second and first[0] != second[0]
+    assert lvl_look(level_def(out, second[0], 0)) == ("decimal", "%1．")
+    assert num_def(out, second[0])[1] == {0: 2}
+
+
+def test_indented_tag_paragraph_indents_a_cjk_list_with_room_for_its_marker() -> None:
+    out = valid(render(body_docx(p("{{p n|md }}", ppr_extra='<w:ind w:left="400"/>')),
+                       {"n": "（1）a\n（2）b"}, locale="zh-CN"))
+    pars = body(out).findall(W + "p")
+    ind = pars[0].find(f"{W}pPr/{W}ind")
+    left, hanging = lvl_indent(level_def(out, num_pr(document(out).paragraphs[0])[0], 0))  # type: ignore[index]
+    assert (int(ind.get(W + "left")), int(ind.get(W + "hanging"))) == (400 + left, hanging)
+    assert hanging >= 660
+
+
+def test_where_it_cannot_split_cjk_numbers_are_written_as_typed() -> None:
+    out = render(body_docx(p(ins(run("{{ n|md }}")))), {"n": "1、a\n2、b\n  （1）c"})
+    assert "".join(t.text for t in body(out).iter(W + "t")) == "1、a2、b  （1）c"
 
 
 # ============================================================== runs and fonts
@@ -603,3 +716,24 @@ def test_libreoffice_numbers_each_loop_items_list_from_one(tmp_path: Path, soffi
     numbered = [line.split() for line in text.splitlines() if re.match(r"\s*\d+\.", line)]
     assert [words[0] for words in numbered] == ["1.", "2."] * 3, text
     assert [words[1] for words in numbered] == ["첫째", "둘째", "第一", "第二", "alpha", "beta"]
+
+
+def test_libreoffice_prints_the_typed_cjk_markers(tmp_path: Path, soffice: str,
+                                                 pdftotext: str) -> None:
+    tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
+                    p("{{p d.notes|md }}"), p("{%p endfor %}"))
+    notes = [CJK_NOTES + "\n   （1）主视觉\n   （2）礼盒", "1、第二个议题\n2、下次汇报"]
+    out = render(tpl, {"discussion": [{"topic": f"议题{i}", "notes": n}
+                                      for i, n in enumerate(notes)]}, locale="zh-CN")
+    src = tmp_path / "cjk.docx"
+    src.write_bytes(out)
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(src)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "cjk.pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    numbered = [line.split() for line in text.splitlines()
+                if re.match(r"\s*(\d+、|（\d+）)", line)]
+    assert [words[0] for words in numbered] == [
+        "1、", "2、", "（1）", "（2）", "1、", "2、"], text
+    assert [words[1] for words in numbered] == [
+        "确认预算", "提交创意方案", "主视觉", "礼盒", "第二个议题", "下次汇报"]

@@ -17,7 +17,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.styles import Alignment, Border, Font, Side
 
 import docgen
-from docgen.render.textmodel import Block, Span, Style
+from docgen.render.textmodel import Block, NumberMarker, Span, Style
 from docgen.template import Template
 from tests import ooxml_schema
 
@@ -244,6 +244,29 @@ def test_inside_a_row_loop() -> None:
     out = openpyxl.load_workbook(io.BytesIO(data), rich_text=True).active
     for r in range(1, 4):  # each item's list numbers from 1
         assert str(out.cell(r, 2).value) == "1. a\n2. b"
+
+
+def test_numbered_items_show_the_marker_they_were_typed_with() -> None:
+    comma = NumberMarker("", "、")
+    notes = Fmt(*(Block("number", (Span(t),), 0, 0, 1, marker=comma)
+                  for t in ("确认预算", "提交创意方案")),
+                Block("number", (Span("主视觉"),), 1, 0, 1, marker=NumberMarker("（", "）")),
+                Block("number", (Span("礼盒"),), 0, 0, 1, marker=comma))
+    data = Template(book()).render({"notes": notes, "other": "x"}, "zh-CN")
+    assert str(rich_cell(data).value) == "1、确认预算\n2、提交创意方案\n  （1）主视觉\n3、礼盒"
+
+
+def test_cjk_markdown_numbers_in_a_cell() -> None:
+    text = ("1、确认预算\n2、提交创意方案\n   （1）主视觉\n   （2）礼盒\n\n备注\n\n"
+            "(1) a\n(2) b\n\n１．全角\n\n1. dot\n2) dot")
+    data = Template(book(cell="{{ notes|md }}")).render({"notes": text, "other": "x"}, "zh-CN")
+    assert str(rich_cell(data).value) == (
+        "1、确认预算\n2、提交创意方案\n  （1）主视觉\n  （2）礼盒\n备注\n"
+        "(1) a\n(2) b\n１．全角\n1. dot\n2. dot")
+    mixed = Template(book(cell="要点：{{ notes|md }}")).render(
+        {"notes": "1、确认预算\n2、提交创意方案", "other": "x"}, "zh-CN")
+    assert openpyxl.load_workbook(io.BytesIO(mixed)).active["B2"].value == \
+        "要点：1、确认预算\n2、提交创意方案"
 
 
 def test_libreoffice_reads_bullets(soffice: str, tmp_path: Path) -> None:

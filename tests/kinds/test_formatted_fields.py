@@ -16,6 +16,7 @@ cell whose bold runs are the sample's.
 """
 from __future__ import annotations
 
+import copy
 import io
 import json
 import pickle
@@ -418,6 +419,44 @@ def test_word_numbering_restarts_per_discussion_point() -> None:
             1 for n in set(instances) if doc.num_start(n, 0)[0] == abstract) == 1
         assert restarts, (num_id, abstract, start)
     assert len(instances) >= 2 and len(set(instances)) == len(instances), instances
+
+
+CJK_NOTES = ("客户提出的要求：\n1、确认预算\n2、提交创意方案",
+             "1、抖音投放\n2、小红书种草\n   （1）达人笔记\n   （2）品牌号\n3、天猫站内")
+
+
+def test_zh_cn_minutes_number_ideographic_comma_items_as_typed() -> None:
+    """A Chinese AE types ``1、``: the minutes' Word file numbers the items with real
+    lists written ``1、`` (over the template's "List Number", which is ``%1.``), each
+    discussion point's list from 1, and the Excel file shows ``1、`` too."""
+    rec = read_record(SAMPLES / "minutes" / "zh-CN.yaml")
+    data = copy.deepcopy(rec.data)
+    for point, notes in zip(data["discussion"], CJK_NOTES):
+        point["notes"] = notes
+    k = kind("minutes")
+    locale = DocLocale.parse("zh-CN")
+    ctx = build_context(data, k.schema, locale=locale, compute=k.compute,
+                        data_file=rec.source.file)
+    word = Template(REPO / "templates" / "minutes" / "minutes.docx").render(ctx, locale)
+    doc = WordLists(word)
+    found = {_norm(text): (num_id, ilvl) for text, num_id, ilvl, _ in doc.paragraphs()}
+    first, second = found["确认预算"][0], found["抖音投放"][0]
+    assert first is not None and second is not None and first != second
+    assert found["提交创意方案"] == (first, 0) and found["天猫站内"] == (second, 0)
+    assert found["达人笔记"] == (second, 1) and found["客户提出的要求："][0] is None
+    for num_id in (first, second):
+        assert doc.num_format(num_id, 0) == ("decimal", "%1、")
+        assert doc.num_start(num_id, 0)[1] == 1
+    assert doc.num_format(second, 1) == ("decimal", "（%2）")
+    ooxml_schema.require()
+    ooxml_schema.assert_valid(word)
+
+    sheet = Template(REPO / "templates" / "minutes" / "minutes.xlsx").render(ctx, locale)
+    texts = [_cell_text(c.value) for c in _cells(sheet)]
+    assert any("1、确认预算\n2、提交创意方案" in t for t in texts), texts
+    assert any("1、抖音投放\n2、小红书种草\n  （1）达人笔记\n  （2）品牌号\n3、天猫站内" in t
+               for t in texts), texts
+    ooxml_schema.assert_valid(sheet)
 
 
 # ------------------------------------------------------------------------ Excel
