@@ -35,9 +35,7 @@ import json
 import multiprocessing
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +68,7 @@ from .convert import ConversionError
 from .pipeline import check_name
 from .pack import document_facts
 from .profile import Profile
+from .stops import as_worker, uninterrupted
 from .sheets import SHEET_SUFFIXES, TableSource, find_field, header_index, read_table
 from .template import Template
 
@@ -448,7 +447,7 @@ def _run_locked(kind: Kind, valid: list[tuple[Source, DocLocale]], problems: lis
                 formats: Sequence[str], name: Optional[str], force: bool, profile: Profile,
                 missing: str, keep_going: bool, progress: Optional[Callable[[int, int], None]],
                 jobs: Optional[int], issue: bool, pdfa: bool) -> "BatchResult":
-    with folder_lock(out):  # one run at a time in a folder: its manifest is what is there
+    with folder_lock(out), _run_tmp() as tmp_root:  # one run at a time in a folder
         if issue:
             # group commit, chunk by chunk, in the input's order (imported here: the
             # ledger and its database libraries load only for --issue)
@@ -456,7 +455,7 @@ def _run_locked(kind: Kind, valid: list[tuple[Source, DocLocale]], problems: lis
             with _pdf_service(formats, jobs, pdfa):
                 return issue_batch(kind, valid, templates, out, list(formats), name, force,
                                    profile, missing, problems, data, keep_going, progress,
-                                   jobs or os.cpu_count() or 1)
+                                   jobs or os.cpu_count() or 1, tmp_root)
         job_list = _plan(kind, valid, out, formats, name, force, profile)
         manifest_path = out / MANIFEST
         fonts = fonts_for(profile)
@@ -467,11 +466,11 @@ def _run_locked(kind: Kind, valid: list[tuple[Source, DocLocale]], problems: lis
                 with _pdf_service(formats, jobs, pdfa):
                     results = _execute(job_list, template_paths, fonts, stage, list(formats),
                                        True, jobs or os.cpu_count() or 1, progress, kind,
-                                       profile, missing)
+                                       profile, missing, tmp_root)
             except ConversionError as exc:  # named as the PDF it would have been
                 raise exc.in_folder(out) from None
             manifest = _manifest(kind, data, valid, job_list, results, problems)
-            with _uninterrupted():
+            with uninterrupted():
                 results = _commit(results, stage, out, force)
                 write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False,
                                                        indent=2).encode(), force)
@@ -479,6 +478,20 @@ def _run_locked(kind: Kind, valid: list[tuple[Source, DocLocale]], problems: lis
             shutil.rmtree(stage, ignore_errors=True)
     written = [Path(p) for i in sorted(results) for p, _ in results[i]]
     return BatchResult(written, problems, manifest_path)
+
+
+@contextlib.contextmanager
+def _run_tmp() -> Iterator[str]:
+    """The run's temporary folder: the workers make theirs inside it, and it is removed
+    even when they are terminated (Ctrl-C, SIGTERM) before they could remove their own
+    — and only after the PDF service has stopped (the ``with`` blocks inside it), since
+    a LibreOffice worker still converting when the run is stopped would write its PDF
+    into a folder already removed."""
+    tmp_root = tempfile.mkdtemp(prefix="docgen-batch-")
+    try:
+        yield tmp_root
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
 
 
 def _commit(results: dict[int, list[tuple[str, str]]], stage: Path, out: Path,
@@ -493,20 +506,6 @@ def _commit(results: dict[int, list[tuple[str, str]]], stage: Path, out: Path,
             move_into_place(stage / Path(path).name, target, force)
             moved[index].append((str(target), digest))
     return moved
-
-
-@contextlib.contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Ctrl-C is ignored while the finished documents and the manifest are put in
-    place (a few renames), so the folder never holds half a run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -552,11 +551,11 @@ def _init_worker(template_paths: dict[str, str], fonts: dict[str, str], out: str
                  missing: str = "error", tmp_root: Optional[str] = None) -> None:
     """Each worker compiles the templates once and keeps only them between documents.
 
-    A pool worker ignores Ctrl-C: the parent handles it (terminates the pool, removes
-    the run's temporary folders), so no worker prints a KeyboardInterrupt traceback.
-    Its temporary folders are made in the parent's ``tmp_root``."""
+    A pool worker leaves Ctrl-C and SIGTERM to the parent (:func:`stops.as_worker`),
+    which terminates the pool and removes the run's temporary folders; the worker's
+    own are made in the parent's ``tmp_root``."""
     if multiprocessing.parent_process() is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        as_worker()
     _WORKER.clear()
     _WORKER.update(templates={fmt: Template(path) for fmt, path in template_paths.items()},
                    fonts=fonts, out=Path(out), formats=formats, force=force,
@@ -625,16 +624,15 @@ def _render_share(jobs: list[Job]) -> list[tuple[int, list[tuple[str, str]]]]:
 def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, str], out: Path,
              formats: list[str], force: bool, workers: int,
              progress: Optional[Callable[[int, int], None]], kind: Kind,
-             profile: Profile, missing: str = "error") -> dict[int, list[tuple[str, str]]]:
+             profile: Profile, missing: str, tmp_root: str) -> dict[int, list[tuple[str, str]]]:
+    """Render ``jobs`` into ``out`` (the staging folder) in ``workers`` processes; their
+    temporary folders are made in ``tmp_root``, which the caller removes."""
     total = len(jobs)
     workers = max(1, min(workers, total))
     pdf = "pdf" in formats
     # PDF: one share per worker, so each runs one LibreOffice process for all its files.
     size = -(-total // workers) if pdf else max(1, min(25, -(-total // (workers * 4))))
     chunks = [jobs[i:i + size] for i in range(0, total, size)]
-    # The run's temporary folders live in one the parent owns and removes, even when
-    # the workers are terminated (Ctrl-C) before they could remove their own.
-    tmp_root = tempfile.mkdtemp(prefix="docgen-batch-")
     args = (template_paths, fonts, str(out), formats, force, kind.name, profile, missing,
             tmp_root)
     results: dict[int, list[tuple[str, str]]] = {}
@@ -668,8 +666,6 @@ def _execute(jobs: list[Job], template_paths: dict[str, str], fonts: dict[str, s
             pool.join()
         _sweep(out)
         raise
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
     _sync()
     return results
 

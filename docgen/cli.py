@@ -2,7 +2,8 @@
 
 Exit codes (the contract scripts rely on): 0 success; 1 invalid input data;
 2 usage error; 3 template error; 4 output or conversion error; 70 internal error
-(a bug in docgen). Messages go to stderr in the chosen locale.
+(a bug in docgen); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, either with
+nothing partial left. Messages go to stderr in the chosen locale.
 """
 from __future__ import annotations
 
@@ -19,14 +20,18 @@ import click
 from . import __version__, pipeline
 from . import kinds as kinds_mod
 from .diagnostics import UNKNOWN_VARIABLE, TemplateReport, inspect_template
-from .errors import DocgenError, DocgenWarning, Problem, TemplateError, ValidationFailed
+from .errors import (DocgenError, DocgenWarning, Problem, TemplateError, Terminated,
+                     ValidationFailed)
 from .i18n.locale import DocLocale, resolve_leniently
 from .inputs import read_record
 from .messages import N_, localize_error, tr
 from .output import write_atomic
 from .profile import Profile, find_config, load_profile
+from .stops import terminate_as_interrupt
 
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 F = TypeVar("F", bound=Callable[..., Any])
 _RUN_LOCALE = "docgen.locale"  # click context meta: the language this run speaks
 
@@ -171,16 +176,20 @@ class _Boundary(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), terminate_as_interrupt():
                 warnings.simplefilter("always", DocgenWarning)
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except DocgenError as exc:
             _fail(exc, _run_locale())
+        except Terminated:
+            click.echo(tr(_run_locale(), N_("Stopped (SIGTERM); nothing partial was left "
+                                            "behind.")), err=True)
+            sys.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:
             click.echo(tr(_run_locale(), N_("Interrupted; nothing partial was left behind.")),
                        err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception:

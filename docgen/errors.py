@@ -130,6 +130,14 @@ def _fill(template: str, params: dict[str, Any],
     return template
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager, a CI runner's timeout) while a command runs.
+
+    A :class:`KeyboardInterrupt` on purpose: every clean-up that Ctrl-C runs (staging
+    folders, folder locks, LibreOffice's process group, temporary folders) runs for it
+    too; the CLI says so and exits 143 (128 + SIGTERM), as a shell reports it."""
+
+
 class DocgenWarning(UserWarning):
     """Something docgen changed to fit the output (reported; the run goes on).
 

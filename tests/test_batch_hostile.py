@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import docx
 import pytest
@@ -132,13 +132,29 @@ def docx_author(path: Path) -> str:
 
 # --- 6: Ctrl-C ------------------------------------------------------------------------------
 
+# How each stop arrives: Ctrl-C in a terminal sends SIGINT to the whole process group
+# (the parent and its workers); ``kill``, a service manager or a CI timeout sends SIGTERM
+# to docgen's own process only.
+STOPS = [pytest.param(signal.SIGINT, 130, "Interrupted", id="ctrl-c"),
+         pytest.param(signal.SIGTERM, 143, "Stopped (SIGTERM)", id="sigterm")]
+
+
+def send(run: "subprocess.Popen[str]", sig: int) -> None:
+    if sig == signal.SIGINT:
+        os.killpg(run.pid, sig)
+    else:
+        os.kill(run.pid, sig)
+
+
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+@pytest.mark.parametrize("sig, code, said", STOPS)
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_mid_batch_leaves_nothing_and_prints_no_traceback(tmp_path: Path,
-                                                                 jobs: str) -> None:
-    """Ctrl-C in a terminal sends SIGINT to the whole process group: the parent and its
-    workers. Exit 130, the interrupt said once, no worker traceback, no temporary
-    folder left in $TMPDIR, and nothing in the output folder (all or nothing)."""
+def test_ctrl_c_mid_batch_leaves_nothing_and_prints_no_traceback(tmp_path: Path, jobs: str,
+                                                                 sig: int, code: int,
+                                                                 said: str) -> None:
+    """Stopped mid-batch: the exit code a shell reports, the stop said once, no worker
+    traceback, no temporary folder left in $TMPDIR, no lock, no staging folder and
+    nothing in the output folder (all or nothing), no worker left running."""
     data = write_list(tmp_path / "list.json", 600, "Stop")
     out = tmp_path / "out"
     tmp = tmp_path / "tmp"
@@ -150,14 +166,32 @@ def test_ctrl_c_mid_batch_leaves_nothing_and_prints_no_traceback(tmp_path: Path,
             break
         time.sleep(0.05)
     assert run.poll() is None, "the batch ended before it could be interrupted"
-    os.killpg(run.pid, signal.SIGINT)
+    workers = _children(run.pid)
+    send(run, sig)
     _, err = run.communicate(timeout=120)
-    assert run.returncode == 130, err
+    assert run.returncode == code, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "PoolWorker" not in err, err  # multiprocessing's "Process ForkPoolWorker-2:"
-    assert err.count("Interrupted") == 1, err
+    assert err.count(said) == 1, err
     assert not list(tmp.glob("docgen-batch-*")), list(tmp.iterdir())
     assert not out.exists() or not list(out.iterdir()), list(out.iterdir())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.05)
+    assert not [p for p in workers if Path(f"/proc/{p}").exists()], "a worker outlived the run"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux /proc; none elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 # --- 5: a converter that says it worked -------------------------------------------------
@@ -196,3 +230,77 @@ def test_a_converter_writing_no_real_pdf_fails_the_batch_naming_the_file(
     assert "empty file" in err if client == "Empty" else "no %PDF- header" in err, err
     assert not out.exists()  # no PDF, no .docx, no manifest, not even the folder it made
     assert not list(tmp.iterdir())
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+@pytest.mark.parametrize("sig, code, said", STOPS)
+def test_stopped_while_libreoffice_converts_leaves_nothing(tmp_path: Path, soffice: str,
+                                                           sig: int, code: int,
+                                                           said: str) -> None:
+    """With real LibreOffice (the warm pool): stopped while the PDFs are converted. The
+    pool's workers are killed, and nothing they were writing appears afterwards in the
+    run's temporary folders (they are removed once the pool has stopped)."""
+    data = write_list(tmp_path / "list.json", 60, "Conv")
+    out = tmp_path / "out"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = batch(data, out, "-j", "2", "-f", "docx,pdf", environ=env(TMPDIR=str(tmp)),
+                start_new_session=True)
+    stop_while_converting(run, sig, lambda: sum(
+        1 for stage in out.glob(".docgen-stage-*") for _ in stage.glob("*.docx")) >= 60)
+    assert_stopped(run, code, said, out, tmp)
+
+
+def stop_while_converting(run: "subprocess.Popen[str]", sig: int,
+                          converting: Callable[[], bool]) -> None:
+    """Send ``sig`` once ``converting()`` says every .docx is made (the workers are in
+    LibreOffice then)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and run.poll() is None and not converting():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert run.poll() is None, "the batch ended before it could be stopped"
+    send(run, sig)
+
+
+def assert_stopped(run: "subprocess.Popen[str]", code: int, said: str, out: Path,
+                   tmp: Path) -> None:
+    """Stopped as it should be: its exit code and line, no document, nothing of the run
+    left in ``tmp`` (its $TMPDIR), no process of it running."""
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == code, err
+    assert err.count(said) == 1 and "Traceback" not in err, err
+    assert not out.exists() or not list(out.iterdir()), list(out.iterdir())
+    time.sleep(2)  # a converter that outlived the run would write by now
+    assert not list(tmp.glob("docgen-*")), [p.name for p in tmp.iterdir()]
+    left = subprocess.run(["pgrep", "-f", str(tmp)], capture_output=True, text=True).stdout
+    assert not left.strip(), left
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+@pytest.mark.parametrize("sig, code, said", STOPS)
+def test_an_issuing_batch_stopped_while_converting_leaves_what_it_recorded(
+        tmp_path: Path, soffice: str, sig: int, code: int, said: str) -> None:
+    """batch --issue stopped while its workers convert: the chunk in progress is rolled
+    back (no file of it left, no number recorded), and the workers' temporary folders
+    (Word files waiting for LibreOffice) go with the run."""
+    from docgen.ledger import open_ledger
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    toml = tmp_path / "docgen.toml"
+    toml.write_text(f'[ledger]\nurl = "{url}"\narchive = "{tmp_path / "archive"}"\n',
+                    encoding="utf-8")
+    data = write_list(tmp_path / "list.json", 40, "Issue")
+    out = tmp_path / "out"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = batch(data, out, "-j", "2", "-f", "docx,pdf", "--issue", "--config", str(toml),
+                "--name", "{client.name}_{document_number}", environ=env(TMPDIR=str(tmp)),
+                start_new_session=True)
+    stop_while_converting(run, sig, lambda: sum(1 for _ in out.glob("*.docx")) >= 40)
+    assert_stopped(run, code, said, out, tmp)
+    ledger = open_ledger(url, archive=tmp_path / "archive")
+    try:
+        assert ledger.documents(kind="weekly") == []
+    finally:
+        ledger.close()

@@ -98,7 +98,8 @@ def _issue_render(jobs: list[IssueJob], archive: Archive, durable: bool,
         files[fmt] = (str(target), digest, len(blob))
 
     try:
-        with (tempfile.TemporaryDirectory(prefix="docgen-issue-") if "pdf" in formats
+        with (tempfile.TemporaryDirectory(prefix="docgen-issue-", dir=_WORKER.get("tmp_root"))
+              if "pdf" in formats
               else contextlib.nullcontext("")) as tmp:  # Word files to convert, with PDF
             pdf_sources: list[tuple[int, Path]] = []
             for n, job in enumerate(jobs):
@@ -144,7 +145,7 @@ def issue_batch(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: di
                profile: Profile, missing: str, problems: list[Problem],
                data: Union[str, Path], keep_going: bool,
                progress: Optional[Callable[[int, int], None]],
-               workers: int = 1) -> BatchResult:
+               workers: int = 1, tmp_root: Optional[str] = None) -> BatchResult:
     """``batch --issue``: the records issued in the input's order (so numbers follow
     it), :data:`ISSUE_CHUNK` documents per transaction (:meth:`Ledger.chunk
     <docgen.ledger.store.Ledger.chunk>`): a chunk's records are numbered and checked
@@ -153,7 +154,8 @@ def issue_batch(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: di
     failure rolls its chunk back — numbers given back, its files removed — and stops
     the batch; the chunks committed before it stay, each complete, and the manifest
     lists them. A record the cross-document checks refuse is skipped with
-    ``keep_going`` (it takes no number)."""
+    ``keep_going`` (it takes no number). The workers' temporary folders are made in
+    ``tmp_root`` (the caller removes it, also after a terminated worker)."""
     from .issuing import ledger_for
 
     if profile.ledger is None:
@@ -165,7 +167,7 @@ def issue_batch(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: di
         # before the ledger opens: forked workers must inherit no database connection
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         args = ({fmt: str(tpl.name) for fmt, tpl in templates.items()}, fonts_for(profile),
-                str(out), formats, force, kind.name, profile, missing)
+                str(out), formats, force, kind.name, profile, missing, tmp_root)
         pool = multiprocessing.get_context(method).Pool(workers, _init_worker, args)
     results: dict[int, list[tuple[str, str]]] = {}
     numbers: dict[int, str] = {}
@@ -174,7 +176,7 @@ def issue_batch(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: di
         assert ledger is not None
         try:
             run = _IssueRun(kind, ledger, templates, out, formats, name, force, profile,
-                            missing, keep_going, problems, pool, workers)
+                            missing, keep_going, problems, pool, workers, tmp_root)
             items = list(enumerate(valid))
             for start in range(0, total, ISSUE_CHUNK):
                 issued, named = run.chunk(items[start:start + ISSUE_CHUNK])
@@ -202,13 +204,24 @@ def issue_batch(kind: Kind, valid: list[tuple[Source, DocLocale]], templates: di
     return BatchResult(written, problems, manifest_path)
 
 
+def _identity(path: Path) -> Optional[tuple[int, int]]:
+    """What tells a file apart from the one that replaces it (a write is a rename: a new
+    inode); None when there is no file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 class _IssueRun:
     """What every chunk of one ``batch --issue`` shares."""
 
     def __init__(self, kind: Kind, ledger: Ledger, templates: dict[str, Template], out: Path,
                  formats: list[str], name: Optional[str], force: bool, profile: Profile,
                  missing: str, keep_going: bool, problems: list[Problem],
-                 pool: Optional[multiprocessing.pool.Pool], workers: int) -> None:
+                 pool: Optional[multiprocessing.pool.Pool], workers: int,
+                 tmp_root: Optional[str] = None) -> None:
         from .issuing import default_checks, located_checks, number_field, templates_sha256
 
         self.kind, self.ledger, self.out, self.formats = kind, ledger, out, formats
@@ -225,13 +238,15 @@ class _IssueRun:
         if pool is None:  # rendering in this process: the templates already compiled
             _WORKER.clear()
             _WORKER.update(templates=templates, fonts=self.fonts, out=out, formats=formats,
-                           force=force, kind=kind, profile=profile, missing=missing)
+                           force=force, kind=kind, profile=profile, missing=missing,
+                           tmp_root=tmp_root)
 
     def chunk(self, part: list[tuple[int, tuple[Source, DocLocale]]]
               ) -> tuple[dict[int, list[tuple[str, str]]], dict[int, str]]:
         """Issue ``part`` in one transaction; the files and numbers by position."""
         kind, ledger = self.kind, self.ledger
         written: list[Path] = []
+        targets: dict[Path, Optional[tuple[int, int]]] = {}  # every path the chunk may write
         results: dict[int, list[tuple[str, str]]] = {}
         numbers: dict[int, str] = {}
         try:
@@ -255,7 +270,9 @@ class _IssueRun:
                     if self.field:
                         context[self.field] = doc.shown
                     stem = self._stem(context, doc.shown)
-                    refuse_any_existing(output_paths(self.out, stem, self.formats), self.force)
+                    paths = output_paths(self.out, stem, self.formats)
+                    refuse_any_existing(paths, self.force)
+                    targets.update((path, _identity(path)) for path in paths)
                     base = str(Path(rec.source.file).parent) if rec.source.file else "."
                     jobs.append(IssueJob(position, rec.data, rec.source.file, loc.code, stem,
                                          base, doc.shown, self.field))
@@ -271,7 +288,16 @@ class _IssueRun:
                 batch.finish()
                 if not self.durable:  # archive objects and files on disk before the commit
                     self._sync()
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) and self.pool is not None:
+                # Ctrl-C or SIGTERM while the workers render: they write into the
+                # output folder, and a share the parent was not told about yet is
+                # not in ``written`` — stop them first, then remove whatever the
+                # chunk put in place (a file of an earlier run that --force replaced
+                # is this run's now, and goes too: the ledger will not record it).
+                self.pool.terminate()
+                self.pool.join()
+                written.extend(p for p, before in targets.items() if _identity(p) != before)
             for path in written:
                 path.unlink(missing_ok=True)
             _sweep(self.out)
@@ -312,6 +338,8 @@ class _IssueRun:
             for result in pending:  # every share finished before anything is removed
                 try:
                     shares.append(result.get())
+                except KeyboardInterrupt:  # stopped: the chunk ends the workers at once
+                    raise
                 except BaseException as exc:  # noqa: B902 - re-raised below
                     error = error or exc
             if error is not None:

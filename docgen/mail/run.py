@@ -41,6 +41,7 @@ from ..i18n.catalog import pick_label, strip_language_marks
 from ..i18n.locale import DocLocale
 from ..messages import N_
 from ..output import output_name, refuse_any_existing, sanitize, unique_stem, write_atomic
+from ..stops import as_worker
 from .message import Attachment, build_message, has_break, header_text, message_bytes
 from .sentlog import DRAFTED, FAILED, SENDING, SENT, SentEntry, SentLog, SentStore
 from .settings import BadAddress, MailSettings, parse_address, split_addresses
@@ -295,7 +296,7 @@ def build(kind: "Kind", planned: Sequence[Planned], profile: "Profile", *,
     ranges = [(i, min(i + size, len(planned))) for i in range(1, len(planned), size)]
     _FORKED.update(composer=composer, planned=planned)
     try:
-        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        with multiprocessing.get_context("fork").Pool(len(ranges), as_worker) as pool:
             parts = pool.map(_compose_range, ranges)
     finally:
         _FORKED.clear()
