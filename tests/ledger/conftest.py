@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    import sqlalchemy
 
 import pytest
 
@@ -51,9 +55,29 @@ def empty_database(backend: str, folder: Path) -> Iterator[str]:
         yield base.set(database=name).set(drivername="postgresql").render_as_string(
             hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        try:
+            _drop(admin, name)
+        finally:
+            admin.dispose()
+
+
+def _drop(admin: "sqlalchemy.engine.Engine", name: str) -> None:
+    """Drop the test database, ending the connections a test left. An autovacuum worker
+    busy in it cannot be ended by a role that is not a superuser (before PostgreSQL 17
+    it counts as one): it finishes within moments, so try again for a while."""
+    import sqlalchemy as sa
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except sa.exc.ProgrammingError as exc:
+            if "InsufficientPrivilege" not in type(exc.orig).__name__ or \
+                    time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture
