@@ -103,6 +103,7 @@ class _Loader(yaml.SafeLoader):
     composed = 0  # nodes written in the text
     expanded = 0  # nodes that aliases repeat (an alias to a list of 9 counts 10)
     built = 0  # nodes _build made
+    depth = 0  # lists and mappings open where the composer is
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -127,7 +128,15 @@ class _Loader(yaml.SafeLoader):
                     raise _alias_bomb(self.file, event.start_mark, self.expanded)
             return super().compose_node(parent, index)
         self.composed += 1
-        node = super().compose_node(parent, index)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.file, event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                self.depth -= 1
         if getattr(event, "anchor", None) is not None:
             self._done.add(id(node))
         return node
@@ -608,11 +617,32 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputEr
                       code="syntax", params={"detail": str(exc)})
 
 
-def _too_deep(file: str) -> InputError:
-    """Lists or mappings nested deeper than the parser can follow (found by fuzzing)."""
+def _too_deep(file: str, mark: Any = None) -> InputError:  # a yaml.Mark, or None
+    """Lists or mappings nested deeper than :data:`MAX_DEPTH` (found by fuzzing)."""
     return InputError(N_("the data is nested too deeply (lists or mappings inside each other "
-                         "hundreds of levels deep); flatten it"), SourceLocation(file=file),
-                      code="too_deep")
+                         "more than {limit} levels deep); flatten it"),
+                      _at(file, mark), code="too_deep", params={"limit": MAX_DEPTH})
+
+
+# Lists and mappings inside each other, at most. A record nests a few levels (a task
+# list in a section in a report); the limit is explicit so that a deep file is refused
+# the same way whatever the caller's stack and recursion limit (a RecursionError came
+# or not depending on both), and everything after reading may recurse on the data.
+MAX_DEPTH = 100
+
+
+def _nested_past(value: Any, left: int) -> bool:
+    """Whether ``value`` nests lists/mappings more than ``left`` levels deep (recursion
+    bounded by ``left``; ~2 ms per MB of JSON)."""
+    if left == 0:
+        return True
+    kind = type(value)
+    items = value.values() if kind is dict else value if kind is list else ()
+    for item in items:
+        t = type(item)
+        if (t is dict or t is list) and _nested_past(item, left - 1):
+            return True
+    return False
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
@@ -789,6 +819,8 @@ def parse_json(text: str, file: str) -> tuple[Any, Callable[[], dict[PathKey, tu
     except _DuplicateKey:
         duplicate()  # raises the located duplicate-key error
         data = json.loads(text)  # pragma: no cover - the YAML reading always finds it
+    if _nested_past(data, MAX_DEPTH):
+        raise _too_deep(file)
     return data, lines
 
 

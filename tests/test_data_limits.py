@@ -438,3 +438,46 @@ def test_a_value_at_the_limit_converts_in_libreoffice(tmp_path: Path, soffice: s
     pdf = pdf_dir / (docx_path.stem + ".pdf")
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 10_000
+
+
+# --- nesting: an explicit limit, not the interpreter's ------------------------------------
+
+def _nested_yaml(levels: int) -> str:
+    """``levels`` mappings inside each other, in block style, a value at the bottom."""
+    return "".join("  " * i + f"k{i}:\n" for i in range(levels - 1)) + \
+        "  " * (levels - 1) + "k: 1\n"
+
+
+@pytest.mark.parametrize("recursion_limit", [None, 50_000])
+@pytest.mark.parametrize("fmt", ["yaml", "json", "flow"])
+def test_nesting_past_the_limit_is_refused_whatever_the_recursion_limit(
+        tmp_path: Path, fmt: str, recursion_limit: Any) -> None:
+    """100 levels are read, 101 are "nested too deeply" — also when the program runs
+    with a high recursion limit (a RecursionError used to be the only guard, so what
+    was refused depended on the caller's stack and limit)."""
+    from docgen.inputs import MAX_DEPTH
+
+    own = sys.getrecursionlimit()
+    if recursion_limit is not None:
+        sys.setrecursionlimit(recursion_limit)
+    try:
+        for levels, refused in ((MAX_DEPTH, False), (MAX_DEPTH + 1, True), (500, True)):
+            if fmt == "yaml":
+                path, text = tmp_path / "deep.yaml", _nested_yaml(levels)
+            elif fmt == "flow":
+                path, text = tmp_path / "deep.yaml", "{a: " * levels + "1" + "}" * levels
+            else:
+                path, text = tmp_path / "deep.json", '{"a": ' * levels + "1" + "}" * levels
+            path.write_text(text, encoding="utf-8")
+            if not refused:
+                read_data(path)
+                continue
+            with pytest.raises(InputError) as caught:
+                read_data(path)
+            assert caught.value.code == "too_deep"
+            assert f"more than {MAX_DEPTH} levels deep" in str(caught.value)
+            assert caught.value.location is not None and caught.value.location.file == str(path)
+            if fmt == "yaml":  # at the mapping that is one too deep
+                assert caught.value.location.line == MAX_DEPTH + 1
+    finally:
+        sys.setrecursionlimit(own)
