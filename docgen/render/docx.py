@@ -38,7 +38,7 @@ from .numbering import (
 from .package import BadPackage, Member, make_member, read_package
 from .textmodel import Formatted
 from .wordrich import HYPERLINK_REL, RichSink, hyperlink_style, render_formatted
-from .tables import fix_tables, vmerge_starts
+from .tables import fix_tables, hmerge_loop, vmerge_starts
 from .wordml import (
     Lowered,
     LoweringError,
@@ -87,6 +87,7 @@ def _cellbg(value: Any) -> str:
 _WORD_ENV.filters["_docgen_colspan"] = _colspan
 _WORD_ENV.filters["_docgen_cellbg"] = _cellbg
 _WORD_ENV.filters["_docgen_vm"] = vmerge_starts  # {% vm %} (tables.py)
+_WORD_ENV.filters["_docgen_hm"] = hmerge_loop  # {% hm %} (tables.py)
 _PLAIN_ENV = make_environment(finalize_plain)
 _PARSER = PARSER  # docgen.ooxml: the one hardened parser
 

@@ -117,13 +117,28 @@ VM_OUTSIDE_LOOP = N_(
     "row loop ('{loop}')")
 
 
+HM_OUTSIDE_LOOP = N_(
+    "'{tag}' merges a cell across the columns a loop writes; put it in a cell inside a "
+    "column loop ('{loop}')")
+
+
 class MergeOutsideLoop(TemplateRuntimeError):
-    """``{% vm %}`` where no loop is: its ``message`` is a :class:`Msg`, so the
-    render error that reports it is translated with it."""
+    """``{% vm %}`` or ``{% hm %}`` where no loop is: its ``message`` is a :class:`Msg`,
+    so the render error that reports it is translated with it."""
 
     def __init__(self, detail: Msg) -> None:
         super().__init__(str(detail))
         self.args = (detail,)  # jinja2.TemplateError.message is args[0]
+
+
+def hmerge_loop(loop: Any) -> Any:
+    """The column loop ``{% hm %}`` merges over (its cell is written once, spanning
+    ``loop.length`` columns); outside a loop, the error that says where it belongs
+    instead of "'loop' is not in the data"."""
+    if not isinstance(loop, LoopContext):
+        raise MergeOutsideLoop(Msg(HM_OUTSIDE_LOOP, {"tag": "{% hm %}",
+                                                     "loop": "{%tc for … %}"}))
+    return loop
 
 
 _VM_STATE = "_docgen_vm"  # per loop run: cell -> the key of the last row it wrote

@@ -306,7 +306,7 @@ def _lower_text(
             chunks.flags.add(_ROW_LOOP_USED)
             wrap_first = True
         elif tc is not None and flag:  # hm
-            _lower_hmerge(tc, chunks)
+            _lower_hmerge(tc, chunks, number)
         elif tc is not None and expr:
             name, value = expr.group(1), expr.group(2)
             if name == "colspan":
@@ -407,19 +407,22 @@ def _literals(text: str, chunks: _Chunks) -> str:
     )
 
 
-def _lower_hmerge(tc: etree._Element, chunks: _Chunks) -> None:
+def _lower_hmerge(tc: etree._Element, chunks: _Chunks, number: int) -> None:
     tcpr = tc.find(W_TCPR)
     span = tcpr.find(W + "gridSpan") if tcpr is not None else None
     el = etree.Element(W + "gridSpan")
     if span is not None and (span.get(W + "val") or "").isdigit():
-        el.set(W + "val", chunks.text_ref("{{ %s * loop.length }}" % span.get(W + "val")))
+        el.set(W + "val", chunks.text_ref("{{ %s * (loop|_docgen_hm).length }}"
+                                          % span.get(W + "val")))
     else:
-        el.set(W + "val", chunks.text_ref("{{ loop.length }}"))
+        el.set(W + "val", chunks.text_ref("{{ (loop|_docgen_hm).length }}"))
     _set_tcpr_child(tc, el)
     parent = tc.getparent()
     if parent is not None:
         i = parent.index(tc)
-        parent.insert(i, chunks.element_ref("{% if loop.first %}"))
+        # the paragraph's mark first: an error names its ¶ and shows the tag
+        parent.insert(i, chunks.element_ref("{#@%d\n#}{%% if (loop|_docgen_hm).first %%}"
+                                            % number))
         parent.insert(i + 2, chunks.element_ref("{% endif %}"))
 
 

@@ -331,18 +331,33 @@ def test_row_tags_in_different_cells_of_one_row() -> None:
     assert [r[1][0] for r in rows_of(tables(out)[0])] == ["海报设计", "文案撰写", "媒体投放"]
 
 
-def test_vm_outside_a_loop_is_a_located_template_error_in_the_users_language() -> None:
-    t = tbl([["Owner", "Task"], ["{% vm %}{{ owner }}", "x"]])
+@pytest.mark.parametrize("tag, loop", [("{% vm %}", "{%tr for … %}"),
+                                       ("{% hm %}", "{%tc for … %}")])
+def test_a_merge_outside_a_loop_is_a_located_template_error_in_the_users_language(
+        tag: str, loop: str) -> None:
+    """What the tag needs and where it is — for {% hm %} it used to be "'loop' is not in
+    the data"."""
+    t = tbl([["Owner", "Task"], [tag + "{{ owner }}", "x"]])
     template = docgen.Template(build_docx([p("intro"), t]))
     with pytest.raises(TemplateError) as info:
         template.render({"owner": "김"}, locale="ko")
     assert info.value.location is not None
-    assert info.value.location.paragraph == 4  # intro, Owner, Task, then the vm cell
+    assert info.value.location.paragraph == 4  # intro, Owner, Task, then the merge cell
     assert info.value.exit_code == 3
     assert info.value.code == "render"
-    assert "{% vm %}" in str(info.value) and "{%tr for … %}" in str(info.value)
+    assert tag in str(info.value) and loop in str(info.value)
+    assert "'loop'" not in str(info.value)
     korean = info.value.localized(translations("messages", "ko").gettext)
-    assert "병합" in korean and "{% vm %}" in korean and "{%tr for … %}" in korean
+    assert "병합" in korean and tag in korean and loop in korean
+
+
+def test_hm_inside_a_column_loop_spans_the_columns_it_writes() -> None:
+    t = tbl([["{%tc for q in quarters %}", "{% hm %}{{ title }}", "{%tc endfor %}"],
+             ["{%tc for q in quarters %}", "{{ q }}", "{%tc endfor %}"]])
+    out = render(build_docx([t]), {"title": "2027", "quarters": ["Q1", "Q2", "Q3"]})
+    assert rows_of(tables(out)[0]) == [[("2027", None, 3)],
+                                       [("Q1", None, 1), ("Q2", None, 1),
+                                        ("Q3", None, 1)]]
 
 
 def test_group_header_made_with_colspan_in_a_one_cell_row() -> None:
