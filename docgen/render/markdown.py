@@ -28,12 +28,18 @@ in one of these markers:
   and February, ``1．5倍`` one and a half times): type ``1、 2024年…`` for an item that
   starts with a number.
 
+- ``①`` .. ``⑳`` (U+2460..U+2473), circled digits as Korean and Chinese users number
+  items, the number the digit's value (``③`` starts at 3), no space needed after it
+  (``①예산 확정``); a circled digit right after it makes the line text (``①② 순서``),
+  and so does one anywhere but the start of a line.
+
 More digits are a year, not a number: ``2024. 3. 5.``, ``2024、`` and ``2024年3月5日``
 at the start of a line stay text (so does anything not followed by a marker:
 ``3月5日``).
 
 Items keep the marker they were typed with (:class:`~.textmodel.NumberMarker`):
 ``1、`` items print ``1、`` ``2、`` in Word and Excel, ``１．`` items ``１．`` ``２．``;
+``①`` items ``①`` ``②`` (past ⑳, when such a list counts on, ``21.`` ``22.``);
 ``1.`` items print in the document's list style as they always have, and so do ``1)``
 items (Markdown's other spelling of ``1.``). A different marker starts a new list,
 which keeps its first number: ``1、`` ``2、``, a blank line, ``（1）`` ``（2）`` are two
@@ -73,6 +79,8 @@ _CJK_DELIMITERS = "、．。）"  # typed by CJK input methods: no space needed
 _SERIES_DELIMITERS = "、．。"  # followed by a digit: a series or a decimal (1、2月, 1．5)
 _ENCLOSING = {"(": ")", "（": "）"}  # (1), （1）
 _TAB_WIDTH = 4
+_CIRCLED = "".join(chr(0x2460 + i) for i in range(20))  # ① .. ⑳
+CIRCLED = NumberMarker("", "", circled=True)
 
 
 # -- blocks ---------------------------------------------------------------------------
@@ -231,6 +239,11 @@ def _list_marker(rest: str) -> Optional[_ItemStart]:
         return _ItemStart("bullet", 1, content) if content else None
     if first in _ASCII_DIGITS or first in _WIDE_DIGITS or first in _ENCLOSING:
         return _numbered(rest)
+    if first in _CIRCLED:
+        content = rest[1:].lstrip(_SPACES)
+        if not content or rest[1] in _CIRCLED:  # ①② is a series, not an item
+            return None
+        return _ItemStart("number", _CIRCLED.index(first) + 1, content, CIRCLED)
     return None
 
 

@@ -18,9 +18,11 @@ A numbered list typed with another marker than ``1.`` (``1、``, ``（1）``, ``
 such a marker, the level (the template's, else docgen's) keeps its indents and fonts
 but numbers in decimal digits (full width for ``１．``) with the typed text around them
 (``w:lvlText`` ``%1、``, ``（%2）``), its hanging indent widened when that is too narrow
-for the marker. So a template's "List Number" (``%1.``) gives the look, the user's
-marker the characters. Each combination of markers is a definition of its own, shared
-by the lists that use it; lists typed ``1.`` share the one they had before.
+for the marker; circled items (``①``) number in w:numFmt ``decimalEnclosedCircle``
+with ``w:lvlText`` ``%1`` (Word prints ① .. ⑳; past 20 the number is what the reader
+makes of the format). So a template's "List Number" (``%1.``) gives the look, the
+user's marker the characters. Each combination of markers is a definition of its own,
+shared by the lists that use it; lists typed ``1.`` share the one they had before.
 """
 from __future__ import annotations
 
@@ -85,9 +87,11 @@ def _default_level(kind: str, level: int, left: Optional[int] = None,
 def _typed_level(source: etree._Element, level: int,
                  marker: NumberMarker) -> etree._Element:
     """A copy of level definition ``source`` numbering as ``marker`` writes numbers:
-    decimal digits (full width for ``１．``) between the typed delimiters."""
+    decimal digits (full width for ``１．``) between the typed delimiters, or circled
+    digits (``①``)."""
     lvl = copy.deepcopy(source)
-    _set_child(lvl, "numFmt", "decimalFullWidth" if marker.wide else "decimal")
+    _set_child(lvl, "numFmt", "decimalEnclosedCircle" if marker.circled
+               else "decimalFullWidth" if marker.wide else "decimal")
     _set_child(lvl, "lvlText", f"{marker.before}%{level + 1}{marker.after}")
     _widen(lvl, _marker_width(marker) + _GAP)
     return lvl
@@ -106,6 +110,8 @@ def _set_child(lvl: etree._Element, name: str, val: str) -> None:
 
 def _marker_width(marker: NumberMarker) -> int:
     """About how wide ``marker`` writes a one-digit number, in twips."""
+    if marker.circled:  # East Asian ambiguous width, full width in CJK fonts
+        return _EM
     return sum(_EM if unicodedata.east_asian_width(ch) in "WF" else _EM // 2
                for ch in marker.number(1))
 

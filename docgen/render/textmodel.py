@@ -16,7 +16,8 @@ The model:
   ``"\\n"`` in a span's text is a line break inside the paragraph, ``"\\t"`` a tab.
 
 A numbered item carries its :class:`NumberMarker`: how its number is written (``1.``,
-``1、``, ``（1）``…), as the user typed it; the same for every item of one list level.
+``1、``, ``（1）``, ``①``…), as the user typed it; the same for every item of one list
+level.
 
 Items of one list share a ``list_id`` (numbered from 0 within one value); a numbered
 list that follows another list or a paragraph starts a new ``list_id``, so each
@@ -32,33 +33,43 @@ from typing import Literal, Optional, Protocol, runtime_checkable
 BlockKind = Literal["paragraph", "bullet", "number"]
 
 _WIDE_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+CIRCLED_FIRST = 0x2460  # ① (U+2460) .. ⑳ (U+2473): 1..20
+CIRCLED_MAX = 20
 
 
 @dataclass(frozen=True)
 class NumberMarker:
     """How a numbered item's number is written: ``before`` + the number + ``after``,
-    the digits full width (``１．``) when ``wide``. The default, ``1.``, is the one
-    engines print in their own list style (Word: the template's "List Number" levels);
-    any other marker is printed as typed."""
+    the digits full width (``１．``) when ``wide``; a circled digit (``①``, ``before``
+    and ``after`` empty) when ``circled``. The default, ``1.``, is the one engines
+    print in their own list style (Word: the template's "List Number" levels); any
+    other marker is printed as typed."""
 
     before: str = ""
     after: str = "."
     wide: bool = False
+    circled: bool = False
 
     @property
     def is_default(self) -> bool:
         return self == DOT
 
     def number(self, n: int) -> str:
-        """``n`` as this marker writes it: ``3.``, ``3、``, ``（3）``, ``３．``."""
+        """``n`` as this marker writes it: ``3.``, ``3、``, ``（3）``, ``３．``, ``③``.
+        Circled digits go to ⑳; a circled list that counts on past 20 writes ``21.``
+        (Unicode's further circled numbers, ㉑ on, are not in every font)."""
+        if self.circled:
+            if 1 <= n <= CIRCLED_MAX:
+                return chr(CIRCLED_FIRST + n - 1)
+            return f"{n}."
         digits = str(n).translate(_WIDE_DIGITS) if self.wide else str(n)
         return f"{self.before}{digits}{self.after}"
 
     def label(self, n: int) -> str:
         """The number as text before an item's text: a space follows an ASCII
-        delimiter (``3. ``, ``(3) ``); a full-width one (``3、``, ``（3）``) has its
-        own spacing built in, as Chinese text writes it."""
-        space = " " if self.after.isascii() else ""
+        delimiter (``3. ``, ``(3) ``) and a circled digit (``③ ``); a full-width one
+        (``3、``, ``（3）``) has its own spacing built in, as Chinese text writes it."""
+        space = " " if self.circled or self.after.isascii() else ""
         return self.number(n) + space
 
 

@@ -3,7 +3,8 @@
 A cell holds one string of runs, no paragraphs or list numbering, so the blocks are
 laid out as text: paragraphs and list items on lines of their own (``\\n``; the cell
 wraps), bullets as ``• `` (nested ``  ◦ ``, ``    ▪ ``), numbered items as
-``1. `` (or as their marker was typed: ``1、``, ``（1）``: :class:`.textmodel.NumberMarker`)
+``1. `` (or as their marker was typed: ``1、``, ``（1）``, ``① ``:
+:class:`.textmodel.NumberMarker`)
 counted per list and level as Word counts (each list restarts at its
 ``start``, a nested list under each parent item), a link as
 ``text (url)`` (a cell carries at most one hyperlink, and a value may hold several).

@@ -189,6 +189,49 @@ def test_plain_text_keeps_the_typed_markers() -> None:
     assert MarkdownText("9、a\n10、b\n11、c").plain() == "9、a\n10、b\n11、c"
 
 
+# -- circled digits: ① ② ③ -------------------------------------------------------------
+
+CIRCLED = NumberMarker("", "", circled=True)
+
+
+def test_circled_digits_are_one_numbered_list_from_one() -> None:
+    text = "① 예산 확정\n② 일정 공유\n③ 결과 보고"
+    blocks = parse_markdown(text)
+    assert [b.text for b in blocks] == ["예산 확정", "일정 공유", "결과 보고"]
+    assert numbers(text) == [("number", 0, 0, 1, "① "), ("number", 0, 0, 1, "② "),
+                             ("number", 0, 0, 1, "③ ")]
+    assert [b.marker for b in blocks] == [CIRCLED] * 3
+    assert MarkdownText(text).plain() == text
+
+
+def test_a_circled_list_keeps_its_first_number_with_or_without_a_space() -> None:
+    assert numbers("③세 번째\n④ 네 번째") == [("number", 0, 0, 3, "③ "),
+                                            ("number", 0, 0, 3, "④ ")]
+    assert texts("③세 번째\n④ 네 번째") == ["세 번째", "네 번째"]
+    assert parse_markdown("⑳ 끝")[0].start == 20
+    # counting on past ⑳: 21. (circled digits stop at 20)
+    assert MarkdownText("⑲ a\n⑳ b\n① c").plain() == "⑲ a\n⑳ b\n21. c"
+
+
+@pytest.mark.parametrize("text", [
+    "순서는 ①② 입니다", "①② 순서", "①", "① ", "안건 ① 예산", "㉑ 스물하나",
+])
+def test_circled_digits_not_starting_an_item_stay_text(text: str) -> None:
+    assert kinds(text) == [("paragraph", 0, -1)]
+    assert parse_markdown(text)[0].text == text.strip()
+
+
+def test_circled_items_nest_under_a_numbered_item_and_are_a_marker_of_their_own() -> None:
+    text = "1. 예산\n   ① 확정\n   ② 공유\n2. 일정\n   ① 킥오프"
+    assert numbers(text) == [
+        ("number", 0, 0, 1, "1. "), ("number", 1, 0, 1, "  ① "), ("number", 1, 0, 1, "  ② "),
+        ("number", 0, 0, 1, "2. "), ("number", 1, 0, 1, "  ① ")]
+    assert [b.marker for b in parse_markdown(text)] == [DOT, CIRCLED, CIRCLED, DOT, CIRCLED]
+    # a different marker starts a new list, keeping its number
+    assert numbers("1、a\n② b\n\n① x") == [
+        ("number", 0, 0, 1, "1、"), ("number", 0, 1, 2, "② "), ("number", 0, 1, 2, "③ ")]
+
+
 def test_indented_line_continues_an_item_unindented_starts_a_paragraph() -> None:
     assert texts("- a\n  more\nafter") == ["a\nmore", "after"]
     assert kinds("- a\n  more\nafter") == [("bullet", 0, 0), ("paragraph", 0, -1)]

@@ -448,6 +448,43 @@ def test_where_it_cannot_split_cjk_numbers_are_written_as_typed() -> None:
     assert "".join(t.text for t in body(out).iter(W + "t")) == "1、a2、b  （1）c"
 
 
+# ============================================================== circled digits
+
+CIRCLED_NOTES = "① 예산 확정\n② 일정 공유\n③ 결과 보고"
+
+
+def test_circled_items_are_a_word_list_numbered_in_circled_digits() -> None:
+    notes = CIRCLED_NOTES + "\n\n메모\n\n1. 다른\n2. 목록"
+    out = valid(render(body_docx(p("{{p n|md }}")), {"n": notes}))
+    pars = document(out).paragraphs
+    assert [x.text for x in pars] == ["예산 확정", "일정 공유", "결과 보고", "메모", "다른", "목록"]
+    circled, dot = num_pr(pars[0]), num_pr(pars[4])
+    assert circled and dot and circled[0] != dot[0]
+    assert num_pr(pars[1]) == num_pr(pars[2]) == (circled[0], 0)
+    lvl = level_def(out, circled[0], 0)
+    assert lvl_look(lvl) == ("decimalEnclosedCircle", "%1")
+    assert lvl.find(W + "numFmt").attrib == {W + "val": "decimalEnclosedCircle"}
+    assert lvl_look(level_def(out, dot[0], 0)) == ("decimal", "%1.")  # 1. as before
+    assert num_def(out, circled[0])[1] == {0: 1}
+    assert lvl_indent(lvl)[1] >= 300  # room for a full-width circled digit
+
+
+def test_circled_sub_list_and_start_in_docgens_own_levels() -> None:
+    tpl = without_numbering(body_docx(p("{{p n|md }}")))
+    out = valid(render(tpl, {"n": "1. 예산\n   ③ 확정\n   ④ 공유\n2. 일정"}))
+    pars = document(out).paragraphs
+    (num_id, _), sub = num_pr(pars[0]), num_pr(pars[1])  # type: ignore[misc]
+    assert sub == (num_id, 1) and num_pr(pars[3]) == (num_id, 0)
+    assert lvl_look(level_def(out, num_id, 0)) == ("decimal", "%1.")
+    assert lvl_look(level_def(out, num_id, 1)) == ("decimalEnclosedCircle", "%2")
+    assert num_def(out, num_id)[1] == {0: 1, 1: 3}
+
+
+def test_where_it_cannot_split_circled_numbers_are_written_as_typed() -> None:
+    out = render(body_docx(p(ins(run("{{ n|md }}")))), {"n": "① a\n① b"})
+    assert "".join(t.text for t in body(out).iter(W + "t")) == "① a② b"
+
+
 # ============================================================== runs and fonts
 
 def test_runs_keep_the_template_runs_fonts_and_language() -> None:
@@ -737,3 +774,18 @@ def test_libreoffice_prints_the_typed_cjk_markers(tmp_path: Path, soffice: str,
         "1、", "2、", "（1）", "（2）", "1、", "2、"], text
     assert [words[1] for words in numbered] == [
         "确认预算", "提交创意方案", "主视觉", "礼盒", "第二个议题", "下次汇报"]
+
+
+def test_libreoffice_prints_circled_digits(tmp_path: Path, soffice: str,
+                                           pdftotext: str) -> None:
+    # both typed ①: the second prints ② only because it is a real list that counts
+    out = render(body_docx(p("{{p n|md }}")), {"n": "① 예산 확정\n① 일정 공유"})
+    src = tmp_path / "circled.docx"
+    src.write_bytes(out)
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(src)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "circled.pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    numbered = [line.split() for line in text.splitlines() if re.match(r"\s*[①②]", line)]
+    assert [words[0] for words in numbered] == ["①", "②"], text
+    assert [" ".join(words[1:]) for words in numbered] == ["예산 확정", "일정 공유"]

@@ -269,6 +269,16 @@ def test_cjk_markdown_numbers_in_a_cell() -> None:
         "要点：1、确认预算\n2、提交创意方案"
 
 
+def test_circled_markdown_numbers_in_a_cell() -> None:
+    text = "① 예산 확정\n② 일정 공유\n   ① 킥오프\n\n1. dot"
+    data = Template(book(cell="{{ notes|md }}")).render({"notes": text, "other": "x"}, "ko")
+    assert str(rich_cell(data).value) == "① 예산 확정\n② 일정 공유\n  ① 킥오프\n1. dot"
+    circled = NumberMarker("", "", circled=True)
+    notes = Fmt(*(Block("number", (Span(t),), 0, 0, 19, marker=circled) for t in "abc"))
+    data = Template(book()).render({"notes": notes, "other": "x"}, "ko")
+    assert str(rich_cell(data).value) == "⑲ a\n⑳ b\n21. c"  # past ⑳: 21.
+
+
 def test_libreoffice_reads_bullets(soffice: str, tmp_path: Path) -> None:
     notes = Fmt(para(Span("회의 ", B), Span("요약")), bullet("결정: 출시"), bullet("讨论", 1),
                 number("下一步"))
