@@ -64,7 +64,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from .textmodel import DOT, Block, BlockKind, NumberMarker, Span, Style
+from .textmodel import (CIRCLED_FIRST, CIRCLED_MAX, DOT, Block, BlockKind, NumberMarker,
+                        Span, Style)
 
 MAX_LEVEL = 8  # Word's list levels are 0..8
 
@@ -79,7 +80,7 @@ _CJK_DELIMITERS = "、．。）"  # typed by CJK input methods: no space needed
 _SERIES_DELIMITERS = "、．。"  # followed by a digit: a series or a decimal (1、2月, 1．5)
 _ENCLOSING = {"(": ")", "（": "）"}  # (1), （1）
 _TAB_WIDTH = 4
-_CIRCLED = "".join(chr(0x2460 + i) for i in range(20))  # ① .. ⑳
+_CIRCLED = "".join(chr(CIRCLED_FIRST + i) for i in range(CIRCLED_MAX))  # ① .. ⑳
 CIRCLED = NumberMarker("", "", circled=True)
 
 
