@@ -306,6 +306,11 @@ END_OF_TEMPLATE = N_("the template ends inside an open tag or block")
 _NO_FILTER = re.compile(r"^No filter named '([^']+)'")
 _NO_TEST = re.compile(r"^No test named '([^']+)'")
 _UNKNOWN_TAG = re.compile(r"^Encountered unknown tag '([^']+)'")
+# docxtpl's cell tags, which docgen's Word lowering turns into cell properties (merge,
+# span, shading); anywhere else Jinja sees an unknown tag.
+_WORD_CELL_TAGS = ("hm", "colspan", "cellbg")
+WORD_CELL_TAG_ELSEWHERE = N_("'{{% {name} %}}' works only in a cell of a Word table; in "
+                             "Excel, merge or shade the cells in the template itself")
 
 
 def syntax_detail(exc: TemplateSyntaxError) -> Msg:
@@ -323,6 +328,8 @@ def syntax_detail(exc: TemplateSyntaxError) -> Msg:
     if m:
         return Msg(N_("there is no test '{name}'"), {"name": m.group(1)})
     m = _UNKNOWN_TAG.match(text)
+    if m and m.group(1) in _WORD_CELL_TAGS:  # read only in a Word table cell (wordml)
+        return Msg(WORD_CELL_TAG_ELSEWHERE, {"name": m.group(1)})
     if m:
         return Msg(N_("'{name}' is not a tag here (a block may be closed twice or not "
                       "opened)"), {"name": m.group(1)})

@@ -351,6 +351,13 @@ def test_a_merge_outside_a_loop_is_a_located_template_error_in_the_users_languag
     assert "병합" in korean and tag in korean and loop in korean
 
 
+def test_a_cell_tag_outside_a_table_says_where_it_works() -> None:
+    with pytest.raises(TemplateError) as info:
+        docgen.Template(build_docx([p("intro"), p("{% colspan 2 %}{{ title }}")]))
+    assert info.value.location is not None and info.value.location.paragraph == 2
+    assert "'{% colspan %}' works only in a cell of a Word table" in str(info.value)
+
+
 def test_hm_inside_a_column_loop_spans_the_columns_it_writes() -> None:
     t = tbl([["{%tc for q in quarters %}", "{% hm %}{{ title }}", "{%tc endfor %}"],
              ["{%tc for q in quarters %}", "{{ q }}", "{%tc endfor %}"]])

@@ -226,6 +226,20 @@ def test_vm_outside_a_loop_is_a_located_error() -> None:
     assert "{% vm %}" in str(err.value)
 
 
+@pytest.mark.parametrize("tag", ["{% hm %}", "{% colspan 2 %}", "{% cellbg 'FF0000' %}"])
+def test_a_word_cell_tag_in_a_sheet_says_where_it_works(tag: str) -> None:
+    """docxtpl's cell tags work in Word table cells only; in a sheet the message says
+    so (it was "'hm' is not a tag here (a block may be closed twice…)")."""
+    wb = openpyxl.Workbook()
+    wb.active["B3"] = tag + "{{ x }}"
+    with pytest.raises(TemplateError) as err:
+        Template(save(wb))
+    assert cell_of(err.value) == "B3" and err.value.exit_code == 3
+    name = tag.split()[1]
+    assert f"'{{% {name} %}}' works only in a cell of a Word table" in str(err.value)
+    assert "closed twice" not in str(err.value)
+
+
 def test_vm_in_a_tall_merge_or_over_merges_is_a_located_error() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
