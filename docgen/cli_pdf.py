@@ -2,11 +2,8 @@
 (registered by :mod:`docgen.cli`)."""
 from __future__ import annotations
 
-import signal
 import sys
-import threading
-from types import FrameType
-from typing import Any, Optional
+from typing import Optional
 
 import click
 
@@ -57,12 +54,7 @@ def register(main: click.Group) -> None:
         except BaseException:
             pool.close()
             raise
-        previous: Any = None
-        if threading.current_thread() is threading.main_thread():
-            def on_term(signum: int, frame: Optional[FrameType]) -> None:
-                raise KeyboardInterrupt()
-            previous = signal.signal(signal.SIGTERM, on_term)
-        try:
+        try:  # SIGTERM (--stop) arrives as Terminated, a KeyboardInterrupt (docgen.stops)
             pool.start()
             address = server.info["address"]
             shown = address if isinstance(address, str) else f"{address[0]}:{address[1]}"
@@ -75,6 +67,4 @@ def register(main: click.Group) -> None:
             pass
         finally:
             server.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
         click.echo(tr(loc, N_("PDF server stopped.")), err=True)

@@ -737,6 +737,15 @@ def test_strict_template_error_is_still_located() -> None:
 
 # ============================================================== a real reader
 
+def pdf_text(docx_blob: bytes, src: Path, soffice: str, pdftotext: str) -> str:
+    """The text LibreOffice lays out for ``docx_blob`` (saved as ``src``), by pdftotext."""
+    src.write_bytes(docx_blob)
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(src.parent),
+                    str(src)], check=True, capture_output=True, timeout=180)
+    return subprocess.run([pdftotext, "-layout", str(src.with_suffix(".pdf")), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
 def test_libreoffice_numbers_each_loop_items_list_from_one(tmp_path: Path, soffice: str,
                                                            pdftotext: str) -> None:
     tpl = body_docx(p("{%p for d in discussion %}"), p("{{ d.topic }}"),
@@ -744,12 +753,7 @@ def test_libreoffice_numbers_each_loop_items_list_from_one(tmp_path: Path, soffi
     topics = [("안건 하나", "1. 첫째\n2. 둘째\n- ・ 글머리"), ("议题二", "1. 第一\n2. 第二\n・要点"),
               ("Topic three", "1. alpha\n2. beta")]
     out = render(tpl, {"discussion": [{"topic": t, "notes": n} for t, n in topics]})
-    src = tmp_path / "notes.docx"
-    src.write_bytes(out)
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(src)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "notes.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    text = pdf_text(out, tmp_path / "notes.docx", soffice, pdftotext)
     numbered = [line.split() for line in text.splitlines() if re.match(r"\s*\d+\.", line)]
     assert [words[0] for words in numbered] == ["1.", "2."] * 3, text
     assert [words[1] for words in numbered] == ["첫째", "둘째", "第一", "第二", "alpha", "beta"]
@@ -762,12 +766,7 @@ def test_libreoffice_prints_the_typed_cjk_markers(tmp_path: Path, soffice: str,
     notes = [CJK_NOTES + "\n   （1）主视觉\n   （2）礼盒", "1、第二个议题\n2、下次汇报"]
     out = render(tpl, {"discussion": [{"topic": f"议题{i}", "notes": n}
                                       for i, n in enumerate(notes)]}, locale="zh-CN")
-    src = tmp_path / "cjk.docx"
-    src.write_bytes(out)
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(src)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "cjk.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    text = pdf_text(out, tmp_path / "cjk.docx", soffice, pdftotext)
     numbered = [line.split() for line in text.splitlines()
                 if re.match(r"\s*(\d+、|（\d+）)", line)]
     assert [words[0] for words in numbered] == [
@@ -780,12 +779,7 @@ def test_libreoffice_prints_circled_digits(tmp_path: Path, soffice: str,
                                            pdftotext: str) -> None:
     # both typed ①: the second prints ② only because it is a real list that counts
     out = render(body_docx(p("{{p n|md }}")), {"n": "① 예산 확정\n① 일정 공유"})
-    src = tmp_path / "circled.docx"
-    src.write_bytes(out)
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(src)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "circled.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    text = pdf_text(out, tmp_path / "circled.docx", soffice, pdftotext)
     numbered = [line.split() for line in text.splitlines() if re.match(r"\s*[①②]", line)]
     assert [words[0] for words in numbered] == ["①", "②"], text
     assert [" ".join(words[1:]) for words in numbered] == ["예산 확정", "일정 공유"]
